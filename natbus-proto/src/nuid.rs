@@ -1,0 +1,1 @@
+//! Unique ids (NUID-style) for inboxes and service instances.

@@ -1,0 +1,1 @@
+//! The server pool and the reconnect backoff policy, as data.

@@ -1,0 +1,1 @@
+//! natbus over smol (also runs under async-std).

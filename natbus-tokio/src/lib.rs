@@ -1,0 +1,1 @@
+//! natbus over tokio.

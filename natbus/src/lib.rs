@@ -1,0 +1,1 @@
+//! The runtime-agnostic async NATS client.

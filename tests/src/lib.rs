@@ -1,0 +1,1 @@
+//! Test harness: starts a real nats-server for integration tests.
