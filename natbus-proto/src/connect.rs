@@ -166,21 +166,35 @@ mod tests {
     #[test]
     fn applies_each_auth_method() {
         let mut c = ConnectInfo::default();
-        Auth::UserPassword { user: "u".into(), password: "p".into() }
-            .apply(&mut c, None)
-            .expect("no signing");
-        assert_eq!((c.user.as_deref(), c.pass.as_deref()), (Some("u"), Some("p")));
+        Auth::UserPassword {
+            user: "u".into(),
+            password: "p".into(),
+        }
+        .apply(&mut c, None)
+        .expect("no signing");
+        assert_eq!(
+            (c.user.as_deref(), c.pass.as_deref()),
+            (Some("u"), Some("p"))
+        );
 
         let mut c = ConnectInfo::default();
-        Auth::Token("t".into()).apply(&mut c, None).expect("no signing");
+        Auth::Token("t".into())
+            .apply(&mut c, None)
+            .expect("no signing");
         assert_eq!(c.auth_token.as_deref(), Some("t"));
 
         let mut c = ConnectInfo::default();
-        let jwt = Auth::Jwt { jwt: "eyJ".into(), signer: std::sync::Arc::new(Fixed) };
+        let jwt = Auth::Jwt {
+            jwt: "eyJ".into(),
+            signer: std::sync::Arc::new(Fixed),
+        };
         assert!(jwt.apply(&mut c, None).is_err(), "JWT needs a nonce");
         jwt.apply(&mut c, Some("abc")).expect("signed");
         assert_eq!(c.sig.as_deref(), Some("signed-abc"));
         assert_eq!(c.nkey, None, "JWT auth never sends nkey");
-        assert!(!format!("{jwt:?}").contains("eyJ"), "debug output hides secrets");
+        assert!(
+            !format!("{jwt:?}").contains("eyJ"),
+            "debug output hides secrets"
+        );
     }
 }

@@ -25,3 +25,4 @@ pub mod jetstream;
 pub mod nuid;
 pub mod reconnect;
 pub mod service;
+pub mod time;
