@@ -27,5 +27,6 @@ pub mod jetstream;
 pub mod nuid;
 pub mod prng;
 pub mod reconnect;
+pub mod server_addr;
 pub mod service;
 pub mod time;
