@@ -12,6 +12,27 @@
 //! attempts per server and drop a server when it reaches the limit, and wait only after a
 //! full pass over the pool failed. The wait grows exponentially (as async-nats does) up to a
 //! cap, plus random jitter so that many clients do not reconnect in lockstep.
+//!
+//! ```
+//! use std::time::{Duration, Instant};
+//! use natbus_proto::reconnect::{ReconnectPolicy, ServerPool};
+//! use natbus_proto::server_addr::ServerAddr;
+//!
+//! let servers = ServerAddr::parse_list("nats://a:4222,nats://b:4222").expect("valid URLs");
+//! let policy = ReconnectPolicy { randomize: false, jitter: Duration::ZERO, ..Default::default() };
+//! let mut pool = ServerPool::new(servers, policy, 42).expect("at least one server");
+//! let now = Instant::now();
+//!
+//! // Both servers refuse: after the full pass, the next attempt waits the initial delay.
+//! for _ in 0..2 {
+//!     let (server, at) = pool.next_attempt(now).expect("servers left");
+//!     assert_eq!(at, now);
+//!     pool.connect_failed(&server, now);
+//! }
+//! let (server, at) = pool.next_attempt(now).expect("servers left");
+//! assert_eq!(at, now + Duration::from_millis(50));
+//! pool.connected(&server);
+//! ```
 
 mod policy;
 mod pool;
