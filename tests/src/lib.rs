@@ -4,6 +4,11 @@
 //! directory (config file, JetStream store, log, ports file). The process is killed and the
 //! directory removed when the value is dropped, including when the owning test panics.
 //!
+//! A server counts as ready when it has written its ports file, a TCP connection gets
+//! `INFO {` as its first line, and the server no longer counts that probe connection (so
+//! a test that checks `/connz` sees only its own clients). Not ready within 10 seconds is a
+//! panic holding the server log.
+//!
 //! The API is synchronous (only `std::process` and `std::net`), so tests written for any
 //! async runtime can use it. Failures panic with the server's log: this is test code, and a
 //! panic with the reason is the most useful thing a failing test can do.

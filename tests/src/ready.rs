@@ -52,6 +52,14 @@ pub(crate) fn answers_info(port: u16) -> bool {
     first_line(port).is_some_and(|line| line.starts_with("INFO {"))
 }
 
+/// Whether the server on `ports` counts no client connections, i.e. it has noticed that the
+/// readiness probe closed. Without this wait, a test that asks the server about its
+/// connections right after start can still see the probe.
+pub(crate) fn has_no_clients(ports: Ports) -> bool {
+    crate::monitor::get_json(ports.monitor, "/varz")
+        .is_ok_and(|varz| varz.get("connections").and_then(|n| n.as_u64()) == Some(0))
+}
+
 /// The first line the server on `port` sends, if it sends one within a second.
 fn first_line(port: u16) -> Option<String> {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));

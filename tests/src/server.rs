@@ -263,14 +263,20 @@ impl NatsServer {
             .unwrap_or_else(|e| panic!("cannot open {}: {e}", self.log_path.display()))
     }
 
-    /// Polls until `child` has written its ports file and answers with `INFO`.
+    /// Polls until `child` has written its ports file, answers with `INFO`, and has let go
+    /// of that probe connection.
     fn wait_ready(&self, child: &mut Child, deadline: Instant) -> Result<Ports, NotReady> {
+        let mut answered = None;
         loop {
             if let Ok(Some(status)) = child.try_wait() {
                 return Err(NotReady::Exited(status));
             }
-            if let Some(ports) = ready::read_ports_file(&self.ports_dir, child.id())
-                && ready::answers_info(ports.client)
+            if answered.is_none() {
+                answered = ready::read_ports_file(&self.ports_dir, child.id())
+                    .filter(|ports| ready::answers_info(ports.client));
+            }
+            if let Some(ports) = answered
+                && ready::has_no_clients(ports)
             {
                 return Ok(ports);
             }
