@@ -1,1 +1,10 @@
 //! JetStream: API subjects, request and response JSON types, ack metadata, pure consumer logic.
+
+pub mod account;
+pub mod api;
+pub mod base64;
+pub mod errors;
+mod json;
+pub mod response;
+pub mod stream;
+pub mod stream_info;
