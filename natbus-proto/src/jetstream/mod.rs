@@ -8,3 +8,5 @@ mod json;
 pub mod response;
 pub mod stream;
 pub mod stream_info;
+pub mod consumer;
+pub mod stream_msg;

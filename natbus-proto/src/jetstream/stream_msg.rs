@@ -1,0 +1,405 @@
+//! Reading, deleting and purging stored messages: MSG.GET, MSG.DELETE, PURGE, DIRECT.GET.
+//!
+//! Both ways of reading a message end in the same [`StoredMessage`]: MSG.GET returns it as
+//! JSON with base64 `hdrs`/`data`; DIRECT.GET returns the message itself with `Nats-*`
+//! headers, which [`direct_get_message`] turns into the same value.
+
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+use super::json::{self, is_false};
+
+/// Direct-get reply header: the stream that answered.
+pub const NATS_STREAM: &str = "Nats-Stream";
+/// Direct-get reply header: the stored message's sequence.
+pub const NATS_SEQUENCE: &str = "Nats-Sequence";
+/// Direct-get reply header: when the message was stored (RFC 3339).
+pub const NATS_TIME_STAMP: &str = "Nats-Time-Stamp";
+/// Direct-get reply header: the stored message's subject.
+pub const NATS_SUBJECT: &str = "Nats-Subject";
+/// Batch direct-get header: messages left after this one.
+pub const NATS_NUM_PENDING: &str = "Nats-Num-Pending";
+/// Batch direct-get header: the previous message's sequence in this batch (0 for the first);
+/// on the end-of-batch status, the last sequence sent.
+pub const NATS_LAST_SEQUENCE: &str = "Nats-Last-Sequence";
+/// End-of-batch header for `multi_last` requests.
+pub const NATS_UP_TO_SEQUENCE: &str = "Nats-UpTo-Sequence";
+
+/// A message as stored in a stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredMessage {
+    /// The subject it was published to.
+    pub subject: String,
+    /// Its sequence in the stream.
+    #[serde(rename = "seq")]
+    pub sequence: u64,
+    /// The full header block (`NATS/1.0\r\n…\r\n\r\n`), when the message has headers.
+    #[serde(rename = "hdrs", default, skip_serializing_if = "Option::is_none", with = "json::base64_bytes_opt")]
+    pub headers: Option<Bytes>,
+    /// The payload.
+    #[serde(rename = "data", default, with = "json::base64_bytes")]
+    pub payload: Bytes,
+    /// When it was stored.
+    #[serde(with = "crate::time::rfc3339")]
+    pub time: SystemTime,
+}
+
+impl StoredMessage {
+    /// The first value of header `name` (case-insensitive) in the raw header block.
+    ///
+    /// A minimal reader for the few headers JetStream logic needs (e.g. `KV-Operation`); it
+    /// does not unfold or unescape anything, which NATS headers never need.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        header_in_block(self.headers.as_deref()?, name)
+    }
+}
+
+/// The first value of header `name` (case-insensitive) in a raw `NATS/1.0` header block.
+pub fn header_in_block<'a>(block: &'a [u8], name: &str) -> Option<&'a str> {
+    let text = std::str::from_utf8(block).ok()?;
+    text.split("\r\n")
+        .skip(1)
+        .take_while(|line| !line.is_empty())
+        .filter_map(|line| line.split_once(':'))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.trim())
+}
+
+/// STREAM.MSG.GET reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MsgGetResponse {
+    /// The message.
+    pub message: StoredMessage,
+}
+
+/// A get request, for STREAM.MSG.GET and DIRECT.GET.
+///
+/// MSG.GET takes exactly one of `seq`, `last_by_subj`, `next_by_subj` (optionally with
+/// `seq` as start); the batch fields are for DIRECT.GET only (server 2.10+/2.11+).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GetRequest {
+    /// The sequence, or the start for `next_by_subj`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+    /// The last message on this subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_by_subj: Option<String>,
+    /// The first message at or after `seq` on this subject (wildcards allowed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_by_subj: Option<String>,
+    /// DIRECT.GET: up to this many messages, ended by a `204 EOB` status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<usize>,
+    /// DIRECT.GET batch: byte budget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_bytes: Option<usize>,
+    /// DIRECT.GET: the last message of each of these subjects (2.11+).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub multi_last: Vec<String>,
+    /// DIRECT.GET `multi_last`: as of this sequence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub up_to_seq: Option<u64>,
+    /// DIRECT.GET `multi_last`: as of this time.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "json::rfc3339_opt")]
+    pub up_to_time: Option<SystemTime>,
+    /// DIRECT.GET: send messages without any headers (2.12+).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub no_hdr: bool,
+}
+
+impl GetRequest {
+    /// The message with sequence `seq`.
+    pub fn sequence(seq: u64) -> Self {
+        Self { seq: Some(seq), ..Self::default() }
+    }
+
+    /// The last message on `subject`.
+    pub fn last_by_subject(subject: impl Into<String>) -> Self {
+        Self { last_by_subj: Some(subject.into()), ..Self::default() }
+    }
+
+    /// The first message on `subject` at or after sequence `start`.
+    pub fn next_by_subject(subject: impl Into<String>, start: u64) -> Self {
+        Self { seq: Some(start), next_by_subj: Some(subject.into()), ..Self::default() }
+    }
+
+    /// Turns the request into a DIRECT.GET batch of up to `n` messages.
+    pub fn batch(mut self, n: usize) -> Self {
+        self.batch = Some(n);
+        self
+    }
+}
+
+/// The body of STREAM.MSG.DELETE.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MsgDeleteRequest {
+    /// Sequence to delete.
+    pub seq: u64,
+    /// Only mark deleted instead of overwriting the data on disk.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub no_erase: bool,
+}
+
+/// The body of STREAM.PURGE; the default purges everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurgeRequest {
+    /// Only messages on this subject (wildcards allowed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    /// Purge everything below this sequence (exclusive with `keep`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+    /// Keep the newest n messages (exclusive with `seq`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep: Option<u64>,
+}
+
+/// STREAM.PURGE reply.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurgeResponse {
+    /// Whether the purge happened.
+    #[serde(default)]
+    pub success: bool,
+    /// Messages removed.
+    #[serde(default)]
+    pub purged: u64,
+}
+
+/// A message read with DIRECT.GET.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectMessage {
+    /// The stream (or mirror) that answered.
+    pub stream: String,
+    /// The message.
+    pub message: StoredMessage,
+    /// Batch requests: messages left after this one.
+    pub num_pending: Option<u64>,
+    /// Batch requests: sequence of the previous message of this batch (0 for the first).
+    pub last_sequence: Option<u64>,
+}
+
+/// A direct-get reply without the headers it must carry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DirectGetError {
+    /// A required `Nats-*` header is missing (e.g. the request used `no_hdr`).
+    #[error("direct get reply lacks the {0} header")]
+    MissingHeader(&'static str),
+    /// A header value does not parse.
+    #[error("direct get reply header {name} has an invalid value '{value}'")]
+    InvalidHeader {
+        /// Header name.
+        name: &'static str,
+        /// Its value.
+        value: String,
+    },
+}
+
+fn required<'a>(
+    header: &impl Fn(&str) -> Option<&'a str>,
+    name: &'static str,
+) -> Result<&'a str, DirectGetError> {
+    header(name).ok_or(DirectGetError::MissingHeader(name))
+}
+
+fn number(name: &'static str, value: &str) -> Result<u64, DirectGetError> {
+    value.trim().parse().map_err(|_| DirectGetError::InvalidHeader { name, value: value.to_owned() })
+}
+
+/// Builds the stored message from a DIRECT.GET reply.
+///
+/// `header` looks a header up by name in the reply (e.g. `|n| headers.get(n)`);
+/// `raw_headers` is the reply's header block, kept as the message's headers (it includes
+/// the `Nats-*` headers the server added); `payload` is the reply body.
+///
+/// Call this only for replies that are not status messages (see [`classify_direct_get_status`]).
+///
+/// # Errors
+/// [`DirectGetError`] when `Nats-Stream`, `Nats-Subject`, `Nats-Sequence` or
+/// `Nats-Time-Stamp` is missing or invalid.
+pub fn direct_get_message<'a>(
+    header: impl Fn(&str) -> Option<&'a str>,
+    raw_headers: Option<Bytes>,
+    payload: Bytes,
+) -> Result<DirectMessage, DirectGetError> {
+    let stream = required(&header, NATS_STREAM)?;
+    let subject = required(&header, NATS_SUBJECT)?;
+    let sequence = number(NATS_SEQUENCE, required(&header, NATS_SEQUENCE)?)?;
+    let stamp = required(&header, NATS_TIME_STAMP)?;
+    let time = crate::time::parse_rfc3339(stamp).map_err(|_| DirectGetError::InvalidHeader {
+        name: NATS_TIME_STAMP,
+        value: stamp.to_owned(),
+    })?;
+    let num_pending = header(NATS_NUM_PENDING).map(|v| number(NATS_NUM_PENDING, v)).transpose()?;
+    let last_sequence =
+        header(NATS_LAST_SEQUENCE).map(|v| number(NATS_LAST_SEQUENCE, v)).transpose()?;
+    Ok(DirectMessage {
+        stream: stream.to_owned(),
+        message: StoredMessage {
+            subject: subject.to_owned(),
+            sequence,
+            headers: raw_headers,
+            payload,
+            time,
+        },
+        num_pending,
+        last_sequence,
+    })
+}
+
+/// What a status reply to a DIRECT.GET means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DirectGetStatus {
+    /// `204 EOB`: a batch is complete.
+    EndOfBatch,
+    /// `404`: no such message (or nothing matched the batch).
+    NotFound,
+    /// `503` no responders: the stream does not exist or `allow_direct` is off; fall back to
+    /// STREAM.MSG.GET.
+    NoResponders,
+    /// `408`: the request was empty, malformed or bad.
+    BadRequest(String),
+    /// `412`: the server's API level is below the required one.
+    RequiredApiLevel,
+    /// `413`: the batch would return too many results.
+    TooManyResults,
+    /// `429`: the server is overloaded with direct gets.
+    TooManyRequests,
+    /// Any other status, e.g. `500 <text>`.
+    Other {
+        /// Status code.
+        code: u16,
+        /// Description.
+        description: String,
+    },
+}
+
+/// Classifies a status reply (a header block with a status code) to a DIRECT.GET.
+pub fn classify_direct_get_status(code: u16, description: &str) -> DirectGetStatus {
+    match code {
+        204 => DirectGetStatus::EndOfBatch,
+        404 => DirectGetStatus::NotFound,
+        503 => DirectGetStatus::NoResponders,
+        408 => DirectGetStatus::BadRequest(description.to_owned()),
+        412 => DirectGetStatus::RequiredApiLevel,
+        413 => DirectGetStatus::TooManyResults,
+        429 => DirectGetStatus::TooManyRequests,
+        _ => DirectGetStatus::Other { code, description: description.to_owned() },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jetstream::response::parse_response;
+    use std::collections::HashMap;
+
+    #[test]
+    fn parses_captured_msg_get() {
+        let json = br#"{"type":"io.nats.jetstream.api.v1.stream_msg_get_response","message":{"subject":"orders.new","seq":2,"hdrs":"TkFUUy8xLjANCk5hdHMtTXNnLUlkOiBhYmMNCg0K","data":"aGVsbG8y","time":"2026-11-25T13:58:47.083673843Z"}}"#;
+        let r: MsgGetResponse = parse_response(json).expect("captured reply parses");
+        let m = r.message;
+        assert_eq!(m.subject, "orders.new");
+        assert_eq!(m.sequence, 2);
+        assert_eq!(m.payload, Bytes::from_static(b"hello2"));
+        assert_eq!(m.headers.as_deref(), Some(&b"NATS/1.0\r\nNats-Msg-Id: abc\r\n\r\n"[..]));
+        assert_eq!(m.header("nats-msg-id"), Some("abc"));
+        assert_eq!(m.header("Nats-Other"), None);
+        assert_eq!(crate::time::format_rfc3339(m.time), "2026-11-25T13:58:47.083673843Z");
+        let back: StoredMessage =
+            serde_json::from_value(serde_json::to_value(&m).expect("ok")).expect("round trip");
+        assert_eq!(back, m);
+    }
+
+    #[test]
+    fn missing_data_and_bad_base64() {
+        let m: StoredMessage =
+            serde_json::from_str(r#"{"subject":"a","seq":1,"time":"2025-03-01T09:15:02Z"}"#).expect("ok");
+        assert!(m.payload.is_empty() && m.headers.is_none());
+        assert!(serde_json::from_str::<StoredMessage>(
+            r#"{"subject":"a","seq":1,"data":"***","time":"2025-03-01T09:15:02Z"}"#
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn not_found_is_an_api_error() {
+        let err = parse_response::<MsgGetResponse>(
+            br#"{"type":"io.nats.jetstream.api.v1.stream_msg_get_response","error":{"code":404,"err_code":10037,"description":"no message found"}}"#,
+        )
+        .expect_err("error reply");
+        assert!(err.api_error().is_some_and(|e| e.is_no_message_found()));
+    }
+
+    #[test]
+    fn requests_serialize_minimal() {
+        let s = |v: &GetRequest| serde_json::to_string(v).expect("ok");
+        assert_eq!(s(&GetRequest::sequence(5)), r#"{"seq":5}"#);
+        assert_eq!(s(&GetRequest::last_by_subject("a.b")), r#"{"last_by_subj":"a.b"}"#);
+        assert_eq!(s(&GetRequest::next_by_subject("a.*", 3).batch(10)), r#"{"seq":3,"next_by_subj":"a.*","batch":10}"#);
+        assert_eq!(serde_json::to_string(&PurgeRequest::default()).expect("ok"), "{}");
+        let p = PurgeRequest { filter: Some("a".into()), keep: Some(1), seq: None };
+        assert_eq!(serde_json::to_string(&p).expect("ok"), r#"{"filter":"a","keep":1}"#);
+        let d = MsgDeleteRequest { seq: 4, no_erase: true };
+        assert_eq!(serde_json::to_string(&d).expect("ok"), r#"{"seq":4,"no_erase":true}"#);
+        let r: PurgeResponse = parse_response(br#"{"type":"io.nats.jetstream.api.v1.stream_purge_response","success":true,"purged":2}"#).expect("ok");
+        assert_eq!(r, PurgeResponse { success: true, purged: 2 });
+    }
+
+    #[test]
+    fn direct_get_from_captured_headers() {
+        let raw = Bytes::from_static(b"NATS/1.0\r\nNats-Msg-Id: abc\r\nNats-Stream: ORDERS\r\nNats-Subject: orders.new\r\nNats-Sequence: 2\r\nNats-Time-Stamp: 2026-11-25T13:58:47.083673843Z\r\n\r\n");
+        let lookup = |n: &str| header_in_block(b"NATS/1.0\r\nNats-Msg-Id: abc\r\nNats-Stream: ORDERS\r\nNats-Subject: orders.new\r\nNats-Sequence: 2\r\nNats-Time-Stamp: 2026-11-25T13:58:47.083673843Z\r\n\r\n", n);
+        let d = direct_get_message(lookup, Some(raw), Bytes::from_static(b"hello2")).expect("valid reply");
+        assert_eq!(d.stream, "ORDERS");
+        assert_eq!(d.message.subject, "orders.new");
+        assert_eq!(d.message.sequence, 2);
+        assert_eq!(d.message.header("Nats-Msg-Id"), Some("abc"));
+        assert_eq!(d.num_pending, None);
+    }
+
+    #[test]
+    fn direct_get_errors_and_batch_headers() {
+        let mut h: HashMap<&str, &str> = HashMap::from([
+            (NATS_STREAM, "S"),
+            (NATS_SUBJECT, "a"),
+            (NATS_SEQUENCE, "7"),
+            (NATS_TIME_STAMP, "2025-03-01T09:15:02Z"),
+            (NATS_NUM_PENDING, "4"),
+            (NATS_LAST_SEQUENCE, "0"),
+        ]);
+        let d = direct_get_message(|n| h.get(n).copied(), None, Bytes::new()).expect("valid");
+        assert_eq!((d.num_pending, d.last_sequence), (Some(4), Some(0)));
+        h.insert(NATS_SEQUENCE, "x");
+        assert_eq!(
+            direct_get_message(|n| h.get(n).copied(), None, Bytes::new()),
+            Err(DirectGetError::InvalidHeader { name: NATS_SEQUENCE, value: "x".into() })
+        );
+        h.remove(NATS_STREAM);
+        assert_eq!(
+            direct_get_message(|n| h.get(n).copied(), None, Bytes::new()),
+            Err(DirectGetError::MissingHeader(NATS_STREAM))
+        );
+    }
+
+    #[test]
+    fn direct_get_statuses() {
+        assert_eq!(classify_direct_get_status(204, "EOB"), DirectGetStatus::EndOfBatch);
+        assert_eq!(classify_direct_get_status(404, "Message Not Found"), DirectGetStatus::NotFound);
+        assert_eq!(classify_direct_get_status(503, ""), DirectGetStatus::NoResponders);
+        assert_eq!(
+            classify_direct_get_status(408, "Empty Request"),
+            DirectGetStatus::BadRequest("Empty Request".into())
+        );
+        assert_eq!(classify_direct_get_status(412, "Required Api Level"), DirectGetStatus::RequiredApiLevel);
+        assert_eq!(classify_direct_get_status(413, "Too Many Results"), DirectGetStatus::TooManyResults);
+        assert_eq!(classify_direct_get_status(429, "Too Many Requests"), DirectGetStatus::TooManyRequests);
+        assert_eq!(
+            classify_direct_get_status(500, "boom"),
+            DirectGetStatus::Other { code: 500, description: "boom".into() }
+        );
+    }
+}
