@@ -10,3 +10,7 @@ pub mod stream;
 pub mod stream_info;
 pub mod consumer;
 pub mod stream_msg;
+pub mod ack;
+pub mod consumer_info;
+pub mod metadata;
+pub mod publish;
