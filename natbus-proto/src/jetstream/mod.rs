@@ -14,3 +14,5 @@ pub mod ack;
 pub mod consumer_info;
 pub mod metadata;
 pub mod publish;
+pub mod pull;
+pub mod pull_tracker;
