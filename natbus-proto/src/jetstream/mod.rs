@@ -16,3 +16,5 @@ pub mod metadata;
 pub mod publish;
 pub mod pull;
 pub mod pull_tracker;
+pub mod ordered;
+pub mod push;
