@@ -18,3 +18,4 @@ pub mod pull;
 pub mod pull_tracker;
 pub mod ordered;
 pub mod push;
+pub mod kv;
