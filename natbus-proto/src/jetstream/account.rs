@@ -88,7 +88,11 @@ pub struct AccountInfo {
     #[serde(default)]
     pub api: ApiStats,
     /// Usage per tier (only with tiered limits).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "super::json::null_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "super::json::null_default"
+    )]
     pub tiers: BTreeMap<String, AccountUsage>,
 }
 

@@ -93,7 +93,10 @@ mod tests {
             br#"-NAK {"delay": 5000000000}"#
         );
         assert_eq!(AckKind::Term(None).body(), b"+TERM");
-        assert_eq!(AckKind::Term(Some("bad input".into())).body(), b"+TERM bad input");
+        assert_eq!(
+            AckKind::Term(Some("bad input".into())).body(),
+            b"+TERM bad input"
+        );
         assert_eq!(AckKind::Progress.body(), b"+WPI");
         assert_eq!(AckKind::Next.body(), b"+NXT");
     }

@@ -45,10 +45,12 @@ pub fn validate_name(name: &str) -> Result<(), InvalidName> {
     if name.len() > MAX_NAME_LEN {
         return Err(InvalidName::TooLong(name.to_owned()));
     }
-    if let Some(ch) = name
-        .chars()
-        .find(|c| matches!(c, ' ' | '\t' | '\r' | '\n' | '\x0c' | '.' | '*' | '>' | '/' | '\\'))
-    {
+    if let Some(ch) = name.chars().find(|c| {
+        matches!(
+            c,
+            ' ' | '\t' | '\r' | '\n' | '\x0c' | '.' | '*' | '>' | '/' | '\\'
+        )
+    }) {
         return Err(InvalidName::Character {
             name: name.to_owned(),
             ch,
@@ -191,7 +193,10 @@ impl ApiPrefix {
     /// # Errors
     /// [`InvalidName`] for an invalid stream name.
     pub fn direct_get_last(&self, stream: &str, subject: &str) -> Result<String, InvalidName> {
-        Ok(format!("{}.{subject}", self.with_stream("DIRECT.GET", stream)?))
+        Ok(format!(
+            "{}.{subject}",
+            self.with_stream("DIRECT.GET", stream)?
+        ))
     }
 
     /// `CONSUMER.CREATE.<stream>`: legacy ephemeral create; the server picks the name.
@@ -231,7 +236,11 @@ impl ApiPrefix {
     ///
     /// # Errors
     /// [`InvalidName`] for an invalid stream or durable name.
-    pub fn consumer_durable_create(&self, stream: &str, durable: &str) -> Result<String, InvalidName> {
+    pub fn consumer_durable_create(
+        &self,
+        stream: &str,
+        durable: &str,
+    ) -> Result<String, InvalidName> {
         self.with_consumer("CONSUMER.DURABLE.CREATE", stream, durable)
     }
 
@@ -314,20 +323,32 @@ mod tests {
         assert_eq!(p.stream_msg_get("S")?, "$JS.API.STREAM.MSG.GET.S");
         assert_eq!(p.stream_msg_delete("S")?, "$JS.API.STREAM.MSG.DELETE.S");
         assert_eq!(p.direct_get("S")?, "$JS.API.DIRECT.GET.S");
-        assert_eq!(p.direct_get_last("KV_b", "$KV.b.a.b")?, "$JS.API.DIRECT.GET.KV_b.$KV.b.a.b");
-        assert_eq!(p.consumer_create_ephemeral("S")?, "$JS.API.CONSUMER.CREATE.S");
+        assert_eq!(
+            p.direct_get_last("KV_b", "$KV.b.a.b")?,
+            "$JS.API.DIRECT.GET.KV_b.$KV.b.a.b"
+        );
+        assert_eq!(
+            p.consumer_create_ephemeral("S")?,
+            "$JS.API.CONSUMER.CREATE.S"
+        );
         assert_eq!(p.consumer_create("S", "c")?, "$JS.API.CONSUMER.CREATE.S.c");
         assert_eq!(
             p.consumer_create_filtered("S", "c", "orders.*")?,
             "$JS.API.CONSUMER.CREATE.S.c.orders.*"
         );
-        assert_eq!(p.consumer_durable_create("S", "d")?, "$JS.API.CONSUMER.DURABLE.CREATE.S.d");
+        assert_eq!(
+            p.consumer_durable_create("S", "d")?,
+            "$JS.API.CONSUMER.DURABLE.CREATE.S.d"
+        );
         assert_eq!(p.consumer_info("S", "c")?, "$JS.API.CONSUMER.INFO.S.c");
         assert_eq!(p.consumer_delete("S", "c")?, "$JS.API.CONSUMER.DELETE.S.c");
         assert_eq!(p.consumer_pause("S", "c")?, "$JS.API.CONSUMER.PAUSE.S.c");
         assert_eq!(p.consumer_names("S")?, "$JS.API.CONSUMER.NAMES.S");
         assert_eq!(p.consumer_list("S")?, "$JS.API.CONSUMER.LIST.S");
-        assert_eq!(p.consumer_msg_next("S", "c")?, "$JS.API.CONSUMER.MSG.NEXT.S.c");
+        assert_eq!(
+            p.consumer_msg_next("S", "c")?,
+            "$JS.API.CONSUMER.MSG.NEXT.S.c"
+        );
         Ok(())
     }
 
@@ -335,13 +356,22 @@ mod tests {
     fn names_are_validated() {
         let p = ApiPrefix::new();
         assert_eq!(p.stream_info(""), Err(InvalidName::Empty));
-        assert!(matches!(p.stream_create("a.b"), Err(InvalidName::Character { ch: '.', .. })));
-        assert!(matches!(p.consumer_info("S", "c*"), Err(InvalidName::Character { ch: '*', .. })));
+        assert!(matches!(
+            p.stream_create("a.b"),
+            Err(InvalidName::Character { ch: '.', .. })
+        ));
+        assert!(matches!(
+            p.consumer_info("S", "c*"),
+            Err(InvalidName::Character { ch: '*', .. })
+        ));
         for bad in ["a>", "a/b", "a\\b", "a b", "a\tb", "a\nb"] {
             assert!(validate_name(bad).is_err(), "{bad:?}");
         }
         assert_eq!(validate_name(&"x".repeat(255)), Ok(()));
-        assert!(matches!(validate_name(&"x".repeat(256)), Err(InvalidName::TooLong(_))));
+        assert!(matches!(
+            validate_name(&"x".repeat(256)),
+            Err(InvalidName::TooLong(_))
+        ));
         assert_eq!(validate_name("Bestellungen_ü-1"), Ok(()));
     }
 }

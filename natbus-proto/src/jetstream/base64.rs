@@ -134,8 +134,14 @@ mod tests {
         assert_eq!(decode("Zg="), Err(Base64Error::Length(3)));
         assert!(matches!(decode("Zg=a"), Err(Base64Error::Byte { .. })));
         assert!(matches!(decode("Z==="), Err(Base64Error::Byte { .. })));
-        assert!(matches!(decode("Zg==Zg=="), Err(Base64Error::Byte { offset: 2, .. })));
-        assert!(matches!(decode("Zm9v-A=="), Err(Base64Error::Byte { byte: b'-', .. })));
+        assert!(matches!(
+            decode("Zg==Zg=="),
+            Err(Base64Error::Byte { offset: 2, .. })
+        ));
+        assert!(matches!(
+            decode("Zm9v-A=="),
+            Err(Base64Error::Byte { byte: b'-', .. })
+        ));
     }
 
     mod proptests {

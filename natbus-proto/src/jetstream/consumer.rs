@@ -38,7 +38,11 @@ struct DeliverFields {
     deliver_policy: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     opt_start_seq: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "json::rfc3339_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "json::rfc3339_opt"
+    )]
     opt_start_time: Option<SystemTime>,
 }
 
@@ -52,8 +56,12 @@ impl Serialize for DeliverPolicy {
             Self::ByStartTime(t) => ("by_start_time", None, Some(t)),
             Self::LastPerSubject => ("last_per_subject", None, None),
         };
-        DeliverFields { deliver_policy: Some(name.to_owned()), opt_start_seq: seq, opt_start_time: time }
-            .serialize(s)
+        DeliverFields {
+            deliver_policy: Some(name.to_owned()),
+            opt_start_seq: seq,
+            opt_start_time: time,
+        }
+        .serialize(s)
     }
 }
 
@@ -67,12 +75,26 @@ impl<'de> Deserialize<'de> for DeliverPolicy {
             "new" => Self::New,
             "last_per_subject" => Self::LastPerSubject,
             "by_start_sequence" => Self::ByStartSequence(
-                f.opt_start_seq.ok_or_else(|| D::Error::missing_field("opt_start_seq"))?,
+                f.opt_start_seq
+                    .ok_or_else(|| D::Error::missing_field("opt_start_seq"))?,
             ),
             "by_start_time" => Self::ByStartTime(
-                f.opt_start_time.ok_or_else(|| D::Error::missing_field("opt_start_time"))?,
+                f.opt_start_time
+                    .ok_or_else(|| D::Error::missing_field("opt_start_time"))?,
             ),
-            other => return Err(D::Error::unknown_variant(other, &["all", "last", "new", "by_start_sequence", "by_start_time", "last_per_subject"])),
+            other => {
+                return Err(D::Error::unknown_variant(
+                    other,
+                    &[
+                        "all",
+                        "last",
+                        "new",
+                        "by_start_sequence",
+                        "by_start_time",
+                        "last_per_subject",
+                    ],
+                ));
+            }
         })
     }
 }
@@ -138,19 +160,31 @@ pub struct ConsumerConfig {
     #[serde(default = "ack_none")]
     pub ack_policy: AckPolicy,
     /// Redelivery timeout for unacked messages (server default 30 s).
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::time::nanos_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::time::nanos_opt"
+    )]
     pub ack_wait: Option<Duration>,
     /// Most deliveries per message (-1 = unlimited, the server's default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_deliver: Option<i64>,
     /// Redelivery delays; overrides `ack_wait`; at most `max_deliver` entries.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "json::nanos_vec")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        with = "json::nanos_vec"
+    )]
     pub backoff: Vec<Duration>,
     /// Only messages on this subject (exclusive with `filter_subjects`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter_subject: Option<String>,
     /// Only messages on these subjects (2.10+).
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "json::null_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_default"
+    )]
     pub filter_subjects: Vec<String>,
     /// Replay policy; always sent.
     #[serde(default)]
@@ -177,7 +211,11 @@ pub struct ConsumerConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_batch: Option<i64>,
     /// Pull only: longest request expiry (at least 1 ms).
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::time::nanos_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::time::nanos_opt"
+    )]
     pub max_expires: Option<Duration>,
     /// Pull only: largest `max_bytes` per request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -189,10 +227,18 @@ pub struct ConsumerConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deliver_group: Option<String>,
     /// Push only: idle heartbeat interval (at least 100 ms).
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::time::nanos_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::time::nanos_opt"
+    )]
     pub idle_heartbeat: Option<Duration>,
     /// Delete the consumer after this long without activity (ephemerals default to 5 s).
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::time::nanos_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::time::nanos_opt"
+    )]
     pub inactive_threshold: Option<Duration>,
     /// Replicas (zero = as the stream).
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -209,16 +255,28 @@ pub struct ConsumerConfig {
     )]
     pub metadata: BTreeMap<String, String>,
     /// Paused until this time (2.11+).
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "json::rfc3339_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "json::rfc3339_opt"
+    )]
     pub pause_until: Option<SystemTime>,
     /// Priority groups (2.11+).
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "json::null_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_default"
+    )]
     pub priority_groups: Vec<String>,
     /// Priority policy (2.11+).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub priority_policy: PriorityPolicy,
     /// Pin timeout for `pinned_client` (server default 2 min).
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::time::nanos_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::time::nanos_opt"
+    )]
     pub priority_timeout: Option<Duration>,
 }
 
@@ -261,12 +319,18 @@ pub enum ConsumerConfigError {
 impl ConsumerConfig {
     /// A durable pull consumer with explicit acks.
     pub fn durable(name: impl Into<String>) -> Self {
-        Self { durable_name: Some(name.into()), ..Self::default() }
+        Self {
+            durable_name: Some(name.into()),
+            ..Self::default()
+        }
     }
 
     /// A named ephemeral pull consumer with explicit acks.
     pub fn ephemeral(name: impl Into<String>) -> Self {
-        Self { name: Some(name.into()), ..Self::default() }
+        Self {
+            name: Some(name.into()),
+            ..Self::default()
+        }
     }
 
     /// Makes this a push consumer delivering to `subject`.
@@ -318,7 +382,10 @@ impl ConsumerConfig {
         }
         if let (Some(d), Some(n)) = (&self.durable_name, &self.name) {
             if d != n {
-                return Err(ConsumerConfigError::NameMismatch { durable: d.clone(), name: n.clone() });
+                return Err(ConsumerConfigError::NameMismatch {
+                    durable: d.clone(),
+                    name: n.clone(),
+                });
             }
         }
         if self.filter_subject.is_some() && !self.filter_subjects.is_empty() {
@@ -339,7 +406,9 @@ impl ConsumerConfig {
                 return Err(ConsumerConfigError::PullOnly("max_waiting"));
             }
             if self.max_batch.is_some() || self.max_expires.is_some() || self.max_bytes.is_some() {
-                return Err(ConsumerConfigError::PullOnly("max_batch/max_expires/max_bytes"));
+                return Err(ConsumerConfigError::PullOnly(
+                    "max_batch/max_expires/max_bytes",
+                ));
             }
             if self.flow_control && self.idle_heartbeat.is_none() {
                 return Err(ConsumerConfigError::FlowControlWithoutHeartbeat);
@@ -416,7 +485,9 @@ mod tests {
 
     #[test]
     fn deliver_policy_forms() {
-        let c = ConsumerConfig::ephemeral("e").deliver(DeliverPolicy::ByStartSequence(42)).ack(AckPolicy::None);
+        let c = ConsumerConfig::ephemeral("e")
+            .deliver(DeliverPolicy::ByStartSequence(42))
+            .ack(AckPolicy::None);
         assert_eq!(
             to_value(&c),
             json!({"name":"e","deliver_policy":"by_start_sequence","opt_start_seq":42,"ack_policy":"none","replay_policy":"instant"})
@@ -428,14 +499,23 @@ mod tests {
         assert_eq!(v["opt_start_time"], "2025-03-01T09:15:02Z");
         let back: ConsumerConfig = serde_json::from_value(v).expect("round trip");
         assert_eq!(back.deliver_policy, DeliverPolicy::ByStartTime(t));
-        for (p, s) in [(DeliverPolicy::Last, "last"), (DeliverPolicy::New, "new"), (DeliverPolicy::LastPerSubject, "last_per_subject")] {
+        for (p, s) in [
+            (DeliverPolicy::Last, "last"),
+            (DeliverPolicy::New, "new"),
+            (DeliverPolicy::LastPerSubject, "last_per_subject"),
+        ] {
             let v = to_value(&ConsumerConfig::default().deliver(p));
             assert_eq!(v["deliver_policy"], s);
             let back: ConsumerConfig = serde_json::from_value(v).expect("round trip");
             assert_eq!(back.deliver_policy, p);
         }
-        assert!(serde_json::from_str::<ConsumerConfig>(r#"{"deliver_policy":"by_start_sequence"}"#).is_err());
-        assert!(serde_json::from_str::<ConsumerConfig>(r#"{"deliver_policy":"sometimes"}"#).is_err());
+        assert!(
+            serde_json::from_str::<ConsumerConfig>(r#"{"deliver_policy":"by_start_sequence"}"#)
+                .is_err()
+        );
+        assert!(
+            serde_json::from_str::<ConsumerConfig>(r#"{"deliver_policy":"sometimes"}"#).is_err()
+        );
     }
 
     #[test]
@@ -451,14 +531,21 @@ mod tests {
         assert_eq!(c.deliver_policy, DeliverPolicy::All);
         assert_eq!(c.ack_policy, AckPolicy::Explicit);
         let v = to_value(&c);
-        assert!(v.get("metadata").is_none(), "reserved metadata must not be sent back");
+        assert!(
+            v.get("metadata").is_none(),
+            "reserved metadata must not be sent back"
+        );
         let eph: ConsumerConfig =
             serde_json::from_str(r#"{"name":"e","deliver_policy":"all","ack_policy":"none","replay_policy":"instant","inactive_threshold":5000000000}"#)
                 .expect("parses");
         assert_eq!(eph.inactive_threshold, Some(Duration::from_secs(5)));
         assert_eq!(eph.ack_policy, AckPolicy::None);
         let bare: ConsumerConfig = serde_json::from_str("{}").expect("parses");
-        assert_eq!(bare.ack_policy, AckPolicy::None, "a missing ack_policy means none on the wire");
+        assert_eq!(
+            bare.ack_policy,
+            AckPolicy::None,
+            "a missing ack_policy means none on the wire"
+        );
     }
 
     #[test]
@@ -482,35 +569,58 @@ mod tests {
     fn validation() {
         let mut c = ConsumerConfig::durable("a");
         c.name = Some("b".into());
-        assert!(matches!(c.validate(), Err(ConsumerConfigError::NameMismatch { .. })));
+        assert!(matches!(
+            c.validate(),
+            Err(ConsumerConfigError::NameMismatch { .. })
+        ));
         let mut c = ConsumerConfig::durable("a").filter("x");
         c.filter_subjects = vec!["y".into()];
         assert_eq!(c.validate(), Err(ConsumerConfigError::BothFilters));
         let mut c = ConsumerConfig::durable("a");
         c.idle_heartbeat = Some(Duration::from_secs(1));
-        assert_eq!(c.validate(), Err(ConsumerConfigError::PushOnly("idle_heartbeat")));
+        assert_eq!(
+            c.validate(),
+            Err(ConsumerConfigError::PushOnly("idle_heartbeat"))
+        );
         let mut c = ConsumerConfig::durable("a").push("d");
         c.flow_control = true;
-        assert_eq!(c.validate(), Err(ConsumerConfigError::FlowControlWithoutHeartbeat));
+        assert_eq!(
+            c.validate(),
+            Err(ConsumerConfigError::FlowControlWithoutHeartbeat)
+        );
         let mut c = ConsumerConfig::durable("a").push("d");
         c.max_waiting = Some(1);
-        assert_eq!(c.validate(), Err(ConsumerConfigError::PullOnly("max_waiting")));
+        assert_eq!(
+            c.validate(),
+            Err(ConsumerConfigError::PullOnly("max_waiting"))
+        );
         let mut c = ConsumerConfig::durable("a");
         c.max_deliver = Some(1);
         c.backoff = vec![Duration::from_secs(1); 2];
         assert_eq!(c.validate(), Err(ConsumerConfigError::BackoffTooLong));
-        assert!(matches!(ConsumerConfig::durable("a.b").validate(), Err(ConsumerConfigError::Name(_))));
+        assert!(matches!(
+            ConsumerConfig::durable("a.b").validate(),
+            Err(ConsumerConfigError::Name(_))
+        ));
     }
 
     #[test]
     fn create_subject_and_request() -> Result<(), InvalidName> {
         let p = ApiPrefix::new();
-        assert_eq!(ConsumerConfig::durable("d").create_subject(&p, "S")?, "$JS.API.CONSUMER.CREATE.S.d");
         assert_eq!(
-            ConsumerConfig::ephemeral("e").filter("orders.*").create_subject(&p, "S")?,
+            ConsumerConfig::durable("d").create_subject(&p, "S")?,
+            "$JS.API.CONSUMER.CREATE.S.d"
+        );
+        assert_eq!(
+            ConsumerConfig::ephemeral("e")
+                .filter("orders.*")
+                .create_subject(&p, "S")?,
             "$JS.API.CONSUMER.CREATE.S.e.orders.*"
         );
-        assert_eq!(ConsumerConfig::default().create_subject(&p, "S")?, "$JS.API.CONSUMER.CREATE.S");
+        assert_eq!(
+            ConsumerConfig::default().create_subject(&p, "S")?,
+            "$JS.API.CONSUMER.CREATE.S"
+        );
         let mut req = CreateConsumerRequest {
             stream_name: "S".into(),
             config: ConsumerConfig::durable("d"),

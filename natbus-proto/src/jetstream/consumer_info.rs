@@ -50,10 +50,18 @@ pub struct ConsumerInfo {
     #[serde(default, skip_serializing_if = "is_false")]
     pub paused: bool,
     /// Time left paused.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::time::nanos_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::time::nanos_opt"
+    )]
     pub pause_remaining: Option<Duration>,
     /// Server time of this report.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "json::rfc3339_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "json::rfc3339_opt"
+    )]
     pub ts: Option<SystemTime>,
 }
 
@@ -67,7 +75,11 @@ pub struct SequenceInfo {
     #[serde(default)]
     pub stream_seq: u64,
     /// Last activity (omitted until there was some).
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "json::rfc3339_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "json::rfc3339_opt"
+    )]
     pub last_active: Option<SystemTime>,
 }
 
@@ -89,7 +101,11 @@ pub struct ConsumerListResponse {
     #[serde(default, deserialize_with = "json::null_default")]
     pub consumers: Vec<ConsumerInfo>,
     /// Consumers that did not answer in time (clustered).
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "json::null_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_default"
+    )]
     pub missing: Vec<String>,
     /// Paging.
     #[serde(flatten)]
@@ -100,7 +116,11 @@ pub struct ConsumerListResponse {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PauseRequest {
     /// Pause until then; `None` resumes.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "json::rfc3339_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "json::rfc3339_opt"
+    )]
     pub pause_until: Option<SystemTime>,
 }
 
@@ -135,17 +155,22 @@ mod tests {
         assert_eq!(info.delivered.stream_seq, 5);
         assert!(info.delivered.last_active.is_some());
         assert!(info.ack_floor.last_active.is_none());
-        assert_eq!((info.num_ack_pending, info.num_waiting, info.num_pending), (3, 1, 2));
+        assert_eq!(
+            (info.num_ack_pending, info.num_waiting, info.num_pending),
+            (3, 1, 2)
+        );
         assert!(!info.push_bound);
     }
 
     #[test]
     fn names_list_and_pause() {
         let n: ConsumerNamesResponse =
-            parse_response(br#"{"total":2,"offset":0,"limit":1024,"consumers":["a","b"]}"#).expect("parses");
+            parse_response(br#"{"total":2,"offset":0,"limit":1024,"consumers":["a","b"]}"#)
+                .expect("parses");
         assert_eq!(n.consumers, ["a", "b"]);
         let n: ConsumerNamesResponse =
-            parse_response(br#"{"total":0,"offset":0,"limit":1024,"consumers":null}"#).expect("parses");
+            parse_response(br#"{"total":0,"offset":0,"limit":1024,"consumers":null}"#)
+                .expect("parses");
         assert!(n.consumers.is_empty());
         let list = format!(r#"{{"total":1,"offset":0,"limit":256,"consumers":[{INFO}]}}"#);
         let l: ConsumerListResponse = parse_response(list.as_bytes()).expect("parses");
@@ -156,6 +181,9 @@ mod tests {
         .expect("parses");
         assert!(p.paused);
         assert_eq!(p.pause_remaining, Some(Duration::from_nanos(1000)));
-        assert_eq!(serde_json::to_string(&PauseRequest::default()).expect("ok"), "{}");
+        assert_eq!(
+            serde_json::to_string(&PauseRequest::default()).expect("ok"),
+            "{}"
+        );
     }
 }

@@ -186,7 +186,11 @@ mod tests {
     use crate::jetstream::response::parse_response;
 
     fn api(err_code: u16) -> ApiError {
-        ApiError { code: 400, err_code, description: String::new() }
+        ApiError {
+            code: 400,
+            err_code,
+            description: String::new(),
+        }
     }
 
     #[test]
@@ -213,6 +217,9 @@ mod tests {
         )
         .expect_err("error reply");
         assert!(err.is(NOT_ENABLED_FOR_ACCOUNT));
-        assert!(err.api_error().is_some_and(ApiError::is_jetstream_not_enabled));
+        assert!(
+            err.api_error()
+                .is_some_and(ApiError::is_jetstream_not_enabled)
+        );
     }
 }

@@ -74,7 +74,10 @@ pub(crate) fn user_metadata(map: &BTreeMap<String, String>) -> BTreeMap<&str, &s
 pub(crate) mod rfc3339_opt {
     use super::*;
 
-    pub(crate) fn serialize<S: Serializer>(t: &Option<SystemTime>, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(
+        t: &Option<SystemTime>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         match t {
             Some(t) => crate::time::rfc3339::serialize(t, s),
             None => s.serialize_none(),

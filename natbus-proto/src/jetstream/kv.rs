@@ -14,7 +14,8 @@ use super::api::ApiPrefix;
 use super::metadata::MessageMetadata;
 use super::publish::{NATS_ROLLUP, NATS_TTL, PublishOptions, ROLLUP_SUBJECT};
 use super::stream::{
-    Compression, DEFAULT_DUPLICATE_WINDOW, DiscardPolicy, Placement, RePublish, StorageType, StreamConfig,
+    Compression, DEFAULT_DUPLICATE_WINDOW, DiscardPolicy, Placement, RePublish, StorageType,
+    StreamConfig,
 };
 use super::stream_info::StreamInfo;
 use super::stream_msg::{DirectGetError, StoredMessage, direct_get_message};
@@ -36,7 +37,9 @@ pub enum KvError {
     #[error("invalid bucket name '{0}': use letters, digits, '_' and '-'")]
     InvalidBucket(String),
     /// Keys are `[-/_=.A-Za-z0-9]+`, without leading/trailing '.', '..', or a `_kv` prefix.
-    #[error("invalid key '{0}': use letters, digits and '-/_=.', no leading, trailing or double '.'")]
+    #[error(
+        "invalid key '{0}': use letters, digits and '-/_=.', no leading, trailing or double '.'"
+    )]
     InvalidKey(String),
     /// History is 1 to 64.
     #[error("history {0} is out of range: a bucket keeps 1 to 64 revisions per key")]
@@ -55,8 +58,14 @@ pub enum KvError {
 /// [`KvError::InvalidBucket`].
 pub fn validate_bucket(bucket: &str) -> Result<(), KvError> {
     let ok = !bucket.is_empty()
-        && bucket.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if ok { Ok(()) } else { Err(KvError::InvalidBucket(bucket.to_owned())) }
+        && bucket
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(KvError::InvalidBucket(bucket.to_owned()))
+    }
 }
 
 fn is_key_byte(b: u8) -> bool {
@@ -74,7 +83,11 @@ pub fn validate_key(key: &str) -> Result<(), KvError> {
         && !key.ends_with('.')
         && !key.contains("..")
         && !key.starts_with("_kv");
-    if ok { Ok(()) } else { Err(KvError::InvalidKey(key.to_owned())) }
+    if ok {
+        Ok(())
+    } else {
+        Err(KvError::InvalidKey(key.to_owned()))
+    }
 }
 
 /// Checks a watch/keys filter: a key whose tokens may also be `*`, and a last token `>`.
@@ -87,7 +100,11 @@ pub fn validate_key_filter(filter: &str) -> Result<(), KvError> {
     let ok = tokens.iter().enumerate().all(|(i, t)| {
         *t == "*" || (*t == ">" && i == last) || (!t.is_empty() && t.bytes().all(is_key_byte))
     });
-    if ok { Ok(()) } else { Err(KvError::InvalidKey(filter.to_owned())) }
+    if ok {
+        Ok(())
+    } else {
+        Err(KvError::InvalidKey(filter.to_owned()))
+    }
 }
 
 /// The stream of a bucket: `KV_<bucket>`.
@@ -109,7 +126,11 @@ pub fn put_subject(prefix: &ApiPrefix, bucket: &str, key: &str) -> Result<String
     validate_bucket(bucket)?;
     validate_key(key)?;
     let subject = key_subject(bucket, key);
-    Ok(if *prefix == ApiPrefix::default() { subject } else { format!("{}.{subject}", prefix.as_str()) })
+    Ok(if *prefix == ApiPrefix::default() {
+        subject
+    } else {
+        format!("{}.{subject}", prefix.as_str())
+    })
 }
 
 /// The key of a stored subject, or `None` if the subject is not in the bucket.
@@ -184,7 +205,10 @@ pub fn create_options() -> PublishOptions {
 
 /// Publish options of an update at `revision` (compare-and-set).
 pub fn update_options(revision: u64) -> PublishOptions {
-    PublishOptions { expected_last_subject_sequence: Some(revision), ..PublishOptions::default() }
+    PublishOptions {
+        expected_last_subject_sequence: Some(revision),
+        ..PublishOptions::default()
+    }
 }
 
 /// The settings of a bucket.
@@ -248,7 +272,8 @@ impl KeyValueConfig {
         if !(1..=MAX_HISTORY).contains(&self.history) {
             return Err(KvError::InvalidHistory(self.history));
         }
-        let mut c = StreamConfig::new(stream_name(&self.bucket)).subjects([key_subject(&self.bucket, ">")]);
+        let mut c =
+            StreamConfig::new(stream_name(&self.bucket)).subjects([key_subject(&self.bucket, ">")]);
         c.description = self.description.clone();
         c.max_msgs_per_subject = i64::from(self.history);
         c.max_age = self.max_age;
@@ -350,7 +375,10 @@ impl Entry {
             revision: msg.sequence,
             created: msg.time,
             delta: 0,
-            operation: Operation::from_headers(msg.header(KV_OPERATION), msg.header(NATS_MARKER_REASON)),
+            operation: Operation::from_headers(
+                msg.header(KV_OPERATION),
+                msg.header(NATS_MARKER_REASON),
+            ),
         })
     }
 
@@ -366,7 +394,10 @@ impl Entry {
     ) -> Result<Self, KvError> {
         let op = Operation::from_headers(header(KV_OPERATION), header(NATS_MARKER_REASON));
         let msg = direct_get_message(header, None, payload)?.message;
-        Ok(Self { operation: op, ..Self::from_stored(bucket, &msg)? })
+        Ok(Self {
+            operation: op,
+            ..Self::from_stored(bucket, &msg)?
+        })
     }
 
     /// The entry of a message delivered to a watcher (an ordered consumer).
@@ -424,7 +455,10 @@ mod tests {
         assert_eq!(stream_name("cfg"), "KV_cfg");
         assert_eq!(key_subject("cfg", "a.b"), "$KV.cfg.a.b");
         assert_eq!(put_subject(&ApiPrefix::new(), "cfg", "d")?, "$KV.cfg.d");
-        assert_eq!(put_subject(&ApiPrefix::domain("hub"), "cfg", "d")?, "$JS.hub.API.$KV.cfg.d");
+        assert_eq!(
+            put_subject(&ApiPrefix::domain("hub"), "cfg", "d")?,
+            "$JS.hub.API.$KV.cfg.d"
+        );
         assert!(put_subject(&ApiPrefix::new(), "cfg", "a..b").is_err());
         assert_eq!(key_from_subject("cfg", "$KV.cfg.a.b"), Some("a.b"));
         assert_eq!(key_from_subject("cfg", "$KV.cfgx.a"), None);
@@ -448,7 +482,12 @@ mod tests {
                    "compression":"s2","allow_direct":true,"allow_rollup_hdrs":true,"deny_delete":true,
                    "allow_msg_ttl":true,"subject_delete_marker_ttl":5_000_000_000u64})
         );
-        assert_eq!(KeyValueConfig::new("b").to_stream_config()?.duplicate_window, Duration::from_secs(120));
+        assert_eq!(
+            KeyValueConfig::new("b")
+                .to_stream_config()?
+                .duplicate_window,
+            Duration::from_secs(120)
+        );
         kv.history = 65;
         assert_eq!(kv.to_stream_config(), Err(KvError::InvalidHistory(65)));
         kv.history = 0;
@@ -460,11 +499,26 @@ mod tests {
     #[test]
     fn operations_and_write_headers() {
         assert_eq!(Operation::from_headers(None, None), Operation::Put);
-        assert_eq!(Operation::from_headers(Some("DEL"), None), Operation::Delete);
-        assert_eq!(Operation::from_headers(Some("PURGE"), None), Operation::Purge);
-        assert_eq!(Operation::from_headers(None, Some("MaxAge")), Operation::Purge);
-        assert_eq!(Operation::from_headers(None, Some("Purge")), Operation::Purge);
-        assert_eq!(Operation::from_headers(None, Some("Remove")), Operation::Delete);
+        assert_eq!(
+            Operation::from_headers(Some("DEL"), None),
+            Operation::Delete
+        );
+        assert_eq!(
+            Operation::from_headers(Some("PURGE"), None),
+            Operation::Purge
+        );
+        assert_eq!(
+            Operation::from_headers(None, Some("MaxAge")),
+            Operation::Purge
+        );
+        assert_eq!(
+            Operation::from_headers(None, Some("Purge")),
+            Operation::Purge
+        );
+        assert_eq!(
+            Operation::from_headers(None, Some("Remove")),
+            Operation::Delete
+        );
         assert_eq!(delete_headers(), vec![("KV-Operation", "DEL".to_owned())]);
         assert_eq!(
             purge_headers(Some(Duration::from_secs(5))),
@@ -474,18 +528,28 @@ mod tests {
                 ("Nats-TTL", "5s".to_owned())
             ]
         );
-        assert_eq!(create_options().headers(), vec![("Nats-Expected-Last-Subject-Sequence", "0".to_owned())]);
-        assert_eq!(update_options(7).headers(), vec![("Nats-Expected-Last-Subject-Sequence", "7".to_owned())]);
+        assert_eq!(
+            create_options().headers(),
+            vec![("Nats-Expected-Last-Subject-Sequence", "0".to_owned())]
+        );
+        assert_eq!(
+            update_options(7).headers(),
+            vec![("Nats-Expected-Last-Subject-Sequence", "7".to_owned())]
+        );
     }
 
     #[test]
     fn entry_from_captured_purged_direct_get() {
         let block: &[u8] = b"NATS/1.0\r\nKV-Operation: PURGE\r\nNats-Rollup: sub\r\nNats-Stream: KV_cfg\r\nNats-Subject: $KV.cfg.d\r\nNats-Sequence: 5\r\nNats-Time-Stamp: 2026-11-25T14:02:54.84684421Z\r\n\r\n";
-        let e = Entry::from_direct_get("cfg", |n| header_in_block(block, n), Bytes::new()).expect("valid");
+        let e = Entry::from_direct_get("cfg", |n| header_in_block(block, n), Bytes::new())
+            .expect("valid");
         assert_eq!(e.key, "d");
         assert_eq!(e.revision, 5);
         assert_eq!(e.operation, Operation::Purge);
-        assert_eq!(crate::time::format_rfc3339(e.created), "2026-11-25T14:02:54.84684421Z");
+        assert_eq!(
+            crate::time::format_rfc3339(e.created),
+            "2026-11-25T14:02:54.84684421Z"
+        );
         assert!(matches!(
             Entry::from_direct_get("other", |n| header_in_block(block, n), Bytes::new()),
             Err(KvError::NotInBucket(_))
@@ -504,22 +568,36 @@ mod tests {
         ))
         .expect("parses");
         let e = Entry::from_stored("cfg", &msg).expect("valid");
-        assert_eq!((e.key.as_str(), e.revision, e.operation), ("a", 3, Operation::Purge));
+        assert_eq!(
+            (e.key.as_str(), e.revision, e.operation),
+            ("a", 3, Operation::Purge)
+        );
         let put: StoredMessage = serde_json::from_str(
             r#"{"subject":"$KV.cfg.a","seq":4,"data":"aGk=","time":"2025-03-01T09:15:02Z"}"#,
         )
         .expect("parses");
         let e = Entry::from_stored("cfg", &put).expect("valid");
-        assert_eq!((e.value.as_ref(), e.operation), (&b"hi"[..], Operation::Put));
+        assert_eq!(
+            (e.value.as_ref(), e.operation),
+            (&b"hi"[..], Operation::Put)
+        );
     }
 
     #[test]
     fn entry_from_watch_delivery_and_status() {
-        let meta = MessageMetadata::parse("$JS.ACK.KV_cfg.w_1.1.9.1.1795615218263621720.2").expect("valid");
-        let e = Entry::from_delivery("cfg", "$KV.cfg.x", &meta, Some("DEL"), None, Bytes::new()).expect("valid");
-        assert_eq!((e.revision, e.delta, e.operation), (9, 2, Operation::Delete));
+        let meta = MessageMetadata::parse("$JS.ACK.KV_cfg.w_1.1.9.1.1795615218263621720.2")
+            .expect("valid");
+        let e = Entry::from_delivery("cfg", "$KV.cfg.x", &meta, Some("DEL"), None, Bytes::new())
+            .expect("valid");
+        assert_eq!(
+            (e.revision, e.delta, e.operation),
+            (9, 2, Operation::Delete)
+        );
         let info: StreamInfo = serde_json::from_str(r#"{"config":{"name":"KV_cfg","max_msgs_per_subject":5,"allow_direct":false},"created":"2025-03-01T09:15:02Z","state":{"messages":7,"bytes":70,"first_seq":1,"first_ts":"2025-03-01T09:15:02Z","last_seq":7,"last_ts":"2025-03-01T09:15:02Z","consumer_count":0}}"#).expect("parses");
         let s = BucketStatus::from_stream_info(&info).expect("a KV stream");
-        assert_eq!((s.bucket.as_str(), s.values, s.history, s.allow_direct), ("cfg", 7, 5, false));
+        assert_eq!(
+            (s.bucket.as_str(), s.values, s.history, s.allow_direct),
+            ("cfg", 7, 5, false)
+        );
     }
 }

@@ -64,9 +64,15 @@ pub enum MetadataError {
 fn number(field: &'static str, value: &str) -> Result<u64, MetadataError> {
     // `u64::from_str` accepts a leading '+', which no server writes.
     if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(MetadataError::Number { field, value: value.to_owned() });
+        return Err(MetadataError::Number {
+            field,
+            value: value.to_owned(),
+        });
     }
-    value.parse().map_err(|_| MetadataError::Number { field, value: value.to_owned() })
+    value.parse().map_err(|_| MetadataError::Number {
+        field,
+        value: value.to_owned(),
+    })
 }
 
 fn name<'a>(field: &'static str, value: &'a str) -> Result<&'a str, MetadataError> {
@@ -152,8 +158,19 @@ mod tests {
             .expect("valid v1 subject");
         assert_eq!(m.domain, None);
         assert_eq!(m.account_hash, None);
-        assert_eq!((m.stream.as_str(), m.consumer.as_str()), ("ORDERS", "worker"));
-        assert_eq!((m.delivered, m.stream_sequence, m.consumer_sequence, m.pending), (1, 1, 1, 2));
+        assert_eq!(
+            (m.stream.as_str(), m.consumer.as_str()),
+            ("ORDERS", "worker")
+        );
+        assert_eq!(
+            (
+                m.delivered,
+                m.stream_sequence,
+                m.consumer_sequence,
+                m.pending
+            ),
+            (1, 1, 1, 2)
+        );
         assert_eq!(m.timestamp_nanos(), 1_795_615_218_263_621_720);
     }
 
@@ -167,12 +184,23 @@ mod tests {
         assert_eq!(m.pending, 0);
         let m = MessageMetadata::parse("$JS.ACK.hub.AbC.S.c.2.10.7.5.3.extra.more").expect("valid");
         assert_eq!(m.domain.as_deref(), Some("hub"));
-        assert_eq!((m.delivered, m.stream_sequence, m.consumer_sequence, m.pending), (2, 10, 7, 3));
+        assert_eq!(
+            (
+                m.delivered,
+                m.stream_sequence,
+                m.consumer_sequence,
+                m.pending
+            ),
+            (2, 10, 7, 3)
+        );
     }
 
     #[test]
     fn malformed_subjects_are_typed_errors() {
-        assert!(matches!(MessageMetadata::parse("_INBOX.x"), Err(MetadataError::NotJetStream(_))));
+        assert!(matches!(
+            MessageMetadata::parse("_INBOX.x"),
+            Err(MetadataError::NotJetStream(_))
+        ));
         assert_eq!(
             MessageMetadata::parse("$JS.ACK.S.c.1.1.1.1"),
             Err(MetadataError::TokenCount(8))
@@ -183,17 +211,29 @@ mod tests {
         );
         assert_eq!(
             MessageMetadata::parse("$JS.ACK.S.c.x.1.1.1.1"),
-            Err(MetadataError::Number { field: "delivered", value: "x".into() })
+            Err(MetadataError::Number {
+                field: "delivered",
+                value: "x".into()
+            })
         );
         assert_eq!(
             MessageMetadata::parse("$JS.ACK.S.c.1.1.1.+1.1"),
-            Err(MetadataError::Number { field: "timestamp", value: "+1".into() })
+            Err(MetadataError::Number {
+                field: "timestamp",
+                value: "+1".into()
+            })
         );
         assert_eq!(
             MessageMetadata::parse("$JS.ACK.S.c.1.1.1.1.99999999999999999999"),
-            Err(MetadataError::Number { field: "pending", value: "99999999999999999999".into() })
+            Err(MetadataError::Number {
+                field: "pending",
+                value: "99999999999999999999".into()
+            })
         );
-        assert_eq!(MessageMetadata::parse("$JS.ACK..c.1.1.1.1.1"), Err(MetadataError::Empty("stream")));
+        assert_eq!(
+            MessageMetadata::parse("$JS.ACK..c.1.1.1.1.1"),
+            Err(MetadataError::Empty("stream"))
+        );
         assert_eq!(
             MessageMetadata::parse("$JS.ACK._..S.c.1.1.1.1.1"),
             Err(MetadataError::Empty("account hash"))

@@ -177,7 +177,13 @@ mod tests {
     }
 
     fn ordered() -> OrderedConsumer {
-        OrderedConsumer::new("oc", ConsumerConfig::default().filter("orders.>").deliver(DeliverPolicy::New), ORDERED_IDLE_HEARTBEAT)
+        OrderedConsumer::new(
+            "oc",
+            ConsumerConfig::default()
+                .filter("orders.>")
+                .deliver(DeliverPolicy::New),
+            ORDERED_IDLE_HEARTBEAT,
+        )
     }
 
     #[test]
@@ -205,18 +211,30 @@ mod tests {
         let t0 = Instant::now();
         let mut o = ordered();
         o.on_created(t0);
-        assert_eq!(o.on_message(t0, &meta("oc_1", 1, 10)), OrderedEvent::Deliver);
-        assert_eq!(o.on_message(t0, &meta("oc_1", 2, 12)), OrderedEvent::Deliver);
+        assert_eq!(
+            o.on_message(t0, &meta("oc_1", 1, 10)),
+            OrderedEvent::Deliver
+        );
+        assert_eq!(
+            o.on_message(t0, &meta("oc_1", 2, 12)),
+            OrderedEvent::Deliver
+        );
         let ev = o.on_message(t0, &meta("oc_1", 4, 15));
         assert_eq!(
             ev,
-            OrderedEvent::Reset(Reset { deliver_from_stream_seq: Some(13), old_consumer: "oc_1".into() })
+            OrderedEvent::Reset(Reset {
+                deliver_from_stream_seq: Some(13),
+                old_consumer: "oc_1".into()
+            })
         );
         assert_eq!(o.consumer_name(), "oc_2");
         let c = o.consumer_config(None);
         assert_eq!(c.deliver_policy, DeliverPolicy::ByStartSequence(13));
         assert_eq!(o.on_message(t0, &meta("oc_1", 3, 14)), OrderedEvent::Stale);
-        assert_eq!(o.on_message(t0, &meta("oc_2", 1, 13)), OrderedEvent::Deliver);
+        assert_eq!(
+            o.on_message(t0, &meta("oc_2", 1, 13)),
+            OrderedEvent::Deliver
+        );
         assert_eq!(o.last_stream_seq(), 13);
     }
 
@@ -225,17 +243,29 @@ mod tests {
         let t0 = Instant::now();
         let mut o = ordered();
         o.on_created(t0);
-        assert_eq!(o.on_heartbeat(t0, Some(0)), None, "nothing delivered, nothing seen");
+        assert_eq!(
+            o.on_heartbeat(t0, Some(0)),
+            None,
+            "nothing delivered, nothing seen"
+        );
         o.on_message(t0, &meta("oc_1", 1, 1));
         assert_eq!(o.on_heartbeat(t0, Some(1)), None);
         assert_eq!(o.on_heartbeat(t0, None), None);
-        let r = o.on_heartbeat(t0, Some(3)).expect("server delivered more than we saw");
+        let r = o
+            .on_heartbeat(t0, Some(3))
+            .expect("server delivered more than we saw");
         assert_eq!(r.deliver_from_stream_seq, Some(2));
-        assert_eq!(o.heartbeat_deadline(), None, "stopped until the new consumer exists");
+        assert_eq!(
+            o.heartbeat_deadline(),
+            None,
+            "stopped until the new consumer exists"
+        );
         o.on_created(t0 + Duration::from_secs(1));
         assert_eq!(o.heartbeat_deadline(), Some(t0 + Duration::from_secs(11)));
         assert_eq!(o.check_heartbeat(t0 + Duration::from_secs(10)), None);
-        let r = o.check_heartbeat(t0 + Duration::from_secs(11)).expect("missed heartbeats");
+        let r = o
+            .check_heartbeat(t0 + Duration::from_secs(11))
+            .expect("missed heartbeats");
         assert_eq!(r.old_consumer, "oc_2");
         assert_eq!(o.consumer_name(), "oc_3");
     }

@@ -112,9 +112,15 @@ mod tests {
     fn parses_captured_pub_acks() {
         assert_eq!(
             PubAck::parse(br#"{"stream":"ORDERS","seq":1}"#).expect("valid"),
-            PubAck { stream: "ORDERS".into(), seq: 1, duplicate: false, domain: None }
+            PubAck {
+                stream: "ORDERS".into(),
+                seq: 1,
+                duplicate: false,
+                domain: None
+            }
         );
-        let dup = PubAck::parse(br#"{"stream":"ORDERS","seq":2,"duplicate": true}"#).expect("valid");
+        let dup =
+            PubAck::parse(br#"{"stream":"ORDERS","seq":2,"duplicate": true}"#).expect("valid");
         assert!(dup.duplicate);
         assert_eq!(dup.seq, 2);
         let dom = PubAck::parse(br#"{"stream":"ORDERS","domain":"hub","seq":1}"#).expect("valid");
@@ -124,7 +130,10 @@ mod tests {
         )
         .expect_err("an error reply");
         assert!(err.api_error().is_some_and(|e| e.is_wrong_last_sequence()));
-        assert_eq!(err.api_error().map(|e| e.description.as_str()), Some("wrong last sequence: 3"));
+        assert_eq!(
+            err.api_error().map(|e| e.description.as_str()),
+            Some("wrong last sequence: 3")
+        );
     }
 
     #[test]
@@ -147,7 +156,10 @@ mod tests {
                 ("Nats-Expected-Last-Sequence", "3".to_owned()),
                 ("Nats-Expected-Last-Msg-Id", "x".to_owned()),
                 ("Nats-Expected-Last-Subject-Sequence", "0".to_owned()),
-                ("Nats-Expected-Last-Subject-Sequence-Subject", "a.*".to_owned()),
+                (
+                    "Nats-Expected-Last-Subject-Sequence-Subject",
+                    "a.*".to_owned()
+                ),
                 ("Nats-TTL", "90s".to_owned()),
             ]
         );

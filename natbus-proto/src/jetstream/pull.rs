@@ -28,7 +28,11 @@ pub struct PullRequest {
     /// Most messages to deliver (always sent; 0 would be read as 1).
     pub batch: usize,
     /// Request lifetime; `None` = until filled or interest is gone.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::time::nanos_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::time::nanos_opt"
+    )]
     pub expires: Option<Duration>,
     /// Byte budget (subject + reply + headers + payload per message).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -37,7 +41,11 @@ pub struct PullRequest {
     #[serde(default, skip_serializing_if = "is_false")]
     pub no_wait: bool,
     /// Ask for `100 Idle Heartbeat` while idle; needs `expires` ≥ 2× this.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::time::nanos_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::time::nanos_opt"
+    )]
     pub idle_heartbeat: Option<Duration>,
     /// Priority group (2.11+).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -76,7 +84,10 @@ pub enum PullRequestError {
 impl PullRequest {
     /// A request for up to `batch` messages, without expiry.
     pub fn new(batch: usize) -> Self {
-        Self { batch, ..Self::default() }
+        Self {
+            batch,
+            ..Self::default()
+        }
     }
 
     /// Checks what the server would answer with `400 Bad Request`.
@@ -89,7 +100,10 @@ impl PullRequest {
         }
         if let Some(hb) = self.idle_heartbeat {
             if self.expires.is_none_or(|e| e < hb * 2) {
-                return Err(PullRequestError::HeartbeatTooLarge { heartbeat: hb, expires: self.expires });
+                return Err(PullRequestError::HeartbeatTooLarge {
+                    heartbeat: hb,
+                    expires: self.expires,
+                });
             }
         }
         Ok(())
@@ -184,9 +198,15 @@ pub fn classify_pull_status(code: u16, description: &str) -> PullStatus {
         409 if has("batch completed") => PullStatus::BatchCompleted,
         409 if has("message size exceeds maxbytes") => PullStatus::MessageSizeExceedsMaxBytes,
         409 if has("exceeded maxwaiting") => PullStatus::ExceededMaxWaiting,
-        409 if has("exceeded maxrequestbatch") => PullStatus::ExceededMaxRequestBatch(description.to_owned()),
-        409 if has("exceeded maxrequestexpires") => PullStatus::ExceededMaxRequestExpires(description.to_owned()),
-        409 if has("exceeded maxrequestmaxbytes") => PullStatus::ExceededMaxRequestMaxBytes(description.to_owned()),
+        409 if has("exceeded maxrequestbatch") => {
+            PullStatus::ExceededMaxRequestBatch(description.to_owned())
+        }
+        409 if has("exceeded maxrequestexpires") => {
+            PullStatus::ExceededMaxRequestExpires(description.to_owned())
+        }
+        409 if has("exceeded maxrequestmaxbytes") => {
+            PullStatus::ExceededMaxRequestMaxBytes(description.to_owned())
+        }
         409 if has("consumer deleted") => PullStatus::ConsumerDeleted,
         409 if has("consumer is push based") => PullStatus::ConsumerIsPushBased,
         409 if has("leadership change") => PullStatus::LeadershipChange,
@@ -195,7 +215,10 @@ pub fn classify_pull_status(code: u16, description: &str) -> PullStatus {
         412 => PullStatus::RequiredApiLevel,
         423 => PullStatus::PinIdMismatch,
         503 => PullStatus::NoResponders,
-        _ => PullStatus::Other { code, description: description.to_owned() },
+        _ => PullStatus::Other {
+            code,
+            description: description.to_owned(),
+        },
     }
 }
 
@@ -218,20 +241,28 @@ impl PullStatus {
             S::ExceededMaxWaiting => PullAction::Warning(
                 "the consumer has too many outstanding pull requests (max_waiting)".into(),
             ),
-            S::ExceededMaxRequestBatch(d) | S::ExceededMaxRequestExpires(d) | S::ExceededMaxRequestMaxBytes(d) => {
+            S::ExceededMaxRequestBatch(d)
+            | S::ExceededMaxRequestExpires(d)
+            | S::ExceededMaxRequestMaxBytes(d) => {
                 PullAction::Warning(format!("pull request exceeds the consumer's limits: {d}"))
             }
-            S::NoResponders => PullAction::Warning("no responders: the consumer or JetStream is unavailable".into()),
-            S::Other { code, description } => PullAction::Warning(format!("unexpected status {code} {description}")),
+            S::NoResponders => PullAction::Warning(
+                "no responders: the consumer or JetStream is unavailable".into(),
+            ),
+            S::Other { code, description } => {
+                PullAction::Warning(format!("unexpected status {code} {description}"))
+            }
             S::LeadershipChange => PullAction::Reset,
             S::ConsumerDeleted => PullAction::Terminal("the consumer was deleted".into()),
-            S::ConsumerIsPushBased => {
-                PullAction::Terminal("the consumer is push based; pull needs a pull consumer".into())
+            S::ConsumerIsPushBased => PullAction::Terminal(
+                "the consumer is push based; pull needs a pull consumer".into(),
+            ),
+            S::BadRequest(d) => {
+                PullAction::Terminal(format!("the server rejected the pull request: {d}"))
             }
-            S::BadRequest(d) => PullAction::Terminal(format!("the server rejected the pull request: {d}")),
-            S::RequiredApiLevel => {
-                PullAction::Terminal("the server is too old for a feature this request needs".into())
-            }
+            S::RequiredApiLevel => PullAction::Terminal(
+                "the server is too old for a feature this request needs".into(),
+            ),
         }
     }
 
@@ -266,10 +297,16 @@ mod tests {
 
     #[test]
     fn validation() {
-        assert_eq!(PullRequest::new(0).validate(), Err(PullRequestError::EmptyBatch));
+        assert_eq!(
+            PullRequest::new(0).validate(),
+            Err(PullRequestError::EmptyBatch)
+        );
         let mut r = PullRequest::new(1);
         r.idle_heartbeat = Some(Duration::from_secs(3));
-        assert!(matches!(r.validate(), Err(PullRequestError::HeartbeatTooLarge { .. })));
+        assert!(matches!(
+            r.validate(),
+            Err(PullRequestError::HeartbeatTooLarge { .. })
+        ));
         r.expires = Some(Duration::from_secs(5));
         assert!(r.validate().is_err());
         r.expires = Some(Duration::from_secs(6));
@@ -297,13 +334,36 @@ mod tests {
             assert_eq!(got.action(), action, "{code} {desc}");
         }
         let warnings: Vec<(u16, &str, PullStatus)> = vec![
-            (409, "Message Size Exceeds MaxBytes", S::MessageSizeExceedsMaxBytes),
+            (
+                409,
+                "Message Size Exceeds MaxBytes",
+                S::MessageSizeExceedsMaxBytes,
+            ),
             (409, "Exceeded MaxWaiting", S::ExceededMaxWaiting),
-            (409, "Exceeded MaxRequestBatch of 5", S::ExceededMaxRequestBatch("Exceeded MaxRequestBatch of 5".into())),
-            (409, "Exceeded MaxRequestExpires of 10s", S::ExceededMaxRequestExpires("Exceeded MaxRequestExpires of 10s".into())),
-            (409, "exceeded maxrequestmaxbytes of 9", S::ExceededMaxRequestMaxBytes("exceeded maxrequestmaxbytes of 9".into())),
+            (
+                409,
+                "Exceeded MaxRequestBatch of 5",
+                S::ExceededMaxRequestBatch("Exceeded MaxRequestBatch of 5".into()),
+            ),
+            (
+                409,
+                "Exceeded MaxRequestExpires of 10s",
+                S::ExceededMaxRequestExpires("Exceeded MaxRequestExpires of 10s".into()),
+            ),
+            (
+                409,
+                "exceeded maxrequestmaxbytes of 9",
+                S::ExceededMaxRequestMaxBytes("exceeded maxrequestmaxbytes of 9".into()),
+            ),
             (503, "", S::NoResponders),
-            (409, "Something New", S::Other { code: 409, description: "Something New".into() }),
+            (
+                409,
+                "Something New",
+                S::Other {
+                    code: 409,
+                    description: "Something New".into(),
+                },
+            ),
         ];
         for (code, desc, status) in warnings {
             let got = classify_pull_status(code, desc);
@@ -314,7 +374,11 @@ mod tests {
         let terminal: Vec<(u16, &str, PullStatus)> = vec![
             (409, "Consumer Deleted", S::ConsumerDeleted),
             (409, "Consumer is push based", S::ConsumerIsPushBased),
-            (400, "Bad Request - heartbeat value too large", S::BadRequest("Bad Request - heartbeat value too large".into())),
+            (
+                400,
+                "Bad Request - heartbeat value too large",
+                S::BadRequest("Bad Request - heartbeat value too large".into()),
+            ),
             (412, "Required Api Level", S::RequiredApiLevel),
         ];
         for (code, desc, status) in terminal {

@@ -99,7 +99,13 @@ pub struct PullTracker {
 impl PullTracker {
     /// A tracker with nothing requested yet.
     pub fn new(opts: ConsumeOptions) -> Self {
-        Self { opts, pending_messages: 0, pending_bytes: 0, last_activity: None, state: State::Active }
+        Self {
+            opts,
+            pending_messages: 0,
+            pending_bytes: 0,
+            last_activity: None,
+            state: State::Active,
+        }
     }
 
     /// Messages requested and not yet delivered or released.
@@ -121,7 +127,10 @@ impl PullTracker {
     }
 
     fn below_threshold(&self) -> bool {
-        let threshold = self.opts.threshold_messages.min(self.opts.max_messages.saturating_sub(1));
+        let threshold = self
+            .opts
+            .threshold_messages
+            .min(self.opts.max_messages.saturating_sub(1));
         let msgs_low = self.pending_messages <= threshold;
         let bytes_low = self.opts.max_bytes.is_some_and(|max| {
             self.pending_bytes <= self.opts.threshold_bytes.min(max.saturating_sub(1))
@@ -137,7 +146,10 @@ impl PullTracker {
             return None;
         }
         let batch = self.opts.max_messages.saturating_sub(self.pending_messages);
-        let max_bytes = self.opts.max_bytes.map(|max| max.saturating_sub(self.pending_bytes));
+        let max_bytes = self
+            .opts
+            .max_bytes
+            .map(|max| max.saturating_sub(self.pending_bytes));
         if batch == 0 || max_bytes == Some(0) {
             return None;
         }
@@ -193,7 +205,9 @@ impl PullTracker {
         self.last_activity = Some(now);
         match status.action() {
             PullAction::KeepGoing => {}
-            PullAction::Refill | PullAction::Warning(_) => self.release(pending_messages, pending_bytes),
+            PullAction::Refill | PullAction::Warning(_) => {
+                self.release(pending_messages, pending_bytes)
+            }
             PullAction::Reset => self.reset_counters(),
             PullAction::Terminal(reason) => {
                 self.reset_counters();
@@ -266,7 +280,11 @@ mod tests {
             t.on_message(t0, 100);
         }
         assert_eq!(t.pending_messages(), 6);
-        assert_eq!(t.next_request(t0), None, "6 pending is above the threshold 5");
+        assert_eq!(
+            t.next_request(t0),
+            None,
+            "6 pending is above the threshold 5"
+        );
         t.on_message(t0, 100);
         let r = t.next_request(t0).expect("at the threshold it refills");
         assert_eq!(r.batch, 5);
@@ -307,7 +325,11 @@ mod tests {
         let mut t = PullTracker::new(ConsumeOptions::messages(10).expires(secs(10)));
         assert_eq!(t.heartbeat_deadline(), None, "nothing requested yet");
         t.next_request(t0);
-        assert_eq!(t.heartbeat_deadline(), Some(t0 + secs(10)), "2 × 5 s heartbeat");
+        assert_eq!(
+            t.heartbeat_deadline(),
+            Some(t0 + secs(10)),
+            "2 × 5 s heartbeat"
+        );
         assert!(!t.check_heartbeat(t0 + secs(9)));
         t.on_status(t0 + secs(9), 100, "Idle Heartbeat", None, None);
         assert_eq!(t.heartbeat_deadline(), Some(t0 + secs(19)));
@@ -317,7 +339,9 @@ mod tests {
         assert!(t.check_heartbeat(t0 + secs(22)), "missed two heartbeats");
         assert_eq!(t.pending_messages(), 0);
         assert!(!t.check_heartbeat(t0 + secs(23)), "fires once");
-        let r = t.next_request(t0 + secs(23)).expect("re-pulls after a miss");
+        let r = t
+            .next_request(t0 + secs(23))
+            .expect("re-pulls after a miss");
         assert_eq!(r.batch, 10);
         assert_eq!(t.heartbeat_deadline(), Some(t0 + secs(33)));
     }
@@ -345,7 +369,11 @@ mod tests {
         t.next_request(t0);
         let warn = t.on_status(t0, 409, "Exceeded MaxRequestBatch of 2", None, None);
         assert!(matches!(warn.action(), PullAction::Warning(_)));
-        assert_eq!(t.pending_messages(), 4, "a warning without pending headers keeps counts");
+        assert_eq!(
+            t.pending_messages(),
+            4,
+            "a warning without pending headers keeps counts"
+        );
         let s = t.on_status(t0, 409, "Consumer Deleted", None, None);
         assert_eq!(s, PullStatus::ConsumerDeleted);
         assert_eq!(t.terminated(), Some("the consumer was deleted"));

@@ -55,12 +55,17 @@ pub fn classify_push_status(
     let d = description.to_ascii_lowercase();
     match (code, reply) {
         (100, Some(reply)) if d.contains("flowcontrol") || d.contains("flow control") => {
-            PushControl::FlowControl { reply: reply.to_owned() }
+            PushControl::FlowControl {
+                reply: reply.to_owned(),
+            }
         }
         (100, _) if d.contains("heartbeat") => PushControl::Heartbeat {
             stalled: stalled.filter(|s| !s.is_empty()).map(str::to_owned),
         },
-        _ => PushControl::Other { code, description: description.to_owned() },
+        _ => PushControl::Other {
+            code,
+            description: description.to_owned(),
+        },
     }
 }
 
@@ -94,7 +99,11 @@ pub struct HeartbeatMonitor {
 impl HeartbeatMonitor {
     /// A monitor that is not running until [`on_activity`](Self::on_activity).
     pub fn new(interval: Duration, multiplier: u32) -> Self {
-        Self { interval, multiplier: multiplier.max(1), last: None }
+        Self {
+            interval,
+            multiplier: multiplier.max(1),
+            last: None,
+        }
     }
 
     /// The heartbeat interval being watched.
@@ -140,12 +149,26 @@ mod tests {
             classify_push_status(100, "Idle Heartbeat", None, None),
             PushControl::Heartbeat { stalled: None }
         );
-        let fc = classify_push_status(100, "FlowControl Request", Some("$JS.FC.ORDERS.pc.FQin"), None);
-        assert_eq!(fc, PushControl::FlowControl { reply: "$JS.FC.ORDERS.pc.FQin".into() });
+        let fc = classify_push_status(
+            100,
+            "FlowControl Request",
+            Some("$JS.FC.ORDERS.pc.FQin"),
+            None,
+        );
+        assert_eq!(
+            fc,
+            PushControl::FlowControl {
+                reply: "$JS.FC.ORDERS.pc.FQin".into()
+            }
+        );
         assert_eq!(fc.reply_subject(), Some("$JS.FC.ORDERS.pc.FQin"));
-        let stalled = classify_push_status(100, "Idle Heartbeat", None, Some("$JS.FC.ORDERS.pc.FQin"));
+        let stalled =
+            classify_push_status(100, "Idle Heartbeat", None, Some("$JS.FC.ORDERS.pc.FQin"));
         assert_eq!(stalled.reply_subject(), Some("$JS.FC.ORDERS.pc.FQin"));
-        assert_eq!(classify_push_status(100, "Idle Heartbeat", None, None).reply_subject(), None);
+        assert_eq!(
+            classify_push_status(100, "Idle Heartbeat", None, None).reply_subject(),
+            None
+        );
     }
 
     #[test]
@@ -158,7 +181,10 @@ mod tests {
             classify_push_status(409, "Consumer Deleted", None, None),
             PushControl::Other { code: 409, .. }
         ));
-        assert_eq!(classify_push_status(409, "Consumer Deleted", Some("x"), None).reply_subject(), None);
+        assert_eq!(
+            classify_push_status(409, "Consumer Deleted", Some("x"), None).reply_subject(),
+            None
+        );
     }
 
     #[test]
@@ -179,7 +205,10 @@ mod tests {
         assert_eq!(m.deadline(), Some(t0 + Duration::from_secs(15)));
         assert!(!m.check(t0 + Duration::from_secs(14)));
         assert!(m.check(t0 + Duration::from_secs(15)));
-        assert!(!m.check(t0 + Duration::from_secs(16)), "restarted from the alarm");
+        assert!(
+            !m.check(t0 + Duration::from_secs(16)),
+            "restarted from the alarm"
+        );
         m.stop();
         assert_eq!(m.deadline(), None);
     }

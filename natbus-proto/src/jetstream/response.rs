@@ -174,9 +174,10 @@ mod tests {
             parse_response::<Named>(b"not json"),
             Err(ResponseError::Json(_))
         ));
-        let s: SuccessResponse =
-            parse_response(br#"{"type":"io.nats.jetstream.api.v1.stream_delete_response","success":true}"#)
-                .expect("valid");
+        let s: SuccessResponse = parse_response(
+            br#"{"type":"io.nats.jetstream.api.v1.stream_delete_response","success":true}"#,
+        )
+        .expect("valid");
         assert!(s.success);
     }
 
@@ -184,22 +185,56 @@ mod tests {
     fn pager_walks_pages_and_stops_on_empty() {
         let mut p = Pager::new();
         assert_eq!(p.next_offset(), Some(0));
-        p.on_page(2, Page { total: 5, offset: 0, limit: 2 });
+        p.on_page(
+            2,
+            Page {
+                total: 5,
+                offset: 0,
+                limit: 2,
+            },
+        );
         assert_eq!(p.next_offset(), Some(2));
-        p.on_page(2, Page { total: 5, offset: 2, limit: 2 });
+        p.on_page(
+            2,
+            Page {
+                total: 5,
+                offset: 2,
+                limit: 2,
+            },
+        );
         assert_eq!(p.next_offset(), Some(4));
-        p.on_page(1, Page { total: 5, offset: 4, limit: 2 });
+        p.on_page(
+            1,
+            Page {
+                total: 5,
+                offset: 4,
+                limit: 2,
+            },
+        );
         assert_eq!(p.next_offset(), None);
 
         let mut shrinking = Pager::new();
-        shrinking.on_page(0, Page { total: 9, offset: 0, limit: 2 });
+        shrinking.on_page(
+            0,
+            Page {
+                total: 9,
+                offset: 0,
+                limit: 2,
+            },
+        );
         assert_eq!(shrinking.next_offset(), None);
     }
 
     #[test]
     fn paged_request_omits_unset() {
-        assert_eq!(serde_json::to_string(&PagedRequest::default()).expect("serializes"), "{}");
-        let r = PagedRequest { offset: 3, subject: Some("a.>".into()) };
+        assert_eq!(
+            serde_json::to_string(&PagedRequest::default()).expect("serializes"),
+            "{}"
+        );
+        let r = PagedRequest {
+            offset: 3,
+            subject: Some("a.>".into()),
+        };
         assert_eq!(
             serde_json::to_string(&r).expect("serializes"),
             r#"{"offset":3,"subject":"a.>"}"#

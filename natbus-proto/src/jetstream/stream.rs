@@ -67,7 +67,11 @@ pub struct Placement {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
     /// Server tags that every replica's server must have.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "json::null_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_default"
+    )]
     pub tags: Vec<String>,
     /// Preferred leader server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -119,13 +123,21 @@ pub struct StreamSource {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opt_start_seq: Option<u64>,
     /// Start at this time.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "json::rfc3339_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "json::rfc3339_opt"
+    )]
     pub opt_start_time: Option<SystemTime>,
     /// Only messages on this subject.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter_subject: Option<String>,
     /// Subject rewrites applied while sourcing.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "json::null_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_default"
+    )]
     pub subject_transforms: Vec<SubjectTransform>,
     /// The source lives in another account or domain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -135,7 +147,10 @@ pub struct StreamSource {
 impl StreamSource {
     /// A source (or mirror) of the stream `name`, from its start.
     pub fn new(name: impl Into<String>) -> Self {
-        Self { name: name.into(), ..Self::default() }
+        Self {
+            name: name.into(),
+            ..Self::default()
+        }
     }
 }
 
@@ -143,7 +158,11 @@ impl StreamSource {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsumerLimits {
     /// Default inactive threshold.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::time::nanos_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::time::nanos_opt"
+    )]
     pub inactive_threshold: Option<Duration>,
     /// Default maximum of unacknowledged messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -168,7 +187,11 @@ pub struct StreamConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Subjects the stream captures; the server uses `[name]` when empty (and not a mirror).
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "json::null_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_default"
+    )]
     pub subjects: Vec<String>,
     /// Retention policy.
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -183,7 +206,11 @@ pub struct StreamConfig {
     #[serde(default = "unlimited", skip_serializing_if = "is_unlimited")]
     pub max_bytes: i64,
     /// Oldest message age (zero = unlimited; else at least 100 ms).
-    #[serde(default, skip_serializing_if = "is_zero_duration", with = "crate::time::nanos")]
+    #[serde(
+        default,
+        skip_serializing_if = "is_zero_duration",
+        with = "crate::time::nanos"
+    )]
     pub max_age: Duration,
     /// Most messages per subject (-1 = unlimited).
     #[serde(default = "unlimited", skip_serializing_if = "is_unlimited")]
@@ -207,7 +234,11 @@ pub struct StreamConfig {
     #[serde(default, skip_serializing_if = "is_false")]
     pub no_ack: bool,
     /// Window for `Nats-Msg-Id` deduplication (zero = server default of 2 min, or max_age).
-    #[serde(default, skip_serializing_if = "is_zero_duration", with = "crate::time::nanos")]
+    #[serde(
+        default,
+        skip_serializing_if = "is_zero_duration",
+        with = "crate::time::nanos"
+    )]
     pub duplicate_window: Duration,
     /// Compression (2.10+).
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -240,7 +271,11 @@ pub struct StreamConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mirror: Option<StreamSource>,
     /// Streams this one sources from.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "json::null_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_default"
+    )]
     pub sources: Vec<StreamSource>,
     /// Rewrite subjects on store.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -256,7 +291,11 @@ pub struct StreamConfig {
     pub allow_msg_ttl: bool,
     /// Leave a delete marker with this TTL when max_age removes a subject's last message
     /// (2.11+; at least 1 s; switches `allow_msg_ttl` on).
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::time::nanos_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::time::nanos_opt"
+    )]
     pub subject_delete_marker_ttl: Option<Duration>,
     /// Counter streams (2.12+).
     #[serde(default, skip_serializing_if = "is_false")]
@@ -375,7 +414,12 @@ impl StreamConfig {
         if c.subjects.is_empty() && c.mirror.is_none() && c.sources.is_empty() {
             c.subjects.push(c.name.clone());
         }
-        for limit in [&mut c.max_consumers, &mut c.max_msgs, &mut c.max_bytes, &mut c.max_msgs_per_subject] {
+        for limit in [
+            &mut c.max_consumers,
+            &mut c.max_msgs,
+            &mut c.max_bytes,
+            &mut c.max_msgs_per_subject,
+        ] {
             if *limit == 0 {
                 *limit = -1;
             }
@@ -404,7 +448,10 @@ impl StreamConfig {
     /// metadata keys. Use it to tell "already exists, identical" from "exists, different".
     pub fn is_equivalent(&self, other: &StreamConfig) -> bool {
         let (mut a, mut b) = (self.with_server_defaults(), other.with_server_defaults());
-        let (ma, mb) = (json::user_metadata(&a.metadata), json::user_metadata(&b.metadata));
+        let (ma, mb) = (
+            json::user_metadata(&a.metadata),
+            json::user_metadata(&b.metadata),
+        );
         if ma != mb {
             return false;
         }
@@ -441,7 +488,10 @@ mod tests {
     #[test]
     fn minimal_config_sends_only_what_was_set() {
         let c = StreamConfig::new("ORDERS").subjects(["orders.>"]);
-        assert_eq!(to_value(&c), json!({"name":"ORDERS","subjects":["orders.>"]}));
+        assert_eq!(
+            to_value(&c),
+            json!({"name":"ORDERS","subjects":["orders.>"]})
+        );
     }
 
     #[test]
@@ -481,10 +531,18 @@ mod tests {
         assert_eq!(c.subjects, ["orders.>"]);
         assert_eq!(c.duplicate_window, Duration::from_secs(120));
         assert_eq!(c.num_replicas, 1);
-        assert_eq!(c.metadata.get("_nats.ver").map(String::as_str), Some("2.15.1"));
+        assert_eq!(
+            c.metadata.get("_nats.ver").map(String::as_str),
+            Some("2.15.1")
+        );
         let sent = StreamConfig::new("ORDERS").subjects(["orders.>"]);
         assert!(sent.is_equivalent(&c));
-        assert!(!sent.clone().max_age(Duration::from_secs(60)).is_equivalent(&c));
+        assert!(
+            !sent
+                .clone()
+                .max_age(Duration::from_secs(60))
+                .is_equivalent(&c)
+        );
         let mut with_meta = sent;
         with_meta.metadata.insert("k".into(), "v".into());
         assert!(!with_meta.is_equivalent(&c));
@@ -492,7 +550,9 @@ mod tests {
 
     #[test]
     fn server_defaults() {
-        let c = StreamConfig::new("S").max_age(Duration::from_secs(30)).with_server_defaults();
+        let c = StreamConfig::new("S")
+            .max_age(Duration::from_secs(30))
+            .with_server_defaults();
         assert_eq!(c.subjects, ["S"]);
         assert_eq!(c.duplicate_window, Duration::from_secs(30));
         assert_eq!(c.num_replicas, 1);
@@ -504,9 +564,15 @@ mod tests {
     #[test]
     fn create_request_adds_pedantic() {
         let c = StreamConfig::new("S");
-        let r = StreamCreateRequest { config: &c, pedantic: true };
+        let r = StreamCreateRequest {
+            config: &c,
+            pedantic: true,
+        };
         assert_eq!(to_value(&r), json!({"name":"S","pedantic":true}));
-        let r = StreamCreateRequest { config: &c, pedantic: false };
+        let r = StreamCreateRequest {
+            config: &c,
+            pedantic: false,
+        };
         assert_eq!(to_value(&r), json!({"name":"S"}));
     }
 
@@ -516,8 +582,7 @@ mod tests {
         let c: StreamConfig = serde_json::from_str(json).expect("parses");
         assert_eq!(c.sources[0].subject_transforms[0].dest, "b.>");
         assert!(c.sources[0].opt_start_time.is_some());
-        let back: StreamConfig =
-            serde_json::from_value(to_value(&c)).expect("own output parses");
+        let back: StreamConfig = serde_json::from_value(to_value(&c)).expect("own output parses");
         assert_eq!(back, c);
     }
 }

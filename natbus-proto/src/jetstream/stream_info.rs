@@ -35,7 +35,11 @@ pub struct StreamInfo {
     /// Current state.
     pub state: StreamState,
     /// Server time of this report.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "json::rfc3339_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "json::rfc3339_opt"
+    )]
     pub ts: Option<SystemTime>,
     /// Cluster view (a single server still sends its leader id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -44,13 +48,21 @@ pub struct StreamInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mirror: Option<StreamSourceInfo>,
     /// Source status, one per source.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "json::null_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_default"
+    )]
     pub sources: Vec<StreamSourceInfo>,
     /// JetStream domain of the stream.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// Mirrors that can answer direct gets.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "json::null_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_default"
+    )]
     pub alternates: Vec<StreamAlternate>,
     /// Set by STREAM.CREATE on every success, even when an identical stream existed.
     #[serde(default, skip_serializing_if = "is_false")]
@@ -85,13 +97,21 @@ pub struct StreamState {
     #[serde(default, skip_serializing_if = "is_zero")]
     pub num_subjects: u64,
     /// Count per subject (only with a subjects filter).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "json::null_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "json::null_default"
+    )]
     pub subjects: BTreeMap<String, u64>,
     /// Deleted messages inside the sequence range.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub num_deleted: u64,
     /// Deleted sequences (only with `deleted_details`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "json::null_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_default"
+    )]
     pub deleted: Vec<u64>,
     /// Data the server lost (damaged storage).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -131,7 +151,11 @@ pub struct ClusterInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leader: Option<String>,
     /// The other replicas.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "json::null_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_default"
+    )]
     pub replicas: Vec<PeerInfo>,
 }
 
@@ -180,7 +204,11 @@ pub struct StreamSourceInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter_subject: Option<String>,
     /// Subject rewrites in use.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "json::null_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_default"
+    )]
     pub subject_transforms: Vec<SubjectTransform>,
 }
 
@@ -216,7 +244,11 @@ pub struct StreamListResponse {
     #[serde(default, deserialize_with = "json::null_default")]
     pub streams: Vec<StreamInfo>,
     /// Streams that did not answer in time (clustered).
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "json::null_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_default"
+    )]
     pub missing: Vec<String>,
     /// Paging.
     #[serde(flatten)]
@@ -232,13 +264,20 @@ mod tests {
 
     #[test]
     fn parses_create_reply() {
-        let info: StreamInfo = parse_response(CREATE_REPLY.as_bytes()).expect("captured reply parses");
+        let info: StreamInfo =
+            parse_response(CREATE_REPLY.as_bytes()).expect("captured reply parses");
         assert!(info.did_create);
         assert_eq!(info.config.name, "ORDERS");
         assert_eq!(info.state.messages, 0);
         assert_eq!(info.state.first_ts, zero_time());
-        assert_eq!(crate::time::format_rfc3339(info.state.last_ts), "0001-01-01T00:00:00Z");
-        assert_eq!(info.cluster.and_then(|c| c.leader).as_deref(), Some("NBXYZ"));
+        assert_eq!(
+            crate::time::format_rfc3339(info.state.last_ts),
+            "0001-01-01T00:00:00Z"
+        );
+        assert_eq!(
+            info.cluster.and_then(|c| c.leader).as_deref(),
+            Some("NBXYZ")
+        );
         assert_eq!(info.page, Page::default());
     }
 
@@ -270,8 +309,15 @@ mod tests {
 
     #[test]
     fn info_request_omits_unset() {
-        assert_eq!(serde_json::to_string(&StreamInfoRequest::default()).expect("ok"), "{}");
-        let r = StreamInfoRequest { subjects_filter: Some("x.>".into()), deleted_details: true, offset: 0 };
+        assert_eq!(
+            serde_json::to_string(&StreamInfoRequest::default()).expect("ok"),
+            "{}"
+        );
+        let r = StreamInfoRequest {
+            subjects_filter: Some("x.>".into()),
+            deleted_details: true,
+            offset: 0,
+        };
         assert_eq!(
             serde_json::to_string(&r).expect("ok"),
             r#"{"subjects_filter":"x.>","deleted_details":true}"#

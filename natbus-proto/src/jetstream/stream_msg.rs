@@ -36,7 +36,12 @@ pub struct StoredMessage {
     #[serde(rename = "seq")]
     pub sequence: u64,
     /// The full header block (`NATS/1.0\r\n…\r\n\r\n`), when the message has headers.
-    #[serde(rename = "hdrs", default, skip_serializing_if = "Option::is_none", with = "json::base64_bytes_opt")]
+    #[serde(
+        rename = "hdrs",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "json::base64_bytes_opt"
+    )]
     pub headers: Option<Bytes>,
     /// The payload.
     #[serde(rename = "data", default, with = "json::base64_bytes")]
@@ -102,7 +107,11 @@ pub struct GetRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub up_to_seq: Option<u64>,
     /// DIRECT.GET `multi_last`: as of this time.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "json::rfc3339_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "json::rfc3339_opt"
+    )]
     pub up_to_time: Option<SystemTime>,
     /// DIRECT.GET: send messages without any headers (2.12+).
     #[serde(default, skip_serializing_if = "is_false")]
@@ -112,17 +121,27 @@ pub struct GetRequest {
 impl GetRequest {
     /// The message with sequence `seq`.
     pub fn sequence(seq: u64) -> Self {
-        Self { seq: Some(seq), ..Self::default() }
+        Self {
+            seq: Some(seq),
+            ..Self::default()
+        }
     }
 
     /// The last message on `subject`.
     pub fn last_by_subject(subject: impl Into<String>) -> Self {
-        Self { last_by_subj: Some(subject.into()), ..Self::default() }
+        Self {
+            last_by_subj: Some(subject.into()),
+            ..Self::default()
+        }
     }
 
     /// The first message on `subject` at or after sequence `start`.
     pub fn next_by_subject(subject: impl Into<String>, start: u64) -> Self {
-        Self { seq: Some(start), next_by_subj: Some(subject.into()), ..Self::default() }
+        Self {
+            seq: Some(start),
+            next_by_subj: Some(subject.into()),
+            ..Self::default()
+        }
     }
 
     /// Turns the request into a DIRECT.GET batch of up to `n` messages.
@@ -205,7 +224,13 @@ fn required<'a>(
 }
 
 fn number(name: &'static str, value: &str) -> Result<u64, DirectGetError> {
-    value.trim().parse().map_err(|_| DirectGetError::InvalidHeader { name, value: value.to_owned() })
+    value
+        .trim()
+        .parse()
+        .map_err(|_| DirectGetError::InvalidHeader {
+            name,
+            value: value.to_owned(),
+        })
 }
 
 /// Builds the stored message from a DIRECT.GET reply.
@@ -232,9 +257,12 @@ pub fn direct_get_message<'a>(
         name: NATS_TIME_STAMP,
         value: stamp.to_owned(),
     })?;
-    let num_pending = header(NATS_NUM_PENDING).map(|v| number(NATS_NUM_PENDING, v)).transpose()?;
-    let last_sequence =
-        header(NATS_LAST_SEQUENCE).map(|v| number(NATS_LAST_SEQUENCE, v)).transpose()?;
+    let num_pending = header(NATS_NUM_PENDING)
+        .map(|v| number(NATS_NUM_PENDING, v))
+        .transpose()?;
+    let last_sequence = header(NATS_LAST_SEQUENCE)
+        .map(|v| number(NATS_LAST_SEQUENCE, v))
+        .transpose()?;
     Ok(DirectMessage {
         stream: stream.to_owned(),
         message: StoredMessage {
@@ -287,7 +315,10 @@ pub fn classify_direct_get_status(code: u16, description: &str) -> DirectGetStat
         412 => DirectGetStatus::RequiredApiLevel,
         413 => DirectGetStatus::TooManyResults,
         429 => DirectGetStatus::TooManyRequests,
-        _ => DirectGetStatus::Other { code, description: description.to_owned() },
+        _ => DirectGetStatus::Other {
+            code,
+            description: description.to_owned(),
+        },
     }
 }
 
@@ -305,10 +336,16 @@ mod tests {
         assert_eq!(m.subject, "orders.new");
         assert_eq!(m.sequence, 2);
         assert_eq!(m.payload, Bytes::from_static(b"hello2"));
-        assert_eq!(m.headers.as_deref(), Some(&b"NATS/1.0\r\nNats-Msg-Id: abc\r\n\r\n"[..]));
+        assert_eq!(
+            m.headers.as_deref(),
+            Some(&b"NATS/1.0\r\nNats-Msg-Id: abc\r\n\r\n"[..])
+        );
         assert_eq!(m.header("nats-msg-id"), Some("abc"));
         assert_eq!(m.header("Nats-Other"), None);
-        assert_eq!(crate::time::format_rfc3339(m.time), "2026-11-25T13:58:47.083673843Z");
+        assert_eq!(
+            crate::time::format_rfc3339(m.time),
+            "2026-11-25T13:58:47.083673843Z"
+        );
         let back: StoredMessage =
             serde_json::from_value(serde_json::to_value(&m).expect("ok")).expect("round trip");
         assert_eq!(back, m);
@@ -317,12 +354,15 @@ mod tests {
     #[test]
     fn missing_data_and_bad_base64() {
         let m: StoredMessage =
-            serde_json::from_str(r#"{"subject":"a","seq":1,"time":"2025-03-01T09:15:02Z"}"#).expect("ok");
+            serde_json::from_str(r#"{"subject":"a","seq":1,"time":"2025-03-01T09:15:02Z"}"#)
+                .expect("ok");
         assert!(m.payload.is_empty() && m.headers.is_none());
-        assert!(serde_json::from_str::<StoredMessage>(
-            r#"{"subject":"a","seq":1,"data":"***","time":"2025-03-01T09:15:02Z"}"#
-        )
-        .is_err());
+        assert!(
+            serde_json::from_str::<StoredMessage>(
+                r#"{"subject":"a","seq":1,"data":"***","time":"2025-03-01T09:15:02Z"}"#
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -338,22 +378,53 @@ mod tests {
     fn requests_serialize_minimal() {
         let s = |v: &GetRequest| serde_json::to_string(v).expect("ok");
         assert_eq!(s(&GetRequest::sequence(5)), r#"{"seq":5}"#);
-        assert_eq!(s(&GetRequest::last_by_subject("a.b")), r#"{"last_by_subj":"a.b"}"#);
-        assert_eq!(s(&GetRequest::next_by_subject("a.*", 3).batch(10)), r#"{"seq":3,"next_by_subj":"a.*","batch":10}"#);
-        assert_eq!(serde_json::to_string(&PurgeRequest::default()).expect("ok"), "{}");
-        let p = PurgeRequest { filter: Some("a".into()), keep: Some(1), seq: None };
-        assert_eq!(serde_json::to_string(&p).expect("ok"), r#"{"filter":"a","keep":1}"#);
-        let d = MsgDeleteRequest { seq: 4, no_erase: true };
-        assert_eq!(serde_json::to_string(&d).expect("ok"), r#"{"seq":4,"no_erase":true}"#);
+        assert_eq!(
+            s(&GetRequest::last_by_subject("a.b")),
+            r#"{"last_by_subj":"a.b"}"#
+        );
+        assert_eq!(
+            s(&GetRequest::next_by_subject("a.*", 3).batch(10)),
+            r#"{"seq":3,"next_by_subj":"a.*","batch":10}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&PurgeRequest::default()).expect("ok"),
+            "{}"
+        );
+        let p = PurgeRequest {
+            filter: Some("a".into()),
+            keep: Some(1),
+            seq: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&p).expect("ok"),
+            r#"{"filter":"a","keep":1}"#
+        );
+        let d = MsgDeleteRequest {
+            seq: 4,
+            no_erase: true,
+        };
+        assert_eq!(
+            serde_json::to_string(&d).expect("ok"),
+            r#"{"seq":4,"no_erase":true}"#
+        );
         let r: PurgeResponse = parse_response(br#"{"type":"io.nats.jetstream.api.v1.stream_purge_response","success":true,"purged":2}"#).expect("ok");
-        assert_eq!(r, PurgeResponse { success: true, purged: 2 });
+        assert_eq!(
+            r,
+            PurgeResponse {
+                success: true,
+                purged: 2
+            }
+        );
     }
 
     #[test]
     fn direct_get_from_captured_headers() {
         let raw = Bytes::from_static(b"NATS/1.0\r\nNats-Msg-Id: abc\r\nNats-Stream: ORDERS\r\nNats-Subject: orders.new\r\nNats-Sequence: 2\r\nNats-Time-Stamp: 2026-11-25T13:58:47.083673843Z\r\n\r\n");
-        let lookup = |n: &str| header_in_block(b"NATS/1.0\r\nNats-Msg-Id: abc\r\nNats-Stream: ORDERS\r\nNats-Subject: orders.new\r\nNats-Sequence: 2\r\nNats-Time-Stamp: 2026-11-25T13:58:47.083673843Z\r\n\r\n", n);
-        let d = direct_get_message(lookup, Some(raw), Bytes::from_static(b"hello2")).expect("valid reply");
+        let lookup = |n: &str| {
+            header_in_block(b"NATS/1.0\r\nNats-Msg-Id: abc\r\nNats-Stream: ORDERS\r\nNats-Subject: orders.new\r\nNats-Sequence: 2\r\nNats-Time-Stamp: 2026-11-25T13:58:47.083673843Z\r\n\r\n", n)
+        };
+        let d = direct_get_message(lookup, Some(raw), Bytes::from_static(b"hello2"))
+            .expect("valid reply");
         assert_eq!(d.stream, "ORDERS");
         assert_eq!(d.message.subject, "orders.new");
         assert_eq!(d.message.sequence, 2);
@@ -376,7 +447,10 @@ mod tests {
         h.insert(NATS_SEQUENCE, "x");
         assert_eq!(
             direct_get_message(|n| h.get(n).copied(), None, Bytes::new()),
-            Err(DirectGetError::InvalidHeader { name: NATS_SEQUENCE, value: "x".into() })
+            Err(DirectGetError::InvalidHeader {
+                name: NATS_SEQUENCE,
+                value: "x".into()
+            })
         );
         h.remove(NATS_STREAM);
         assert_eq!(
@@ -386,20 +460,98 @@ mod tests {
     }
 
     #[test]
+    fn timestamp_edge_cases_in_json() {
+        let at = |t: &str| {
+            serde_json::from_str::<StoredMessage>(&format!(
+                r#"{{"subject":"a","seq":1,"time":"{t}"}}"#
+            ))
+            .map(|m| crate::time::format_rfc3339(m.time))
+        };
+        // Go's zero time, a leap day with all nine digits, a short fraction, and the
+        // `+00:00` offset some clients write.
+        assert_eq!(
+            at("0001-01-01T00:00:00Z").ok().as_deref(),
+            Some("0001-01-01T00:00:00Z")
+        );
+        assert_eq!(
+            at("2024-02-29T23:59:59.999999999Z").ok().as_deref(),
+            Some("2024-02-29T23:59:59.999999999Z")
+        );
+        assert_eq!(
+            at("2026-11-25T14:02:54.8Z").ok().as_deref(),
+            Some("2026-11-25T14:02:54.8Z")
+        );
+        assert_eq!(
+            at("2026-11-25T15:02:54+01:00").ok().as_deref(),
+            Some("2026-11-25T14:02:54Z")
+        );
+        assert!(at("2025-02-29T00:00:00Z").is_err(), "not a leap year");
+        assert!(at("2025-03-01 09:15:02").is_err(), "no offset");
+    }
+
+    mod proptests {
+        use super::super::*;
+        use proptest::prelude::*;
+        use std::time::{Duration, UNIX_EPOCH};
+
+        proptest! {
+            #[test]
+            fn stored_message_json_round_trips(
+                secs in 0u64..253_402_300_799,
+                nanos in 0u32..1_000_000_000,
+                seq in any::<u64>(),
+                data in proptest::collection::vec(any::<u8>(), 0..32),
+            ) {
+                let m = StoredMessage {
+                    subject: "a.b".into(),
+                    sequence: seq,
+                    headers: None,
+                    payload: Bytes::from(data),
+                    time: UNIX_EPOCH + Duration::new(secs, nanos),
+                };
+                let json = serde_json::to_vec(&m).expect("serializes");
+                let back: StoredMessage = serde_json::from_slice(&json).expect("own output parses");
+                prop_assert_eq!(back, m);
+            }
+        }
+    }
+
+    #[test]
     fn direct_get_statuses() {
-        assert_eq!(classify_direct_get_status(204, "EOB"), DirectGetStatus::EndOfBatch);
-        assert_eq!(classify_direct_get_status(404, "Message Not Found"), DirectGetStatus::NotFound);
-        assert_eq!(classify_direct_get_status(503, ""), DirectGetStatus::NoResponders);
+        assert_eq!(
+            classify_direct_get_status(204, "EOB"),
+            DirectGetStatus::EndOfBatch
+        );
+        assert_eq!(
+            classify_direct_get_status(404, "Message Not Found"),
+            DirectGetStatus::NotFound
+        );
+        assert_eq!(
+            classify_direct_get_status(503, ""),
+            DirectGetStatus::NoResponders
+        );
         assert_eq!(
             classify_direct_get_status(408, "Empty Request"),
             DirectGetStatus::BadRequest("Empty Request".into())
         );
-        assert_eq!(classify_direct_get_status(412, "Required Api Level"), DirectGetStatus::RequiredApiLevel);
-        assert_eq!(classify_direct_get_status(413, "Too Many Results"), DirectGetStatus::TooManyResults);
-        assert_eq!(classify_direct_get_status(429, "Too Many Requests"), DirectGetStatus::TooManyRequests);
+        assert_eq!(
+            classify_direct_get_status(412, "Required Api Level"),
+            DirectGetStatus::RequiredApiLevel
+        );
+        assert_eq!(
+            classify_direct_get_status(413, "Too Many Results"),
+            DirectGetStatus::TooManyResults
+        );
+        assert_eq!(
+            classify_direct_get_status(429, "Too Many Requests"),
+            DirectGetStatus::TooManyRequests
+        );
         assert_eq!(
             classify_direct_get_status(500, "boom"),
-            DirectGetStatus::Other { code: 500, description: "boom".into() }
+            DirectGetStatus::Other {
+                code: 500,
+                description: "boom".into()
+            }
         );
     }
 }
