@@ -85,6 +85,8 @@ pub mod api;
 pub mod base64;
 pub mod consumer;
 pub mod consumer_info;
+pub mod consumer_policy;
+pub mod direct_get;
 pub mod errors;
 mod json;
 pub mod kv;
