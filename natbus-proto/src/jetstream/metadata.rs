@@ -93,6 +93,8 @@ impl MessageMetadata {
             return Err(MetadataError::NotJetStream(reply.to_owned()));
         };
         let tokens: Vec<&str> = rest.split('.').collect();
+        // Token counts are checked before any index: v1 leaves 7 tokens after `$JS.ACK`,
+        // v2 at least 9, of which the first two are domain and hash; `t` has ≥ 7 either way.
         let (domain, account_hash, t) = match tokens.len() + 2 {
             9 => (None, None, &tokens[..]),
             n if n >= 11 => {
