@@ -1,0 +1,393 @@
+//! Bookkeeping for a continuous pull consumer (ADR-37 "consume"), without IO or clock.
+//!
+//! The tracker keeps a window of `max_messages` (and optionally `max_bytes`) requested
+//! from the server. The driver loop is:
+//! 1. call [`PullTracker::next_request`] and publish each request it returns to
+//!    `CONSUMER.MSG.NEXT.<stream>.<consumer>` with the subscription's inbox as reply;
+//! 2. report each delivered message with [`PullTracker::on_message`] and each status with
+//!    [`PullTracker::on_status`] (acting on the returned [`PullAction`]);
+//! 3. sleep until [`PullTracker::heartbeat_deadline`], then call
+//!    [`PullTracker::check_heartbeat`]; go to 1.
+//!
+//! On disconnect call [`PullTracker::on_disconnected`]; on reconnect
+//! [`PullTracker::on_reconnected`].
+
+use std::time::{Duration, Instant};
+
+use super::pull::{PullAction, PullRequest, PullStatus, classify_pull_status};
+
+/// Settings of a continuous pull consumer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsumeOptions {
+    /// Most messages requested at once (Go default 500).
+    pub max_messages: usize,
+    /// Most bytes requested at once; `None` = count messages only.
+    pub max_bytes: Option<usize>,
+    /// Expiry of each request.
+    pub expires: Duration,
+    /// Heartbeat asked for in each request; two missed in a row reset the window.
+    pub idle_heartbeat: Duration,
+    /// Refill when pending messages fall to this or below (default half of max).
+    pub threshold_messages: usize,
+    /// Refill when pending bytes fall to this or below (default half of max_bytes).
+    pub threshold_bytes: usize,
+}
+
+impl Default for ConsumeOptions {
+    fn default() -> Self {
+        Self::messages(500)
+    }
+}
+
+impl ConsumeOptions {
+    /// Expiry of each request by default.
+    pub const DEFAULT_EXPIRES: Duration = Duration::from_secs(30);
+
+    /// A window of `max_messages` with the default expiry (30 s) and heartbeat (15 s).
+    pub fn messages(max_messages: usize) -> Self {
+        let max_messages = max_messages.max(1);
+        Self {
+            max_messages,
+            max_bytes: None,
+            expires: Self::DEFAULT_EXPIRES,
+            idle_heartbeat: heartbeat_for(Self::DEFAULT_EXPIRES),
+            threshold_messages: max_messages / 2,
+            threshold_bytes: 0,
+        }
+    }
+
+    /// A window of `max_bytes` (the message count is then effectively unbounded).
+    pub fn bytes(max_bytes: usize) -> Self {
+        let max_bytes = max_bytes.max(1);
+        Self {
+            max_bytes: Some(max_bytes),
+            threshold_bytes: max_bytes / 2,
+            ..Self::messages(1_000_000)
+        }
+    }
+
+    /// Sets the expiry, and the heartbeat to half of it (at most 30 s).
+    pub fn expires(mut self, expires: Duration) -> Self {
+        self.expires = expires;
+        self.idle_heartbeat = heartbeat_for(expires);
+        self
+    }
+}
+
+/// Half the expiry, at most 30 s: the server requires expires ≥ 2× heartbeat.
+fn heartbeat_for(expires: Duration) -> Duration {
+    (expires / 2).min(Duration::from_secs(30))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum State {
+    Active,
+    Paused,
+    Terminated(String),
+}
+
+/// The outstanding-request window of a continuous pull consumer.
+#[derive(Debug, Clone)]
+pub struct PullTracker {
+    opts: ConsumeOptions,
+    pending_messages: usize,
+    pending_bytes: usize,
+    last_activity: Option<Instant>,
+    state: State,
+}
+
+impl PullTracker {
+    /// A tracker with nothing requested yet.
+    pub fn new(opts: ConsumeOptions) -> Self {
+        Self {
+            opts,
+            pending_messages: 0,
+            pending_bytes: 0,
+            last_activity: None,
+            state: State::Active,
+        }
+    }
+
+    /// Messages requested and not yet delivered or released.
+    pub fn pending_messages(&self) -> usize {
+        self.pending_messages
+    }
+
+    /// Bytes requested and not yet delivered or released (byte windows only).
+    pub fn pending_bytes(&self) -> usize {
+        self.pending_bytes
+    }
+
+    /// Why consuming stopped, once a terminal status arrived.
+    pub fn terminated(&self) -> Option<&str> {
+        match &self.state {
+            State::Terminated(reason) => Some(reason),
+            _ => None,
+        }
+    }
+
+    fn below_threshold(&self) -> bool {
+        let threshold = self
+            .opts
+            .threshold_messages
+            .min(self.opts.max_messages.saturating_sub(1));
+        let msgs_low = self.pending_messages <= threshold;
+        let bytes_low = self.opts.max_bytes.is_some_and(|max| {
+            self.pending_bytes <= self.opts.threshold_bytes.min(max.saturating_sub(1))
+        });
+        msgs_low || bytes_low
+    }
+
+    /// The next pull request to send, if the window has fallen to its threshold: it asks
+    /// for what is missing to fill the window and counts it as pending. `None` while the
+    /// window is full enough, paused (disconnected) or terminated.
+    pub fn next_request(&mut self, now: Instant) -> Option<PullRequest> {
+        if self.state != State::Active || !self.below_threshold() {
+            return None;
+        }
+        let batch = self.opts.max_messages.saturating_sub(self.pending_messages);
+        let max_bytes = self
+            .opts
+            .max_bytes
+            .map(|max| max.saturating_sub(self.pending_bytes));
+        if batch == 0 || max_bytes == Some(0) {
+            return None;
+        }
+        self.pending_messages += batch;
+        self.pending_bytes += max_bytes.unwrap_or(0);
+        self.last_activity = Some(now);
+        Some(PullRequest {
+            batch,
+            max_bytes,
+            expires: Some(self.opts.expires),
+            idle_heartbeat: Some(self.opts.idle_heartbeat),
+            ..PullRequest::default()
+        })
+    }
+
+    /// Records a delivered message of `size` bytes (subject + reply + headers + payload,
+    /// the size the server counts against `max_bytes`).
+    pub fn on_message(&mut self, now: Instant, size: usize) {
+        self.pending_messages = self.pending_messages.saturating_sub(1);
+        if self.opts.max_bytes.is_some() {
+            self.pending_bytes = self.pending_bytes.saturating_sub(size);
+        }
+        self.last_activity = Some(now);
+    }
+
+    fn release(&mut self, messages: Option<u64>, bytes: Option<u64>) {
+        let cap = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        if let Some(m) = messages {
+            self.pending_messages = self.pending_messages.saturating_sub(cap(m));
+        }
+        if let Some(b) = bytes {
+            self.pending_bytes = self.pending_bytes.saturating_sub(cap(b));
+        }
+    }
+
+    fn reset_counters(&mut self) {
+        self.pending_messages = 0;
+        self.pending_bytes = 0;
+    }
+
+    /// Records a status message: `pending_messages`/`pending_bytes` are the values of the
+    /// `Nats-Pending-Messages`/`Nats-Pending-Bytes` headers, when present. Returns the
+    /// classified status; act on [`PullStatus::action`] (report warnings, stop on terminal).
+    pub fn on_status(
+        &mut self,
+        now: Instant,
+        code: u16,
+        description: &str,
+        pending_messages: Option<u64>,
+        pending_bytes: Option<u64>,
+    ) -> PullStatus {
+        let status = classify_pull_status(code, description);
+        self.last_activity = Some(now);
+        match status.action() {
+            PullAction::KeepGoing => {}
+            PullAction::Refill | PullAction::Warning(_) => {
+                self.release(pending_messages, pending_bytes)
+            }
+            PullAction::Reset => self.reset_counters(),
+            PullAction::Terminal(reason) => {
+                self.reset_counters();
+                self.state = State::Terminated(reason);
+            }
+        }
+        status
+    }
+
+    /// When the heartbeat check is due: two heartbeat intervals after the last traffic,
+    /// while requests are outstanding and the connection is up.
+    pub fn heartbeat_deadline(&self) -> Option<Instant> {
+        if self.state != State::Active || self.pending_messages == 0 {
+            return None;
+        }
+        Some(self.last_activity? + self.opts.idle_heartbeat * 2)
+    }
+
+    /// Whether heartbeats were missed at `now`. If so, the outstanding requests are
+    /// presumed lost: the counters are reset so [`next_request`](Self::next_request) pulls
+    /// afresh. Not fatal; report it to the user as a warning.
+    pub fn check_heartbeat(&mut self, now: Instant) -> bool {
+        match self.heartbeat_deadline() {
+            Some(deadline) if now >= deadline => {
+                self.reset_counters();
+                self.last_activity = None;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The connection is down: stop pulling and pause the heartbeat timer.
+    pub fn on_disconnected(&mut self) {
+        if self.state == State::Active {
+            self.state = State::Paused;
+        }
+    }
+
+    /// The connection is back: the server forgot our requests, so start a fresh window.
+    pub fn on_reconnected(&mut self, now: Instant) {
+        if self.state == State::Paused {
+            self.state = State::Active;
+            self.reset_counters();
+            self.last_activity = Some(now);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secs(n: u64) -> Duration {
+        Duration::from_secs(n)
+    }
+
+    #[test]
+    fn fills_the_window_and_refills_at_threshold() {
+        let t0 = Instant::now();
+        let mut t = PullTracker::new(ConsumeOptions::messages(10));
+        let r = t.next_request(t0).expect("an empty window pulls");
+        assert_eq!(r.batch, 10);
+        assert_eq!(r.expires, Some(secs(30)));
+        assert_eq!(r.idle_heartbeat, Some(secs(15)));
+        assert_eq!(r.max_bytes, None);
+        assert_eq!(r.validate(), Ok(()));
+        assert_eq!(t.next_request(t0), None, "window full");
+        for _ in 0..4 {
+            t.on_message(t0, 100);
+        }
+        assert_eq!(t.pending_messages(), 6);
+        assert_eq!(
+            t.next_request(t0),
+            None,
+            "6 pending is above the threshold 5"
+        );
+        t.on_message(t0, 100);
+        let r = t.next_request(t0).expect("at the threshold it refills");
+        assert_eq!(r.batch, 5);
+        assert_eq!(t.pending_messages(), 10);
+    }
+
+    #[test]
+    fn request_timeout_releases_its_pending_counts() {
+        let t0 = Instant::now();
+        let mut t = PullTracker::new(ConsumeOptions::messages(10));
+        t.next_request(t0);
+        t.on_message(t0, 1);
+        let s = t.on_status(t0, 408, "Request Timeout", Some(9), Some(0));
+        assert_eq!(s, PullStatus::RequestTimeout);
+        assert_eq!(t.pending_messages(), 0);
+        assert_eq!(t.next_request(t0).map(|r| r.batch), Some(10));
+    }
+
+    #[test]
+    fn byte_windows() {
+        let t0 = Instant::now();
+        let mut t = PullTracker::new(ConsumeOptions::bytes(1000));
+        let r = t.next_request(t0).expect("pulls");
+        assert_eq!((r.batch, r.max_bytes), (1_000_000, Some(1000)));
+        t.on_message(t0, 400);
+        assert_eq!(t.next_request(t0), None, "600 bytes pending is above 500");
+        t.on_message(t0, 100);
+        let r = t.next_request(t0).expect("refills at 500 bytes");
+        assert_eq!(r.max_bytes, Some(500));
+        assert_eq!(r.batch, 2, "two messages were delivered");
+        t.on_status(t0, 409, "Batch Completed", Some(0), Some(940));
+        assert_eq!(t.pending_bytes(), 60);
+    }
+
+    #[test]
+    fn heartbeats_with_a_virtual_clock() {
+        let t0 = Instant::now();
+        let mut t = PullTracker::new(ConsumeOptions::messages(10).expires(secs(10)));
+        assert_eq!(t.heartbeat_deadline(), None, "nothing requested yet");
+        t.next_request(t0);
+        assert_eq!(
+            t.heartbeat_deadline(),
+            Some(t0 + secs(10)),
+            "2 × 5 s heartbeat"
+        );
+        assert!(!t.check_heartbeat(t0 + secs(9)));
+        t.on_status(t0 + secs(9), 100, "Idle Heartbeat", None, None);
+        assert_eq!(t.heartbeat_deadline(), Some(t0 + secs(19)));
+        t.on_message(t0 + secs(12), 5);
+        assert_eq!(t.heartbeat_deadline(), Some(t0 + secs(22)));
+        assert!(!t.check_heartbeat(t0 + secs(21)));
+        assert!(t.check_heartbeat(t0 + secs(22)), "missed two heartbeats");
+        assert_eq!(t.pending_messages(), 0);
+        assert!(!t.check_heartbeat(t0 + secs(23)), "fires once");
+        let r = t
+            .next_request(t0 + secs(23))
+            .expect("re-pulls after a miss");
+        assert_eq!(r.batch, 10);
+        assert_eq!(t.heartbeat_deadline(), Some(t0 + secs(33)));
+    }
+
+    #[test]
+    fn disconnect_pauses_and_reconnect_restarts() {
+        let t0 = Instant::now();
+        let mut t = PullTracker::new(ConsumeOptions::messages(4));
+        t.next_request(t0);
+        t.on_disconnected();
+        assert_eq!(t.heartbeat_deadline(), None);
+        assert!(!t.check_heartbeat(t0 + secs(3600)));
+        assert_eq!(t.next_request(t0 + secs(1)), None);
+        t.on_reconnected(t0 + secs(2));
+        assert_eq!(t.next_request(t0 + secs(2)).map(|r| r.batch), Some(4));
+    }
+
+    #[test]
+    fn leadership_change_resets_and_terminal_stops() {
+        let t0 = Instant::now();
+        let mut t = PullTracker::new(ConsumeOptions::messages(4));
+        t.next_request(t0);
+        t.on_status(t0, 409, "Leadership Change", None, None);
+        assert_eq!(t.pending_messages(), 0);
+        t.next_request(t0);
+        let warn = t.on_status(t0, 409, "Exceeded MaxRequestBatch of 2", None, None);
+        assert!(matches!(warn.action(), PullAction::Warning(_)));
+        assert_eq!(
+            t.pending_messages(),
+            4,
+            "a warning without pending headers keeps counts"
+        );
+        let s = t.on_status(t0, 409, "Consumer Deleted", None, None);
+        assert_eq!(s, PullStatus::ConsumerDeleted);
+        assert_eq!(t.terminated(), Some("the consumer was deleted"));
+        assert_eq!(t.next_request(t0), None);
+        assert_eq!(t.heartbeat_deadline(), None);
+    }
+
+    #[test]
+    fn a_window_of_one_still_pulls() {
+        let t0 = Instant::now();
+        let mut t = PullTracker::new(ConsumeOptions::messages(1));
+        assert_eq!(t.next_request(t0).map(|r| r.batch), Some(1));
+        assert_eq!(t.next_request(t0), None);
+        t.on_message(t0, 1);
+        assert_eq!(t.next_request(t0).map(|r| r.batch), Some(1));
+    }
+}
