@@ -20,9 +20,15 @@
 #![deny(missing_docs)]
 
 pub mod connect;
+pub mod connection;
 pub mod info;
 pub mod jetstream;
+pub mod keepalive;
 pub mod nuid;
+pub mod outbound;
 pub mod reconnect;
+pub mod requests;
+pub mod server_error;
 pub mod service;
+pub mod subscriptions;
 pub mod time;
