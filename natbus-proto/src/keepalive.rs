@@ -17,6 +17,8 @@ pub enum PingPurpose {
     Flush(u64),
     /// The drain sequence, at this step.
     Drain(u8),
+    /// Draining one subscription: once answered, nothing more arrives for this sid.
+    DrainSubscription(u64),
 }
 
 /// What the keep-alive timer wants when it fires.

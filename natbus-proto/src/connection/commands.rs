@@ -109,6 +109,31 @@ impl Connection {
         gone
     }
 
+    /// Drains one subscription: UNSUB now, keep delivering what the server sent before it
+    /// saw the UNSUB, then end it with [`SubscriptionEnd::Drained`](super::SubscriptionEnd).
+    /// Returns false for an unknown sid.
+    pub fn drain_subscription(&mut self, sid: u64) -> bool {
+        if self.subs.get(sid).is_none() {
+            return false;
+        }
+        if self.is_connected() {
+            self.outbound.write_with(|b| encode::encode_unsub(b, sid, None));
+            self.queue_ping(PingPurpose::DrainSubscription(sid));
+        } else {
+            self.end_drained(sid);
+        }
+        true
+    }
+
+    pub(super) fn end_drained(&mut self, sid: u64) {
+        if self.subs.remove(sid).is_some() {
+            self.events.push_back(super::Event::SubscriptionEnded {
+                sid,
+                reason: super::SubscriptionEnd::Drained,
+            });
+        }
+    }
+
     /// Sends a request and returns its id; the reply (or no-responders, timeout, lost
     /// connection) arrives as [`Event::Reply`](super::Event::Reply) with that id.
     ///

@@ -109,6 +109,7 @@ impl Connection {
                 self.actions.push_back(Action::Close { flush: true });
                 self.close_for_good(CloseReason::Drained);
             }
+            Some(PingPurpose::DrainSubscription(sid)) => self.end_drained(sid),
             Some(PingPurpose::KeepAlive) | None => {}
         }
     }

@@ -229,8 +229,13 @@ impl Connection {
     /// Fails flushes whose PING was on the wire and every request in flight.
     fn fail_in_flight(&mut self, flush: FlushError, request: RequestError) {
         for purpose in self.keepalive.stop() {
-            if let PingPurpose::Flush(id) = purpose {
-                self.events.push_back(Event::Flushed { id, result: Err(flush.clone()) });
+            match purpose {
+                PingPurpose::Flush(id) => {
+                    self.events.push_back(Event::Flushed { id, result: Err(flush.clone()) });
+                }
+                // Its UNSUB reached the server, so it must not be resubscribed.
+                PingPurpose::DrainSubscription(sid) => self.end_drained(sid),
+                PingPurpose::KeepAlive | PingPurpose::Drain(_) => {}
             }
         }
         for id in self.requests.fail_all() {

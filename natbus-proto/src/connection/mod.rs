@@ -192,6 +192,11 @@ impl Connection {
         self.actions.pop_front()
     }
 
+    /// True when [`poll_action`](Self::poll_action) would return an action.
+    pub fn has_pending_actions(&self) -> bool {
+        !self.actions.is_empty()
+    }
+
     /// The next event. Call until `None` after every input.
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
