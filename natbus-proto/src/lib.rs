@@ -12,7 +12,9 @@
 //! - [`headers`]: the `NATS/1.0` header block with its status line.
 //! - [`subject`]: subject, wildcard and queue-group validation and matching.
 //! - [`info`] and [`connect`]: the JSON of the INFO and CONNECT handshake.
+//! - [`prng`]: the small seeded generator behind every random choice.
 //! - [`nuid`]: unique ids for inboxes.
+//! - [`server_addr`]: server URLs and the `host:port` pairs of INFO `connect_urls`.
 //! - [`reconnect`]: the server pool and the backoff policy, as data.
 //! - [`connection`]: composes all of the above into the client state machine.
 //! - [`jetstream`] and [`service`]: the JSON types and pure logic of JetStream and the
@@ -26,8 +28,10 @@ pub mod jetstream;
 pub mod keepalive;
 pub mod nuid;
 pub mod outbound;
+pub mod prng;
 pub mod reconnect;
 pub mod requests;
+pub mod server_addr;
 pub mod server_error;
 pub mod service;
 pub mod subscriptions;
