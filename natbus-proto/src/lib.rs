@@ -20,9 +20,16 @@
 #![deny(missing_docs)]
 
 pub mod connect;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
+pub mod headers;
 pub mod info;
 pub mod jetstream;
+pub mod message;
 pub mod nuid;
 pub mod reconnect;
 pub mod service;
+pub mod subject;
 pub mod time;
+pub mod wire;
