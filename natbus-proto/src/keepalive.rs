@@ -144,7 +144,11 @@ mod tests {
         k.all_taken();
         assert_eq!(k.poll(t0 + s), KeepAliveAction::SendPing);
         assert_eq!(k.pong(), Some(PingPurpose::Flush(7)));
-        assert_eq!(k.poll(t0 + 2 * s), KeepAliveAction::SendPing, "the PONG reset the count");
+        assert_eq!(
+            k.poll(t0 + 2 * s),
+            KeepAliveAction::SendPing,
+            "the PONG reset the count"
+        );
         assert_eq!(k.pong(), Some(PingPurpose::KeepAlive));
     }
 

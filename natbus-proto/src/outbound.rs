@@ -108,7 +108,11 @@ mod tests {
         let mut out = Vec::new();
         q.take_all(&mut out);
         assert_eq!(out.len(), 3);
-        assert_eq!(out[1].as_ptr(), big.as_ptr(), "the payload chunk is the caller's buffer");
+        assert_eq!(
+            out[1].as_ptr(),
+            big.as_ptr(),
+            "the payload chunk is the caller's buffer"
+        );
         let all = concat(&out);
         assert_eq!(&all[..4], b"HEAD");
         assert_eq!(&all[all.len() - 2..], b"\r\n");

@@ -68,7 +68,10 @@ impl Requests {
 
     /// Finds the request a reply on `subject` belongs to and removes it.
     pub fn complete(&mut self, subject: &str) -> Option<RequestId> {
-        let token = subject.strip_prefix(self.base.as_str())?.parse::<u64>().ok()?;
+        let token = subject
+            .strip_prefix(self.base.as_str())?
+            .parse::<u64>()
+            .ok()?;
         self.pending.remove(&token).map(|_| RequestId(token))
     }
 

@@ -71,13 +71,13 @@ impl ServerError {
             }
         } else if lower.starts_with("permissions violation for subscription") {
             let subject = quoted(t, 0).unwrap_or_default();
-            let queue = lower
-                .find("using queue")
-                .and_then(|at| quoted(t, at));
+            let queue = lower.find("using queue").and_then(|at| quoted(t, at));
             ServerErrorKind::SubscribePermissionViolation { subject, queue }
         } else if lower == "authorization violation" {
             ServerErrorKind::AuthorizationViolation
-        } else if lower.starts_with("authentication timeout") || lower.starts_with("authorization timeout") {
+        } else if lower.starts_with("authentication timeout")
+            || lower.starts_with("authorization timeout")
+        {
             ServerErrorKind::AuthenticationTimeout
         } else if lower.contains("authentication expired") {
             ServerErrorKind::AuthenticationExpired
@@ -85,7 +85,9 @@ impl ServerError {
             ServerErrorKind::AuthenticationRevoked
         } else if lower == "stale connection" {
             ServerErrorKind::StaleConnection
-        } else if lower.contains("maximum connections exceeded") || lower.contains("maximum account active connections exceeded") {
+        } else if lower.contains("maximum connections exceeded")
+            || lower.contains("maximum account active connections exceeded")
+        {
             ServerErrorKind::MaxConnectionsExceeded
         } else if lower == "maximum payload violation" {
             ServerErrorKind::MaxPayloadExceeded
@@ -100,7 +102,10 @@ impl ServerError {
         } else {
             ServerErrorKind::Other
         };
-        ServerError { kind, text: t.to_owned() }
+        ServerError {
+            kind,
+            text: t.to_owned(),
+        }
     }
 
     /// True when the server closes the connection after this error.
@@ -150,15 +155,43 @@ mod tests {
     #[test]
     fn classifies_captured_texts() {
         let cases = [
-            ("Authorization Violation", ServerErrorKind::AuthorizationViolation, true),
-            ("Authentication Timeout", ServerErrorKind::AuthenticationTimeout, true),
+            (
+                "Authorization Violation",
+                ServerErrorKind::AuthorizationViolation,
+                true,
+            ),
+            (
+                "Authentication Timeout",
+                ServerErrorKind::AuthenticationTimeout,
+                true,
+            ),
             ("Stale Connection", ServerErrorKind::StaleConnection, true),
-            ("maximum connections exceeded", ServerErrorKind::MaxConnectionsExceeded, true),
-            ("Maximum Payload Violation", ServerErrorKind::MaxPayloadExceeded, true),
-            ("maximum control line exceeded", ServerErrorKind::MaxControlLineExceeded, true),
-            ("Unknown Protocol Operation", ServerErrorKind::UnknownProtocolOperation, true),
+            (
+                "maximum connections exceeded",
+                ServerErrorKind::MaxConnectionsExceeded,
+                true,
+            ),
+            (
+                "Maximum Payload Violation",
+                ServerErrorKind::MaxPayloadExceeded,
+                true,
+            ),
+            (
+                "maximum control line exceeded",
+                ServerErrorKind::MaxControlLineExceeded,
+                true,
+            ),
+            (
+                "Unknown Protocol Operation",
+                ServerErrorKind::UnknownProtocolOperation,
+                true,
+            ),
             ("Invalid Subject", ServerErrorKind::InvalidSubject, false),
-            ("maximum subscriptions exceeded", ServerErrorKind::MaxSubscriptionsExceeded, false),
+            (
+                "maximum subscriptions exceeded",
+                ServerErrorKind::MaxSubscriptionsExceeded,
+                false,
+            ),
             ("something new", ServerErrorKind::Other, true),
         ];
         for (text, kind, fatal) in cases {
@@ -171,12 +204,22 @@ mod tests {
     #[test]
     fn extracts_permission_subjects() {
         let e = ServerError::parse(r#"Permissions Violation for Publish to "secret.x""#);
-        assert_eq!(e.kind, ServerErrorKind::PublishPermissionViolation { subject: "secret.x".into() });
-        assert!(!e.is_fatal());
-        let e = ServerError::parse(r#"Permissions Violation for Subscription to "a.>" using queue "q1""#);
         assert_eq!(
             e.kind,
-            ServerErrorKind::SubscribePermissionViolation { subject: "a.>".into(), queue: Some("q1".into()) }
+            ServerErrorKind::PublishPermissionViolation {
+                subject: "secret.x".into()
+            }
+        );
+        assert!(!e.is_fatal());
+        let e = ServerError::parse(
+            r#"Permissions Violation for Subscription to "a.>" using queue "q1""#,
+        );
+        assert_eq!(
+            e.kind,
+            ServerErrorKind::SubscribePermissionViolation {
+                subject: "a.>".into(),
+                queue: Some("q1".into())
+            }
         );
         assert!(e.to_string().contains("not allowed to subscribe to 'a.>'"));
     }

@@ -66,7 +66,15 @@ impl Subscriptions {
     pub fn insert(&mut self, subject: Subject, queue: Option<String>) -> u64 {
         self.next_sid += 1;
         let sid = self.next_sid;
-        self.subs.insert(sid, Subscription { subject, queue, max: None, delivered: 0 });
+        self.subs.insert(
+            sid,
+            Subscription {
+                subject,
+                queue,
+                max: None,
+                delivered: 0,
+            },
+        );
         sid
     }
 
@@ -139,7 +147,9 @@ impl Subscriptions {
     pub fn find(&self, subject: &str, queue: Option<&str>) -> Vec<u64> {
         self.subs
             .iter()
-            .filter(|(_, s)| s.subject.as_str() == subject && (queue.is_none() || s.queue.as_deref() == queue))
+            .filter(|(_, s)| {
+                s.subject.as_str() == subject && (queue.is_none() || s.queue.as_deref() == queue)
+            })
             .map(|(sid, _)| *sid)
             .collect()
     }
@@ -196,6 +206,9 @@ mod tests {
         s.on_message(b);
         let mut out = BytesMut::new();
         s.encode_resubscribe(&mut out);
-        assert_eq!(&out[..], format!("SUB a.* {a}\r\nSUB b workers {b}\r\nUNSUB {b} 3\r\n").as_bytes());
+        assert_eq!(
+            &out[..],
+            format!("SUB a.* {a}\r\nSUB b workers {b}\r\nUNSUB {b} 3\r\n").as_bytes()
+        );
     }
 }

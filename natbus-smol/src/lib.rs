@@ -23,27 +23,25 @@ pub use natbus::*;
 pub type Spawner = Arc<dyn Fn(BoxFuture<()>) + Send + Sync>;
 
 /// Runs natbus with smol's sockets and timers.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct SmolRuntime {
     spawner: Option<Spawner>,
 }
 
 impl std::fmt::Debug for SmolRuntime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SmolRuntime").field("custom_spawner", &self.spawner.is_some()).finish()
-    }
-}
-
-impl Default for SmolRuntime {
-    fn default() -> Self {
-        SmolRuntime { spawner: None }
+        f.debug_struct("SmolRuntime")
+            .field("custom_spawner", &self.spawner.is_some())
+            .finish()
     }
 }
 
 impl SmolRuntime {
     /// Spawns the connection driver with `spawner` (e.g. `async_std::task::spawn`).
     pub fn with_spawner(spawner: impl Fn(BoxFuture<()>) + Send + Sync + 'static) -> Self {
-        SmolRuntime { spawner: Some(Arc::new(spawner)) }
+        SmolRuntime {
+            spawner: Some(Arc::new(spawner)),
+        }
     }
 }
 

@@ -67,7 +67,11 @@ pub async fn connect_with(options: ConnectOptions) -> Result<Client, ConnectErro
 struct Compat<T>(T);
 
 impl<T: AsyncRead + Unpin> futures_io::AsyncRead for Compat<T> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         let mut read = ReadBuf::new(buf);
         match Pin::new(&mut self.0).poll_read(cx, &mut read) {
             Poll::Ready(Ok(())) => Poll::Ready(Ok(read.filled().len())),
@@ -78,7 +82,11 @@ impl<T: AsyncRead + Unpin> futures_io::AsyncRead for Compat<T> {
 }
 
 impl<T: AsyncWrite + Unpin> futures_io::AsyncWrite for Compat<T> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.0).poll_write(cx, buf)
     }
 

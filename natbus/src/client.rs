@@ -51,7 +51,9 @@ pub struct RequestOptions {
 
 impl Client {
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
-        Client { handle: Arc::new(Handle { shared }) }
+        Client {
+            handle: Arc::new(Handle { shared }),
+        }
     }
 
     fn shared(&self) -> &Shared {
@@ -65,8 +67,13 @@ impl Client {
     /// # Errors
     /// [`PublishError`] for an invalid subject, a payload over the server's `max_payload`,
     /// or a closed connection.
-    pub async fn publish(&self, subject: impl AsRef<str>, payload: impl Into<Bytes>) -> Result<(), PublishError> {
-        self.publish_full(subject.as_ref(), None, None, payload.into()).await
+    pub async fn publish(
+        &self,
+        subject: impl AsRef<str>,
+        payload: impl Into<Bytes>,
+    ) -> Result<(), PublishError> {
+        self.publish_full(subject.as_ref(), None, None, payload.into())
+            .await
     }
 
     /// Publishes with headers.
@@ -79,7 +86,8 @@ impl Client {
         headers: HeaderMap,
         payload: impl Into<Bytes>,
     ) -> Result<(), PublishError> {
-        self.publish_full(subject.as_ref(), None, Some(&headers), payload.into()).await
+        self.publish_full(subject.as_ref(), None, Some(&headers), payload.into())
+            .await
     }
 
     /// Publishes with a reply subject for the receiver to answer to.
@@ -92,7 +100,8 @@ impl Client {
         reply: impl AsRef<str>,
         payload: impl Into<Bytes>,
     ) -> Result<(), PublishError> {
-        self.publish_full(subject.as_ref(), Some(reply.as_ref()), None, payload.into()).await
+        self.publish_full(subject.as_ref(), Some(reply.as_ref()), None, payload.into())
+            .await
     }
 
     /// Publishes with every option: reply subject and headers.
@@ -107,12 +116,14 @@ impl Client {
         payload: Bytes,
     ) -> Result<(), PublishError> {
         poll_fn(|cx| {
-            self.shared().with(|inner| match inner.conn.publish(subject, reply, headers, payload.clone()) {
-                Err(CommandError::BufferFull { .. }) => {
-                    inner.space_waiters.push(cx.waker().clone());
-                    Poll::Pending
+            self.shared().with(|inner| {
+                match inner.conn.publish(subject, reply, headers, payload.clone()) {
+                    Err(CommandError::BufferFull { .. }) => {
+                        inner.space_waiters.push(cx.waker().clone());
+                        Poll::Pending
+                    }
+                    other => Poll::Ready(other),
                 }
-                other => Poll::Ready(other),
             })
         })
         .await
@@ -130,7 +141,8 @@ impl Client {
         headers: Option<&HeaderMap>,
         payload: impl Into<Bytes>,
     ) -> Result<(), PublishError> {
-        self.shared().with(|inner| inner.conn.publish(subject, reply, headers, payload.into()))
+        self.shared()
+            .with(|inner| inner.conn.publish(subject, reply, headers, payload.into()))
     }
 
     /// Subscribes to `subject` (wildcards `*` and `>` allowed).
@@ -153,16 +165,32 @@ impl Client {
         self.subscribe_inner(subject.as_ref(), Some(queue.as_ref()))
     }
 
-    fn subscribe_inner(&self, subject: &str, queue: Option<&str>) -> Result<Subscriber, SubscribeError> {
+    fn subscribe_inner(
+        &self,
+        subject: &str,
+        queue: Option<&str>,
+    ) -> Result<Subscriber, SubscribeError> {
         let options = &self.shared().options;
-        let mailbox = Arc::new(Mailbox::new(options.subscription_capacity, options.subscription_capacity_bytes));
+        let mailbox = Arc::new(Mailbox::new(
+            options.subscription_capacity,
+            options.subscription_capacity_bytes,
+        ));
         let sid = self.shared().with(|inner| {
             let sid = inner.conn.subscribe(subject, queue)?;
-            let entry = SubEntry { mailbox: mailbox.clone(), subject: subject.to_owned(), slow: false };
+            let entry = SubEntry {
+                mailbox: mailbox.clone(),
+                subject: subject.to_owned(),
+                slow: false,
+            };
             inner.subscribers.insert(sid, entry);
             Ok::<_, SubscribeError>(sid)
         })?;
-        Ok(Subscriber { client: self.clone(), sid, subject: subject.to_owned(), mailbox })
+        Ok(Subscriber {
+            client: self.clone(),
+            sid,
+            subject: subject.to_owned(),
+            mailbox,
+        })
     }
 
     pub(crate) fn unsubscribe_sid(&self, sid: u64, max: Option<u64>) {
@@ -190,8 +218,13 @@ impl Client {
     /// # Errors
     /// [`RequestError::NoResponders`] at once when nothing listens on `subject`,
     /// [`RequestError::TimedOut`], [`RequestError::Disconnected`], or a publish error.
-    pub async fn request(&self, subject: impl AsRef<str>, payload: impl Into<Bytes>) -> Result<Message, RequestError> {
-        self.request_with(subject, payload, RequestOptions::default()).await
+    pub async fn request(
+        &self,
+        subject: impl AsRef<str>,
+        payload: impl Into<Bytes>,
+    ) -> Result<Message, RequestError> {
+        self.request_with(subject, payload, RequestOptions::default())
+            .await
     }
 
     /// Sends a request with headers and/or a specific timeout.
@@ -205,14 +238,22 @@ impl Client {
         options: RequestOptions,
     ) -> Result<Message, RequestError> {
         let subject = subject.as_ref();
-        let timeout = options.timeout.unwrap_or(self.shared().options.request_timeout);
+        let timeout = options
+            .timeout
+            .unwrap_or(self.shared().options.request_timeout);
         let payload = payload.into();
         let (tx, rx) = oneshot::channel();
         let mut tx = Some(tx);
         let now = self.shared().runtime.now();
         let id = poll_fn(|cx| {
             self.shared().with(|inner| {
-                match inner.conn.request(subject, options.headers.as_ref(), payload.clone(), timeout, now) {
+                match inner.conn.request(
+                    subject,
+                    options.headers.as_ref(),
+                    payload.clone(),
+                    timeout,
+                    now,
+                ) {
                     Err(CommandError::BufferFull { .. }) => {
                         inner.space_waiters.push(cx.waker().clone());
                         Poll::Pending
@@ -231,20 +272,24 @@ impl Client {
         })
         .await?;
         // If this future is dropped before the reply, forget the request.
-        let guard = CancelOnDrop { client: self, id: Some(id) };
+        let guard = CancelOnDrop {
+            client: self,
+            id: Some(id),
+        };
         let result = rx.await;
         guard.disarm();
         match result {
             Some(Ok(message)) => Ok(message),
-            Some(Err(ProtoRequestError::NoResponders)) => {
-                Err(RequestError::NoResponders { subject: subject.to_owned() })
-            }
-            Some(Err(ProtoRequestError::TimedOut)) => {
-                Err(RequestError::TimedOut { subject: subject.to_owned(), timeout })
-            }
-            Some(Err(ProtoRequestError::Disconnected)) => {
-                Err(RequestError::Disconnected { subject: subject.to_owned() })
-            }
+            Some(Err(ProtoRequestError::NoResponders)) => Err(RequestError::NoResponders {
+                subject: subject.to_owned(),
+            }),
+            Some(Err(ProtoRequestError::TimedOut)) => Err(RequestError::TimedOut {
+                subject: subject.to_owned(),
+                timeout,
+            }),
+            Some(Err(ProtoRequestError::Disconnected)) => Err(RequestError::Disconnected {
+                subject: subject.to_owned(),
+            }),
             Some(Err(_)) | None => Err(RequestError::Closed),
         }
     }
@@ -266,7 +311,9 @@ impl Client {
         let sleep = self.shared().runtime.sleep_until(deadline);
         match crate::select::first(rx, sleep).await {
             crate::select::Either::Left(Some(Ok(()))) => Ok(()),
-            crate::select::Either::Left(Some(Err(ProtoFlushError::Disconnected))) => Err(FlushError::Disconnected),
+            crate::select::Either::Left(Some(Err(ProtoFlushError::Disconnected))) => {
+                Err(FlushError::Disconnected)
+            }
             crate::select::Either::Left(_) => Err(FlushError::Closed),
             crate::select::Either::Right(()) => {
                 self.shared().lock().flushes.remove(&id);
@@ -303,10 +350,7 @@ impl Client {
     }
 
     /// Runs `f` and returns a future that completes once the connection is closed.
-    fn closed_future(
-        &self,
-        f: impl FnOnce(&mut crate::shared::Inner),
-    ) -> impl std::future::Future<Output = Option<()>> + use<> {
+    fn closed_future(&self, f: impl FnOnce(&mut crate::shared::Inner)) -> oneshot::Receiver<()> {
         let (tx, rx) = oneshot::channel();
         self.shared().with(|inner| {
             f(inner);
@@ -337,12 +381,17 @@ impl Client {
     /// Message and byte counters, reconnects, and messages dropped by slow subscribers.
     pub fn statistics(&self) -> ClientStatistics {
         let inner = self.shared().lock();
-        ClientStatistics { connection: inner.conn.statistics(), slow_consumer_drops: inner.slow_consumer_drops }
+        ClientStatistics {
+            connection: inner.conn.statistics(),
+            slow_consumer_drops: inner.slow_consumer_drops,
+        }
     }
 
     /// A stream of connection lifecycle events from now on.
     pub fn events(&self) -> EventStream {
-        EventStream { mailbox: self.shared().lock().listen() }
+        EventStream {
+            mailbox: self.shared().lock().listen(),
+        }
     }
 
     /// A new unique inbox subject for custom reply handling.

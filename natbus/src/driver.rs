@@ -37,6 +37,8 @@ pub(crate) struct Driver {
     close_after_write: bool,
     read_buf: Box<[u8]>,
     taken: Vec<Bytes>,
+    /// An action was carried out since the last poll iteration: poll again.
+    acted: bool,
 }
 
 impl Driver {
@@ -50,6 +52,7 @@ impl Driver {
             close_after_write: false,
             read_buf: vec![0u8; READ_BUFFER].into_boxed_slice(),
             taken: Vec::new(),
+            acted: false,
         }
     }
 
@@ -88,6 +91,7 @@ impl Driver {
     }
 
     fn act(&mut self, inner: &mut Inner, action: Action, now: Instant) {
+        self.acted = true;
         match action {
             Action::Dial { server } => {
                 self.drop_socket();
@@ -104,7 +108,9 @@ impl Driver {
             }
             Action::UpgradeTls { server } => {
                 tracing::warn!(%server, "server requires TLS, which this build does not support yet");
-                inner.conn.handle_disconnected(now, "TLS is required but not supported by natbus yet");
+                inner
+                    .conn
+                    .handle_disconnected(now, "TLS is required but not supported by natbus yet");
             }
             other => tracing::warn!(?other, "unknown driver action ignored"),
         }
@@ -152,7 +158,8 @@ impl Driver {
             let Some(socket) = self.socket.as_mut() else {
                 break;
             };
-            let n = match Pin::new(&mut **socket).poll_read(cx, &mut self.read_buf) {
+            let r = Pin::new(&mut **socket).poll_read(cx, &mut self.read_buf);
+            let n = match r {
                 Poll::Pending => break,
                 Poll::Ready(Ok(0)) => {
                     self.lost("the server closed the connection".to_owned());
@@ -189,8 +196,12 @@ impl Driver {
             let Some(socket) = self.socket.as_mut() else {
                 break;
             };
-            let slices: Vec<IoSlice<'_>> =
-                self.writing.iter().take(MAX_IOVECS).map(|b| IoSlice::new(b)).collect();
+            let slices: Vec<IoSlice<'_>> = self
+                .writing
+                .iter()
+                .take(MAX_IOVECS)
+                .map(|b| IoSlice::new(b))
+                .collect();
             let written = match Pin::new(&mut **socket).poll_write_vectored(cx, &slices) {
                 Poll::Pending => break,
                 Poll::Ready(Ok(0)) => {
@@ -269,6 +280,7 @@ impl Future for Driver {
             progress |= this.poll_read(cx);
             progress |= this.poll_write(cx);
             progress |= this.poll_timer(cx);
+            progress |= std::mem::take(&mut this.acted);
             if this.finished() {
                 tracing::debug!("connection driver finished");
                 return Poll::Ready(());

@@ -3,8 +3,6 @@
 use natbus_proto::connection::{CloseReason, CommandError};
 use natbus_proto::server_addr::AddrError;
 
-pub use natbus_proto::connection::RequestError as ProtoRequestError;
-
 /// Why [`connect`](crate::connect_with) failed.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]

@@ -76,7 +76,9 @@ impl Stream for EventStream {
 
 impl EventStream {
     /// The next event; `None` once the connection is closed and every event was read.
-    pub async fn next(&mut self) -> Option<ClientEvent> {
-        std::future::poll_fn(|cx| self.mailbox.poll_pop(cx)).await
+    // An async `next` as users know it from `StreamExt`, without needing that import.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> impl std::future::Future<Output = Option<ClientEvent>> + Unpin + '_ {
+        std::future::poll_fn(move |cx| self.mailbox.poll_pop(cx))
     }
 }

@@ -44,12 +44,12 @@ pub use bytes::Bytes;
 pub use client::{Client, ClientStatistics, RequestOptions};
 pub use error::{ConnectError, DrainError, FlushError, PublishError, RequestError, SubscribeError};
 pub use events::{ClientEvent, EventStream};
+pub use natbus_proto as proto;
 pub use natbus_proto::connection::CommandError;
 pub use natbus_proto::headers::{HeaderMap, StatusCode};
 pub use natbus_proto::info::ServerInfo;
 pub use natbus_proto::message::Message;
 pub use natbus_proto::subject::Subject;
-pub use natbus_proto as proto;
 pub use options::ConnectOptions;
 pub use runtime::{BoxFuture, Runtime, Socket};
 
@@ -60,11 +60,15 @@ use shared::{Inner, Shared};
 ///
 /// # Errors
 /// [`ConnectError`] for a bad URL, rejected credentials, or no reachable server.
-pub async fn connect_with(runtime: Arc<dyn Runtime>, options: ConnectOptions) -> Result<Client, ConnectError> {
+pub async fn connect_with(
+    runtime: Arc<dyn Runtime>,
+    options: ConnectOptions,
+) -> Result<Client, ConnectError> {
     let config = options.connection_config()?;
     let seed = options.seed.unwrap_or_else(random_seed);
     let now = runtime.now();
-    let conn = Connection::new(config, seed, now).map_err(|e| ConnectError::Unreachable(e.to_string()))?;
+    let conn =
+        Connection::new(config, seed, now).map_err(|e| ConnectError::Unreachable(e.to_string()))?;
     let (tx, rx) = oneshot::channel();
     let inner = Inner {
         conn,
@@ -78,7 +82,12 @@ pub async fn connect_with(runtime: Arc<dyn Runtime>, options: ConnectOptions) ->
         closed_waiters: Vec::new(),
         slow_consumer_drops: 0,
     };
-    let shared = Arc::new(Shared { inner: Mutex::new(inner), driver: Default::default(), runtime: runtime.clone(), options });
+    let shared = Arc::new(Shared {
+        inner: Mutex::new(inner),
+        driver: Default::default(),
+        runtime: runtime.clone(),
+        options,
+    });
     runtime.spawn(Box::pin(driver::Driver::new(shared.clone())));
     let client = Client::new(shared);
     if client_retries_in_background(&client) {
@@ -87,7 +96,9 @@ pub async fn connect_with(runtime: Arc<dyn Runtime>, options: ConnectOptions) ->
     match rx.await {
         Some(Ok(())) => Ok(client),
         Some(Err(e)) => Err(e),
-        None => Err(ConnectError::Closed("the connection driver stopped".to_owned())),
+        None => Err(ConnectError::Closed(
+            "the connection driver stopped".to_owned(),
+        )),
     }
 }
 
@@ -100,6 +111,10 @@ fn client_retries_in_background(client: &Client) -> bool {
 /// A seed from the process's random hasher keys, so no RNG crate is needed.
 fn random_seed() -> u64 {
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
     h.finish()
 }

@@ -27,7 +27,12 @@ pub(crate) struct Mailbox<T> {
 impl<T> Mailbox<T> {
     pub(crate) fn new(max_items: usize, max_bytes: usize) -> Self {
         Mailbox {
-            state: Mutex::new(State { items: VecDeque::new(), bytes: 0, closed: false, waker: None }),
+            state: Mutex::new(State {
+                items: VecDeque::new(),
+                bytes: 0,
+                closed: false,
+                waker: None,
+            }),
             max_items: max_items.max(1),
             max_bytes: max_bytes.max(1),
         }
@@ -117,12 +122,18 @@ mod tests {
         assert!(m.push(5, 4).is_ok());
         m.close();
         assert!(m.push(6, 0).is_err());
-        assert_eq!((m.try_pop(), m.try_pop(), m.try_pop()), (Some(3), Some(5), None));
+        assert_eq!(
+            (m.try_pop(), m.try_pop(), m.try_pop()),
+            (Some(3), Some(5), None)
+        );
     }
 
     #[test]
     fn an_oversized_item_still_fits_an_empty_mailbox() {
         let m = Mailbox::new(10, 10);
-        assert!(m.push("big", 100).is_ok(), "otherwise a large message could never be received");
+        assert!(
+            m.push("big", 100).is_ok(),
+            "otherwise a large message could never be received"
+        );
     }
 }

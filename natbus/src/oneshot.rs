@@ -21,7 +21,11 @@ pub(crate) struct Sender<T>(Arc<Mutex<Slot<T>>>);
 pub(crate) struct Receiver<T>(Arc<Mutex<Slot<T>>>);
 
 pub(crate) fn channel<T>() -> (Sender<T>, Receiver<T>) {
-    let slot = Arc::new(Mutex::new(Slot { value: None, waker: None, done: false }));
+    let slot = Arc::new(Mutex::new(Slot {
+        value: None,
+        waker: None,
+        done: false,
+    }));
     (Sender(slot.clone()), Receiver(slot))
 }
 

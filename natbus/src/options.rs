@@ -95,7 +95,12 @@ impl ConnectOptions {
     /// Adds a server URL, or several separated by commas (`nats://host:4222`,
     /// `nats://user:pass@host`, `host:port`).
     pub fn server(mut self, url: &str) -> Self {
-        self.servers.extend(url.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned));
+        self.servers.extend(
+            url.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+        );
         self
     }
 
@@ -107,7 +112,10 @@ impl ConnectOptions {
 
     /// Authenticate with a user name and password.
     pub fn user_password(mut self, user: &str, password: &str) -> Self {
-        self.auth = Auth::UserPassword { user: user.to_owned(), password: password.to_owned() };
+        self.auth = Auth::UserPassword {
+            user: user.to_owned(),
+            password: password.to_owned(),
+        };
         self
     }
 
@@ -247,6 +255,7 @@ impl ConnectOptions {
             .iter()
             .map(|u| u.parse::<ServerAddr>().map_err(ConnectError::InvalidUrl))
             .collect::<Result<Vec<_>, _>>()?;
+        // ConnectionConfig is non-exhaustive, so it is built from its defaults.
         let mut c = ConnectionConfig::default();
         c.servers = servers;
         c.reconnect = self.reconnect.clone();

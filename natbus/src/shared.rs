@@ -12,7 +12,8 @@ use std::task::Waker;
 
 use atomic_waker::AtomicWaker;
 use natbus_proto::connection::{
-    CloseReason, Connection, Event, FlushError as ProtoFlushError, RequestError as ProtoRequestError,
+    CloseReason, Connection, Event, FlushError as ProtoFlushError,
+    RequestError as ProtoRequestError,
 };
 use natbus_proto::message::Message;
 use natbus_proto::requests::RequestId;
@@ -113,7 +114,10 @@ impl Inner {
                     entry.mailbox.close();
                 }
             }
-            Event::Connected { server, reconnected } => {
+            Event::Connected {
+                server,
+                reconnected,
+            } => {
                 let server = server.to_string();
                 if reconnected {
                     tracing::info!(%server, "reconnected");
@@ -128,11 +132,16 @@ impl Inner {
             }
             Event::Disconnected { reason } => {
                 tracing::warn!(%reason, "disconnected");
-                self.emit(ClientEvent::Disconnected { reason: reason.to_string() });
+                self.emit(ClientEvent::Disconnected {
+                    reason: reason.to_string(),
+                });
             }
             Event::ConnectFailed { server, reason } => {
                 tracing::warn!(%server, %reason, "connect attempt failed");
-                self.emit(ClientEvent::ConnectFailed { server: server.to_string(), reason });
+                self.emit(ClientEvent::ConnectFailed {
+                    server: server.to_string(),
+                    reason,
+                });
             }
             Event::ServerError(err) => {
                 tracing::warn!(%err, "server error");
@@ -190,7 +199,9 @@ impl Inner {
         for w in self.space_waiters.drain(..) {
             w.wake();
         }
-        self.emit(ClientEvent::Closed { reason: reason.to_string() });
+        self.emit(ClientEvent::Closed {
+            reason: reason.to_string(),
+        });
         for l in &self.listeners {
             l.close();
         }

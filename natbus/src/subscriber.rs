@@ -31,8 +31,15 @@ pub struct Subscriber {
 
 impl Subscriber {
     /// The next message; `None` when the subscription has ended and its buffer is empty.
-    pub async fn next(&mut self) -> Option<Message> {
-        std::future::poll_fn(|cx| self.mailbox.poll_pop(cx)).await
+    // An async `next` as users know it from `StreamExt`, without needing that import.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> impl std::future::Future<Output = Option<Message>> + Unpin + '_ {
+        std::future::poll_fn(move |cx| self.mailbox.poll_pop(cx))
+    }
+
+    /// The next message if one is buffered, without waiting.
+    pub fn try_next(&mut self) -> Option<Message> {
+        self.mailbox.try_pop()
     }
 
     /// The subscription id on this connection.

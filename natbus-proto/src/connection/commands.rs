@@ -49,7 +49,10 @@ impl Connection {
             None => 0,
         };
         let size = header_len + payload.len();
-        let max = self.info.as_ref().map_or(DEFAULT_MAX_PAYLOAD, |i| i.max_payload);
+        let max = self
+            .info
+            .as_ref()
+            .map_or(DEFAULT_MAX_PAYLOAD, |i| i.max_payload);
         if size > max {
             return Err(CommandError::PayloadTooLarge { size, max });
         }
@@ -57,7 +60,8 @@ impl Connection {
         if !self.outbound.is_empty() && self.outbound.len() + size > limit {
             return Err(CommandError::BufferFull { limit });
         }
-        self.outbound.write_with(|b| encode::encode_pub_prefix(b, subject, reply, headers, payload.len()));
+        self.outbound
+            .write_with(|b| encode::encode_pub_prefix(b, subject, reply, headers, payload.len()));
         self.outbound.push_payload(&payload);
         self.outbound.write_with(|b| b.extend_from_slice(b"\r\n"));
         self.stats.out_msgs += 1;
@@ -82,7 +86,8 @@ impl Connection {
         let parsed = Subject::try_from(subject)?;
         let sid = self.subs.insert(parsed, queue.map(str::to_owned));
         if self.is_connected() {
-            self.outbound.write_with(|b| encode::encode_sub(b, subject, queue, sid));
+            self.outbound
+                .write_with(|b| encode::encode_sub(b, subject, queue, sid));
         }
         Ok(sid)
     }
@@ -104,7 +109,8 @@ impl Connection {
         };
         if self.is_connected() {
             let max = if gone { None } else { max };
-            self.outbound.write_with(|b| encode::encode_unsub(b, sid, max));
+            self.outbound
+                .write_with(|b| encode::encode_unsub(b, sid, max));
         }
         gone
     }
@@ -117,7 +123,8 @@ impl Connection {
             return false;
         }
         if self.is_connected() {
-            self.outbound.write_with(|b| encode::encode_unsub(b, sid, None));
+            self.outbound
+                .write_with(|b| encode::encode_unsub(b, sid, None));
             self.queue_ping(PingPurpose::DrainSubscription(sid));
         } else {
             self.end_drained(sid);
@@ -150,9 +157,12 @@ impl Connection {
         self.check_open()?;
         if self.requests.sid().is_none() {
             let wildcard = self.requests.wildcard();
-            let sid = self.subs.insert(Subject::try_from(wildcard.as_str())?, None);
+            let sid = self
+                .subs
+                .insert(Subject::try_from(wildcard.as_str())?, None);
             if self.is_connected() {
-                self.outbound.write_with(|b| encode::encode_sub(b, &wildcard, None, sid));
+                self.outbound
+                    .write_with(|b| encode::encode_sub(b, &wildcard, None, sid));
             }
             self.requests.set_sid(sid);
         }
@@ -206,7 +216,8 @@ impl Connection {
         sids.sort_unstable();
         for sid in sids {
             if Some(sid) != self.requests.sid() {
-                self.outbound.write_with(|b| encode::encode_unsub(b, sid, None));
+                self.outbound
+                    .write_with(|b| encode::encode_unsub(b, sid, None));
             }
         }
         self.queue_ping(PingPurpose::Drain(1));

@@ -138,7 +138,9 @@ pub enum CommandError {
         max: usize,
     },
     /// The outbound (or reconnect) buffer is full; retry after the driver wrote some.
-    #[error("outbound buffer full ({limit} bytes): the connection cannot keep up or is disconnected")]
+    #[error(
+        "outbound buffer full ({limit} bytes): the connection cannot keep up or is disconnected"
+    )]
     BufferFull {
         /// The limit that was hit.
         limit: usize,

@@ -17,7 +17,10 @@ impl Connection {
     /// Feeds bytes read from the socket. Every complete operation in them is processed;
     /// a partial one waits for the next call.
     pub fn handle_read(&mut self, data: &[u8], now: Instant) {
-        if !matches!(self.state, State::Handshake { .. } | State::Connected { .. }) {
+        if !matches!(
+            self.state,
+            State::Handshake { .. } | State::Connected { .. }
+        ) {
             return;
         }
         self.decoder.extend(data);
@@ -35,7 +38,10 @@ impl Connection {
                     break;
                 }
             }
-            if !matches!(self.state, State::Handshake { .. } | State::Connected { .. }) {
+            if !matches!(
+                self.state,
+                State::Handshake { .. } | State::Connected { .. }
+            ) {
                 break;
             }
         }
@@ -65,7 +71,9 @@ impl Connection {
             let Some(id) = self.requests.complete(message.subject.as_str()) else {
                 return; // a late reply to a request that timed out or was cancelled
             };
-            let result = if message.status() == Some(StatusCode::NO_RESPONDERS) && message.payload.is_empty() {
+            let result = if message.status() == Some(StatusCode::NO_RESPONDERS)
+                && message.payload.is_empty()
+            {
                 Err(RequestError::NoResponders)
             } else {
                 Ok(message)
@@ -77,18 +85,26 @@ impl Connection {
             Delivery::Deliver => self.events.push_back(Event::Message { sid, message }),
             Delivery::DeliverLast => {
                 self.events.push_back(Event::Message { sid, message });
-                self.events.push_back(Event::SubscriptionEnded { sid, reason: SubscriptionEnd::MaxReached });
+                self.events.push_back(Event::SubscriptionEnded {
+                    sid,
+                    reason: SubscriptionEnd::MaxReached,
+                });
             }
             Delivery::Unknown => self.stats.dropped_unknown_sid += 1,
         }
     }
 
     fn on_pong(&mut self, now: Instant) {
-        if let State::Handshake { stage: Stage::AwaitPong, .. } = self.state {
+        if let State::Handshake {
+            stage: Stage::Pong, ..
+        } = self.state
+        {
             return self.handshake_done(now);
         }
         match self.keepalive.pong() {
-            Some(PingPurpose::Flush(id)) => self.events.push_back(Event::Flushed { id, result: Ok(()) }),
+            Some(PingPurpose::Flush(id)) => {
+                self.events.push_back(Event::Flushed { id, result: Ok(()) })
+            }
             Some(PingPurpose::Drain(1)) => {
                 // The server has processed every UNSUB: nothing more will be delivered.
                 let mut sids: Vec<u64> = self.subs.iter().map(|(sid, _)| sid).collect();
@@ -97,7 +113,10 @@ impl Connection {
                     if Some(sid) != self.requests.sid() || self.requests.is_empty() {
                         self.subs.remove(sid);
                         if Some(sid) != self.requests.sid() {
-                            self.events.push_back(Event::SubscriptionEnded { sid, reason: SubscriptionEnd::Drained });
+                            self.events.push_back(Event::SubscriptionEnded {
+                                sid,
+                                reason: SubscriptionEnd::Drained,
+                            });
                         }
                     }
                 }
@@ -117,7 +136,13 @@ impl Connection {
     fn on_info(&mut self, info: Box<ServerInfo>, now: Instant) {
         self.decoder.set_max_payload(info.max_payload.max(1));
         let lame_duck = info.ldm;
-        let first = matches!(self.state, State::Handshake { stage: Stage::AwaitInfo, .. });
+        let first = matches!(
+            self.state,
+            State::Handshake {
+                stage: Stage::Info,
+                ..
+            }
+        );
         self.events.push_back(Event::ServerInfo(info.clone()));
         self.info = Some(info);
         if first {
@@ -127,7 +152,11 @@ impl Connection {
             return;
         };
         let server = server.clone();
-        let urls = self.info.as_ref().map(|i| i.connect_urls.clone()).unwrap_or_default();
+        let urls = self
+            .info
+            .as_ref()
+            .map(|i| i.connect_urls.clone())
+            .unwrap_or_default();
         if self.pool.merge_discovered(&urls, &server) {
             self.events.push_back(Event::ServersDiscovered);
         }

@@ -20,7 +20,7 @@ impl Connection {
             self.state = State::Handshake {
                 server: server.clone(),
                 deadline: *deadline,
-                stage: Stage::AwaitInfo,
+                stage: Stage::Info,
             };
         }
     }
@@ -34,8 +34,12 @@ impl Connection {
 
     /// The TLS upgrade asked for by [`Action::UpgradeTls`] succeeded: CONNECT follows.
     pub fn handle_tls_upgraded(&mut self, now: Instant) {
-        if let State::Handshake { stage: stage @ Stage::AwaitTls, .. } = &mut self.state {
-            *stage = Stage::AwaitPong;
+        if let State::Handshake {
+            stage: stage @ Stage::Tls,
+            ..
+        } = &mut self.state
+        {
+            *stage = Stage::Pong;
             self.send_connect(now);
         }
     }
@@ -58,7 +62,9 @@ impl Connection {
     pub fn handle_timeout(&mut self, now: Instant) {
         match &self.state {
             State::Waiting { at } if now >= *at => self.schedule_dial(now),
-            State::Dialing { deadline, .. } | State::Handshake { deadline, .. } if now >= *deadline => {
+            State::Dialing { deadline, .. } | State::Handshake { deadline, .. }
+                if now >= *deadline =>
+            {
                 self.actions.push_back(Action::Close { flush: false });
                 self.connect_failed(now, "timed out connecting to the server".to_owned(), None);
             }
@@ -73,7 +79,10 @@ impl Connection {
             _ => {}
         }
         for id in self.requests.expire(now) {
-            self.events.push_back(Event::Reply { id, result: Err(RequestError::TimedOut) });
+            self.events.push_back(Event::Reply {
+                id,
+                result: Err(RequestError::TimedOut),
+            });
         }
     }
 
@@ -82,7 +91,9 @@ impl Connection {
         match self.pool.next_attempt(now) {
             Some((server, at)) if at <= now => {
                 let deadline = now + self.config.connect_timeout;
-                self.actions.push_back(Action::Dial { server: server.clone() });
+                self.actions.push_back(Action::Dial {
+                    server: server.clone(),
+                });
                 self.state = State::Dialing { server, deadline };
             }
             Some((_, at)) => self.state = State::Waiting { at },
@@ -106,11 +117,11 @@ impl Connection {
             self.actions.push_back(Action::Close { flush: false });
             self.connect_failed(now, reason, None);
         } else if wants_tls || server_tls {
-            *stage = Stage::AwaitTls;
+            *stage = Stage::Tls;
             let server = server.clone();
             self.actions.push_back(Action::UpgradeTls { server });
         } else {
-            *stage = Stage::AwaitPong;
+            *stage = Stage::Pong;
             self.send_connect(now);
         }
     }
@@ -136,9 +147,10 @@ impl Connection {
         };
         // Credentials in the URL win for that server, as users expect from `nats://u:p@host`.
         let auth = match (&server.user, &server.password, &server.token) {
-            (Some(user), Some(password), _) => {
-                Auth::UserPassword { user: user.clone(), password: password.clone() }
-            }
+            (Some(user), Some(password), _) => Auth::UserPassword {
+                user: user.clone(),
+                password: password.clone(),
+            },
             (_, _, Some(token)) => Auth::Token(token.clone()),
             (Some(token), None, None) => Auth::Token(token.clone()),
             _ => self.config.auth.clone(),
@@ -173,19 +185,32 @@ impl Connection {
             self.stats.reconnects += 1;
         }
         self.ever_connected = true;
-        self.state = State::Connected { server: server.clone() };
-        self.events.push_back(Event::Connected { server, reconnected });
+        self.state = State::Connected {
+            server: server.clone(),
+        };
+        self.events.push_back(Event::Connected {
+            server,
+            reconnected,
+        });
     }
 
     /// A connect attempt failed; try the next server or give up.
-    pub(super) fn connect_failed(&mut self, now: Instant, reason: String, err: Option<ServerError>) {
+    pub(super) fn connect_failed(
+        &mut self,
+        now: Instant,
+        reason: String,
+        err: Option<ServerError>,
+    ) {
         let server = match &self.state {
             State::Dialing { server, .. } | State::Handshake { server, .. } => server.clone(),
             _ => return,
         };
         self.pool.connect_failed(&server, now);
         self.control.clear();
-        self.events.push_back(Event::ConnectFailed { server, reason: reason.clone() });
+        self.events.push_back(Event::ConnectFailed {
+            server,
+            reason: reason.clone(),
+        });
         self.failed_attempts += 1;
         if let Some(err) = err.filter(ServerError::is_auth) {
             self.auth_failures += 1;
@@ -214,7 +239,9 @@ impl Connection {
         self.fail_in_flight(FlushError::Disconnected, RequestError::Disconnected);
         self.control.clear();
         self.decoder.reset();
-        self.events.push_back(Event::Disconnected { reason: reason.clone() });
+        self.events.push_back(Event::Disconnected {
+            reason: reason.clone(),
+        });
         self.pool.disconnected(now);
         if self.drain != Drain::No {
             return self.close_for_good(CloseReason::Drained);
@@ -231,7 +258,10 @@ impl Connection {
         for purpose in self.keepalive.stop() {
             match purpose {
                 PingPurpose::Flush(id) => {
-                    self.events.push_back(Event::Flushed { id, result: Err(flush.clone()) });
+                    self.events.push_back(Event::Flushed {
+                        id,
+                        result: Err(flush.clone()),
+                    });
                 }
                 // Its UNSUB reached the server, so it must not be resubscribed.
                 PingPurpose::DrainSubscription(sid) => self.end_drained(sid),
@@ -239,7 +269,10 @@ impl Connection {
             }
         }
         for id in self.requests.fail_all() {
-            self.events.push_back(Event::Reply { id, result: Err(request.clone()) });
+            self.events.push_back(Event::Reply {
+                id,
+                result: Err(request.clone()),
+            });
         }
     }
 
@@ -251,15 +284,25 @@ impl Connection {
         self.fail_in_flight(FlushError::Closed, RequestError::Closed);
         for purpose in self.keepalive.drop_queued() {
             if let PingPurpose::Flush(id) = purpose {
-                self.events.push_back(Event::Flushed { id, result: Err(FlushError::Closed) });
+                self.events.push_back(Event::Flushed {
+                    id,
+                    result: Err(FlushError::Closed),
+                });
             }
         }
-        let end = if reason == CloseReason::Drained { SubscriptionEnd::Drained } else { SubscriptionEnd::Closed };
+        let end = if reason == CloseReason::Drained {
+            SubscriptionEnd::Drained
+        } else {
+            SubscriptionEnd::Closed
+        };
         let mut sids = self.subs.clear();
         sids.sort_unstable();
         for sid in sids {
             if Some(sid) != self.requests.sid() {
-                self.events.push_back(Event::SubscriptionEnded { sid, reason: end.clone() });
+                self.events.push_back(Event::SubscriptionEnded {
+                    sid,
+                    reason: end.clone(),
+                });
             }
         }
         self.control.clear();

@@ -70,21 +70,31 @@ enum State {
     /// Waiting until `at` to dial the next server.
     Waiting { at: Instant },
     /// TCP connect in progress.
-    Dialing { server: ServerAddr, deadline: Instant },
+    Dialing {
+        server: ServerAddr,
+        deadline: Instant,
+    },
     /// Socket open, handshake in progress.
-    Handshake { server: ServerAddr, deadline: Instant, stage: Stage },
+    Handshake {
+        server: ServerAddr,
+        deadline: Instant,
+        stage: Stage,
+    },
     /// Ready.
     Connected { server: ServerAddr },
     /// Closed for good.
     Closed,
 }
 
-/// Handshake steps.
+/// Handshake steps, named by what the connection waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stage {
-    AwaitInfo,
-    AwaitTls,
-    AwaitPong,
+    /// The server's first INFO.
+    Info,
+    /// The driver's TLS upgrade.
+    Tls,
+    /// The PONG answering our CONNECT + PING.
+    Pong,
 }
 
 /// Drain progress.
@@ -239,7 +249,10 @@ impl Connection {
             State::Connected { .. } => self.keepalive.deadline(),
             State::Closed => None,
         };
-        [state, self.requests.next_deadline()].into_iter().flatten().min()
+        [state, self.requests.next_deadline()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// The latest INFO from the server, once one arrived.
