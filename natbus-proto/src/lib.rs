@@ -22,11 +22,24 @@
 #![deny(missing_docs)]
 
 pub mod connect;
+pub mod connection;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
+pub mod headers;
 pub mod info;
 pub mod jetstream;
+pub mod keepalive;
+pub mod message;
 pub mod nuid;
+pub mod outbound;
 pub mod prng;
 pub mod reconnect;
+pub mod requests;
 pub mod server_addr;
+pub mod server_error;
 pub mod service;
+pub mod subject;
+pub mod subscriptions;
 pub mod time;
+pub mod wire;

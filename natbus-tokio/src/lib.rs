@@ -1,1 +1,108 @@
-//! natbus over tokio.
+//! natbus over tokio: the [`Runtime`] implementation and a re-export of the whole API.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = natbus_tokio::connect("nats://127.0.0.1:4222").await?;
+//! client.publish("greetings", "hello").await?;
+//! client.drain().await?;
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+pub use natbus::*;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+
+/// Runs natbus on the current tokio runtime.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TokioRuntime;
+
+impl Runtime for TokioRuntime {
+    fn connect(&self, host: &str, port: u16) -> BoxFuture<io::Result<Box<dyn Socket>>> {
+        let host = host.to_owned();
+        Box::pin(async move {
+            let stream = TcpStream::connect((host.as_str(), port)).await?;
+            stream.set_nodelay(true)?;
+            Ok(Box::new(Compat(stream)) as Box<dyn Socket>)
+        })
+    }
+
+    fn sleep_until(&self, deadline: Instant) -> BoxFuture<()> {
+        Box::pin(tokio::time::sleep_until(deadline.into()))
+    }
+
+    fn spawn(&self, future: BoxFuture<()>) {
+        tokio::spawn(future);
+    }
+}
+
+/// The tokio runtime as a shareable [`Runtime`].
+pub fn runtime() -> Arc<dyn Runtime> {
+    Arc::new(TokioRuntime)
+}
+
+/// Connects to `url` (one or more comma-separated URLs) with default options.
+///
+/// # Errors
+/// [`ConnectError`] when no server accepts the connection.
+pub async fn connect(url: &str) -> Result<Client, ConnectError> {
+    connect_with(ConnectOptions::new().server(url)).await
+}
+
+/// Connects with `options` on the current tokio runtime.
+///
+/// # Errors
+/// [`ConnectError`] when no server accepts the connection.
+pub async fn connect_with(options: ConnectOptions) -> Result<Client, ConnectError> {
+    natbus::connect_with(runtime(), options).await
+}
+
+/// Adapts tokio's IO traits to the `futures-io` ones natbus drives.
+struct Compat<T>(T);
+
+impl<T: AsyncRead + Unpin> futures_io::AsyncRead for Compat<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let mut read = ReadBuf::new(buf);
+        match Pin::new(&mut self.0).poll_read(cx, &mut read) {
+            Poll::Ready(Ok(())) => Poll::Ready(Ok(read.filled().len())),
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<T: AsyncWrite + Unpin> futures_io::AsyncWrite for Compat<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write_vectored(cx, bufs)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+}

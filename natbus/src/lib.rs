@@ -1,1 +1,120 @@
-//! The runtime-agnostic async NATS client.
+//! # natbus: a NATS client for any async runtime
+//!
+//! natbus is written once against a small [`Runtime`] trait; `natbus-tokio` and
+//! `natbus-smol` provide it (and re-export everything here), so the same [`Client`] runs on
+//! tokio, smol or async-std. All protocol logic lives in the sans-IO `natbus-proto` crate;
+//! this crate adds the async API and one connection driver.
+//!
+//! ```no_run
+//! # async fn demo(client: natbus::Client) -> Result<(), Box<dyn std::error::Error>> {
+//! let mut sub = client.subscribe("greetings.>").await?;
+//! client.publish("greetings.world", "hello").await?;
+//! if let Some(msg) = sub.next().await {
+//!     println!("{}: {:?}", msg.subject, msg.payload);
+//! }
+//! let reply = client.request("service.echo", "ping").await?;
+//! # let _ = reply;
+//! client.drain().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Memory is bounded everywhere: the outbound buffer (publishing waits when it is full,
+//! `try_publish` fails), the reconnect buffer, and every subscription's buffer (by messages
+//! and bytes, dropping and reporting past it). Lifecycle changes are reported through
+//! [`Client::events`] and `tracing`.
+#![deny(missing_docs)]
+
+mod client;
+mod driver;
+mod error;
+mod events;
+mod mailbox;
+mod oneshot;
+mod options;
+mod runtime;
+mod select;
+mod shared;
+mod subscriber;
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::{Arc, Mutex};
+
+pub use bytes::Bytes;
+pub use client::{Client, ClientStatistics, RequestOptions};
+pub use error::{ConnectError, DrainError, FlushError, PublishError, RequestError, SubscribeError};
+pub use events::{ClientEvent, EventStream};
+pub use natbus_proto as proto;
+pub use natbus_proto::connection::CommandError;
+pub use natbus_proto::headers::{HeaderMap, StatusCode};
+pub use natbus_proto::info::ServerInfo;
+pub use natbus_proto::message::Message;
+pub use natbus_proto::subject::Subject;
+pub use options::ConnectOptions;
+pub use runtime::{BoxFuture, Runtime, Socket};
+
+use natbus_proto::connection::Connection;
+use shared::{Inner, Shared};
+
+/// Connects with `options` on `runtime` and waits until the connection is ready.
+///
+/// # Errors
+/// [`ConnectError`] for a bad URL, rejected credentials, or no reachable server.
+pub async fn connect_with(
+    runtime: Arc<dyn Runtime>,
+    options: ConnectOptions,
+) -> Result<Client, ConnectError> {
+    let config = options.connection_config()?;
+    let seed = options.seed.unwrap_or_else(random_seed);
+    let now = runtime.now();
+    let conn =
+        Connection::new(config, seed, now).map_err(|e| ConnectError::Unreachable(e.to_string()))?;
+    let (tx, rx) = oneshot::channel();
+    let inner = Inner {
+        conn,
+        subscribers: Default::default(),
+        replies: HashMap::new(),
+        flushes: HashMap::new(),
+        space_waiters: Vec::new(),
+        listeners: Vec::new(),
+        first_connect: Some(tx),
+        closed: None,
+        closed_waiters: Vec::new(),
+        slow_consumer_drops: 0,
+    };
+    let shared = Arc::new(Shared {
+        inner: Mutex::new(inner),
+        driver: Default::default(),
+        runtime: runtime.clone(),
+        options,
+    });
+    runtime.spawn(Box::pin(driver::Driver::new(shared.clone())));
+    let client = Client::new(shared);
+    if client_retries_in_background(&client) {
+        return Ok(client);
+    }
+    match rx.await {
+        Some(Ok(())) => Ok(client),
+        Some(Err(e)) => Err(e),
+        None => Err(ConnectError::Closed(
+            "the connection driver stopped".to_owned(),
+        )),
+    }
+}
+
+/// With `retry_on_initial_connect` the client is handed out at once; publishes wait in the
+/// reconnect buffer until the first connection is up.
+fn client_retries_in_background(client: &Client) -> bool {
+    client.options().retry_on_initial_connect
+}
+
+/// A seed from the process's random hasher keys, so no RNG crate is needed.
+fn random_seed() -> u64 {
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.finish()
+}

@@ -88,7 +88,7 @@ impl NatsServer {
             _dir: dir,
         };
         let mut child = server.spawn(None);
-        match server.wait_ready(&mut child, Instant::now() + READY_TIMEOUT) {
+        match server.wait_ready(&mut child, Instant::now() + READY_TIMEOUT, true) {
             Ok(ports) => {
                 server.ports = ports;
                 server.child = Some(child);
@@ -149,7 +149,7 @@ impl NatsServer {
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
             let mut child = self.spawn(Some(self.ports));
-            match self.wait_ready(&mut child, deadline) {
+            match self.wait_ready(&mut child, deadline, false) {
                 Ok(_) => {
                     self.child = Some(child);
                     return;
@@ -263,9 +263,14 @@ impl NatsServer {
             .unwrap_or_else(|e| panic!("cannot open {}: {e}", self.log_path.display()))
     }
 
-    /// Polls until `child` has written its ports file, answers with `INFO`, and has let go
-    /// of that probe connection.
-    fn wait_ready(&self, child: &mut Child, deadline: Instant) -> Result<Ports, NotReady> {
+    /// Polls until `child` has written its ports file, answers with `INFO`, and (when
+    /// `expect_idle`) has let go of that probe connection.
+    fn wait_ready(
+        &self,
+        child: &mut Child,
+        deadline: Instant,
+        expect_idle: bool,
+    ) -> Result<Ports, NotReady> {
         let mut answered = None;
         loop {
             if let Ok(Some(status)) = child.try_wait() {
@@ -275,8 +280,10 @@ impl NatsServer {
                 answered = ready::read_ports_file(&self.ports_dir, child.id())
                     .filter(|ports| ready::answers_info(ports.client));
             }
+            // After a restart, reconnecting clients may already be back: only a fresh
+            // server is expected to be idle.
             if let Some(ports) = answered
-                && ready::has_no_clients(ports)
+                && (!expect_idle || ready::has_no_clients(ports))
             {
                 return Ok(ports);
             }

@@ -1,0 +1,238 @@
+//! Commands from the application: they validate, queue bytes and state, and return.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use super::{Action, CloseReason, CommandError, Connection, Drain, State};
+use crate::headers::HeaderMap;
+use crate::info::DEFAULT_MAX_PAYLOAD;
+use crate::keepalive::PingPurpose;
+use crate::requests::RequestId;
+use crate::subject::{self, Subject};
+use crate::wire::encode;
+
+impl Connection {
+    fn check_open(&self) -> Result<(), CommandError> {
+        match (&self.state, self.drain) {
+            (State::Closed, _) => Err(CommandError::Closed),
+            (_, Drain::Flushing) => Err(CommandError::Draining),
+            _ => Ok(()),
+        }
+    }
+
+    /// Queues a message for `subject`, with an optional reply subject and headers.
+    ///
+    /// While disconnected the message waits in the reconnect buffer and is sent after
+    /// reconnecting.
+    ///
+    /// # Errors
+    /// [`CommandError`] for an invalid subject or headers, a message over the server's
+    /// `max_payload`, a full buffer (retry later), or a closed/draining connection.
+    pub fn publish(
+        &mut self,
+        subject: &str,
+        reply: Option<&str>,
+        headers: Option<&HeaderMap>,
+        payload: Bytes,
+    ) -> Result<(), CommandError> {
+        self.check_open()?;
+        subject::validate_publish(subject)?;
+        if let Some(reply) = reply {
+            subject::validate_publish(reply)?;
+        }
+        let header_len = match headers {
+            Some(h) => {
+                h.validate()?;
+                h.encoded_len()
+            }
+            None => 0,
+        };
+        let size = header_len + payload.len();
+        let max = self
+            .info
+            .as_ref()
+            .map_or(DEFAULT_MAX_PAYLOAD, |i| i.max_payload);
+        if size > max {
+            return Err(CommandError::PayloadTooLarge { size, max });
+        }
+        let limit = self.buffer_limit();
+        if !self.outbound.is_empty() && self.outbound.len() + size > limit {
+            return Err(CommandError::BufferFull { limit });
+        }
+        self.outbound
+            .write_with(|b| encode::encode_pub_prefix(b, subject, reply, headers, payload.len()));
+        self.outbound.push_payload(&payload);
+        self.outbound.write_with(|b| b.extend_from_slice(b"\r\n"));
+        self.stats.out_msgs += 1;
+        self.stats.out_bytes += payload.len() as u64;
+        Ok(())
+    }
+
+    /// Subscribes to `subject` (wildcards allowed), optionally in a queue group, and returns
+    /// the new subscription id. Messages arrive as [`Event::Message`](super::Event::Message).
+    ///
+    /// # Errors
+    /// [`CommandError`] for an invalid subject or queue group, or a closed/draining connection.
+    pub fn subscribe(&mut self, subject: &str, queue: Option<&str>) -> Result<u64, CommandError> {
+        self.check_open()?;
+        if self.drain != Drain::No {
+            return Err(CommandError::Draining);
+        }
+        subject::validate_subscribe(subject)?;
+        if let Some(queue) = queue {
+            subject::validate_queue_group(queue)?;
+        }
+        let parsed = Subject::try_from(subject)?;
+        let sid = self.subs.insert(parsed, queue.map(str::to_owned));
+        if self.is_connected() {
+            self.outbound
+                .write_with(|b| encode::encode_sub(b, subject, queue, sid));
+        }
+        Ok(sid)
+    }
+
+    /// Ends subscription `sid` now (`max` = `None`) or after `max` messages in total.
+    /// Returns `true` when the subscription is gone at once.
+    pub fn unsubscribe(&mut self, sid: u64, max: Option<u64>) -> bool {
+        let gone = match max {
+            Some(max) => match self.subs.set_max(sid, max) {
+                Some(gone) => gone,
+                None => return true,
+            },
+            None => {
+                if self.subs.remove(sid).is_none() {
+                    return true;
+                }
+                true
+            }
+        };
+        if self.is_connected() {
+            let max = if gone { None } else { max };
+            self.outbound
+                .write_with(|b| encode::encode_unsub(b, sid, max));
+        }
+        gone
+    }
+
+    /// Drains one subscription: UNSUB now, keep delivering what the server sent before it
+    /// saw the UNSUB, then end it with [`SubscriptionEnd::Drained`](super::SubscriptionEnd).
+    /// Returns false for an unknown sid.
+    pub fn drain_subscription(&mut self, sid: u64) -> bool {
+        if self.subs.get(sid).is_none() {
+            return false;
+        }
+        if self.is_connected() {
+            self.outbound
+                .write_with(|b| encode::encode_unsub(b, sid, None));
+            self.queue_ping(PingPurpose::DrainSubscription(sid));
+        } else {
+            self.end_drained(sid);
+        }
+        true
+    }
+
+    pub(super) fn end_drained(&mut self, sid: u64) {
+        if self.subs.remove(sid).is_some() {
+            self.events.push_back(super::Event::SubscriptionEnded {
+                sid,
+                reason: super::SubscriptionEnd::Drained,
+            });
+        }
+    }
+
+    /// Sends a request and returns its id; the reply (or no-responders, timeout, lost
+    /// connection) arrives as [`Event::Reply`](super::Event::Reply) with that id.
+    ///
+    /// # Errors
+    /// As [`publish`](Self::publish).
+    pub fn request(
+        &mut self,
+        subject: &str,
+        headers: Option<&HeaderMap>,
+        payload: Bytes,
+        timeout: Duration,
+        now: Instant,
+    ) -> Result<RequestId, CommandError> {
+        self.check_open()?;
+        if self.requests.sid().is_none() {
+            let wildcard = self.requests.wildcard();
+            let sid = self
+                .subs
+                .insert(Subject::try_from(wildcard.as_str())?, None);
+            if self.is_connected() {
+                self.outbound
+                    .write_with(|b| encode::encode_sub(b, &wildcard, None, sid));
+            }
+            self.requests.set_sid(sid);
+        }
+        let (id, reply) = self.requests.start(now + timeout);
+        if let Err(err) = self.publish(subject, Some(&reply), headers, payload) {
+            self.requests.cancel(id);
+            return Err(err);
+        }
+        Ok(id)
+    }
+
+    /// Forgets a request whose caller stopped waiting.
+    pub fn cancel_request(&mut self, id: RequestId) {
+        self.requests.cancel(id);
+    }
+
+    /// Queues a PING; [`Event::Flushed`](super::Event::Flushed) with the returned id follows
+    /// once the server has processed everything queued before it.
+    ///
+    /// # Errors
+    /// [`CommandError::Closed`] on a closed connection.
+    pub fn flush(&mut self) -> Result<u64, CommandError> {
+        if self.state == State::Closed {
+            return Err(CommandError::Closed);
+        }
+        self.next_flush += 1;
+        let id = self.next_flush;
+        self.queue_ping(PingPurpose::Flush(id));
+        Ok(id)
+    }
+
+    pub(super) fn queue_ping(&mut self, purpose: PingPurpose) {
+        self.outbound.write_with(encode::encode_ping);
+        self.keepalive.queued(purpose);
+    }
+
+    /// Starts a graceful shutdown: unsubscribe everything, let what the server already sent
+    /// arrive, flush what we publish, then close. Ends with
+    /// [`Event::Closed`](super::Event::Closed) (`Drained`). A connection that is not connected
+    /// closes at once.
+    pub fn drain(&mut self, now: Instant) {
+        let _ = now;
+        if self.state == State::Closed || self.drain != Drain::No {
+            return;
+        }
+        if !self.is_connected() {
+            return self.close_for_good(CloseReason::Drained);
+        }
+        self.drain = Drain::Unsubscribing;
+        let mut sids: Vec<u64> = self.subs.iter().map(|(sid, _)| sid).collect();
+        sids.sort_unstable();
+        for sid in sids {
+            if Some(sid) != self.requests.sid() {
+                self.outbound
+                    .write_with(|b| encode::encode_unsub(b, sid, None));
+            }
+        }
+        self.queue_ping(PingPurpose::Drain(1));
+    }
+
+    /// Closes the connection now: queued bytes are written best effort, pending requests
+    /// and flushes fail, subscriptions end, and [`Event::Closed`](super::Event::Closed) follows.
+    pub fn close(&mut self, now: Instant) {
+        let _ = now;
+        if self.state == State::Closed {
+            return;
+        }
+        let connected = self.is_connected();
+        self.flush_on_close = connected;
+        self.actions.push_back(Action::Close { flush: connected });
+        self.close_for_good(CloseReason::Closed);
+    }
+}

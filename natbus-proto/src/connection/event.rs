@@ -1,0 +1,220 @@
+//! What a [`Connection`](super::Connection) tells its driver: events, actions and errors.
+
+use crate::headers::HeaderError;
+use crate::info::ServerInfo;
+use crate::message::Message;
+use crate::requests::RequestId;
+use crate::server_addr::ServerAddr;
+use crate::server_error::ServerError;
+use crate::subject::SubjectError;
+use crate::wire::DecodeError;
+
+/// Something the driver must do with the socket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Action {
+    /// Open a TCP connection to `server`, then call `handle_connected` or
+    /// `handle_dial_failed`.
+    Dial {
+        /// Where to connect.
+        server: ServerAddr,
+    },
+    /// Upgrade the open socket to TLS for `server`, then call `handle_tls_upgraded`
+    /// (or `handle_disconnected` when the upgrade fails).
+    UpgradeTls {
+        /// The server, whose host name is used for verification.
+        server: ServerAddr,
+    },
+    /// Close the current socket. When `flush` is true, first write what `poll_transmit`
+    /// returns, best effort. Do not call `handle_disconnected` for it.
+    Close {
+        /// Write pending bytes before closing.
+        flush: bool,
+    },
+}
+
+/// Why a connection that was up went down.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DisconnectReason {
+    /// The socket failed or reached end of file.
+    #[error("connection lost: {0}")]
+    Io(String),
+    /// The server stopped answering PINGs.
+    #[error("connection stale: the server stopped answering PINGs")]
+    Stale,
+    /// The server sent bytes we could not parse.
+    #[error("protocol error: {0}")]
+    Protocol(#[from] DecodeError),
+    /// The server sent a fatal `-ERR`.
+    #[error("{0}")]
+    Server(ServerError),
+    /// The server entered lame-duck mode; we moved to another server.
+    #[error("the server entered lame-duck mode")]
+    LameDuck,
+}
+
+/// Why a connection is closed for good.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CloseReason {
+    /// The user closed it.
+    #[error("connection closed")]
+    Closed,
+    /// A drain finished.
+    #[error("connection drained and closed")]
+    Drained,
+    /// The initial connect failed on every server.
+    #[error("could not connect: {0}")]
+    ConnectFailed(String),
+    /// The server rejected our credentials.
+    #[error("{0}")]
+    Auth(ServerError),
+    /// Reconnecting is disabled or every server reached its reconnect limit.
+    #[error("connection lost and reconnect gave up: {0}")]
+    ReconnectExhausted(String),
+}
+
+/// Why a subscription ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SubscriptionEnd {
+    /// The auto-unsubscribe limit was reached.
+    MaxReached,
+    /// The server refused the subscription.
+    PermissionDenied(ServerError),
+    /// The connection was drained.
+    Drained,
+    /// The connection closed.
+    Closed,
+}
+
+/// Why a request got no reply.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// Nobody is subscribed to the subject (503 status).
+    #[error("no responders: nothing is subscribed to the request subject")]
+    NoResponders,
+    /// The deadline passed.
+    #[error("request timed out")]
+    TimedOut,
+    /// The connection was lost before the reply arrived.
+    #[error("connection lost before the reply arrived")]
+    Disconnected,
+    /// The connection is closed.
+    #[error("connection closed")]
+    Closed,
+}
+
+/// Why a flush did not complete.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FlushError {
+    /// The connection was lost before the server confirmed.
+    #[error("connection lost before the flush completed")]
+    Disconnected,
+    /// The connection is closed.
+    #[error("connection closed")]
+    Closed,
+}
+
+/// Why a publish (or request, subscribe) was refused before anything was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CommandError {
+    /// The subject (or reply subject, queue group) is invalid.
+    #[error("invalid subject: {0}")]
+    InvalidSubject(#[from] SubjectError),
+    /// A header name or value is invalid.
+    #[error("invalid headers: {0}")]
+    InvalidHeaders(#[from] HeaderError),
+    /// Headers plus payload exceed the server's `max_payload`.
+    #[error("message of {size} bytes exceeds the server's max_payload of {max} bytes")]
+    PayloadTooLarge {
+        /// Headers plus payload size.
+        size: usize,
+        /// The server's limit.
+        max: usize,
+    },
+    /// The outbound (or reconnect) buffer is full; retry after the driver wrote some.
+    #[error(
+        "outbound buffer full ({limit} bytes): the connection cannot keep up or is disconnected"
+    )]
+    BufferFull {
+        /// The limit that was hit.
+        limit: usize,
+    },
+    /// The connection is draining: no new publishes or subscriptions.
+    #[error("connection is draining")]
+    Draining,
+    /// The connection is closed.
+    #[error("connection closed")]
+    Closed,
+}
+
+/// Something that happened, for the driver to route or report.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Event {
+    /// The handshake finished: the connection is usable.
+    Connected {
+        /// The server we are connected to.
+        server: ServerAddr,
+        /// True when this replaces a lost connection.
+        reconnected: bool,
+    },
+    /// A live connection went down; reconnecting follows unless `Closed` is emitted.
+    Disconnected {
+        /// Why.
+        reason: DisconnectReason,
+    },
+    /// A connect attempt failed (TCP, handshake or auth).
+    ConnectFailed {
+        /// The server tried.
+        server: ServerAddr,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A message for subscription `sid`.
+    Message {
+        /// The subscription.
+        sid: u64,
+        /// The message.
+        message: Message,
+    },
+    /// A subscription ended; no more messages will come for `sid`.
+    SubscriptionEnded {
+        /// The subscription.
+        sid: u64,
+        /// Why.
+        reason: SubscriptionEnd,
+    },
+    /// A request finished.
+    Reply {
+        /// The request.
+        id: RequestId,
+        /// The reply or why there is none.
+        result: Result<Message, RequestError>,
+    },
+    /// A flush finished.
+    Flushed {
+        /// The flush id returned by `flush`.
+        id: u64,
+        /// Whether the server confirmed it.
+        result: Result<(), FlushError>,
+    },
+    /// A non-fatal `-ERR` (e.g. a permission violation); the connection stays up.
+    ServerError(ServerError),
+    /// The server sent a new INFO (the first one included).
+    ServerInfo(Box<ServerInfo>),
+    /// The server announced lame-duck mode.
+    LameDuck,
+    /// New servers were learned from the cluster.
+    ServersDiscovered,
+    /// The connection is closed for good; no more events follow.
+    Closed {
+        /// Why.
+        reason: CloseReason,
+    },
+}

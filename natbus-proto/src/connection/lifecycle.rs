@@ -1,0 +1,315 @@
+//! Dialing, the handshake, keep-alive, disconnects and reconnects.
+
+use std::time::Instant;
+
+use super::{Action, CloseReason, Connection, DisconnectReason, Drain, Event, Stage, State};
+use crate::connect::{Auth, ConnectInfo};
+use crate::keepalive::{KeepAliveAction, PingPurpose};
+use crate::server_error::ServerError;
+use crate::wire::encode;
+
+use super::event::{FlushError, RequestError, SubscriptionEnd};
+
+impl Connection {
+    /// The socket asked for by [`Action::Dial`] is open: the handshake starts.
+    pub fn handle_connected(&mut self, now: Instant) {
+        let _ = now;
+        if let State::Dialing { server, deadline } = &self.state {
+            self.decoder.reset();
+            self.control.clear();
+            self.state = State::Handshake {
+                server: server.clone(),
+                deadline: *deadline,
+                stage: Stage::Info,
+            };
+        }
+    }
+
+    /// The dial asked for by [`Action::Dial`] failed.
+    pub fn handle_dial_failed(&mut self, now: Instant, reason: &str) {
+        if matches!(self.state, State::Dialing { .. }) {
+            self.connect_failed(now, reason.to_owned(), None);
+        }
+    }
+
+    /// The TLS upgrade asked for by [`Action::UpgradeTls`] succeeded: CONNECT follows.
+    pub fn handle_tls_upgraded(&mut self, now: Instant) {
+        if let State::Handshake {
+            stage: stage @ Stage::Tls,
+            ..
+        } = &mut self.state
+        {
+            *stage = Stage::Pong;
+            self.send_connect(now);
+        }
+    }
+
+    /// The socket failed or was closed by the peer (not after our own [`Action::Close`]).
+    pub fn handle_disconnected(&mut self, now: Instant, reason: &str) {
+        match self.state {
+            State::Dialing { .. } | State::Handshake { .. } => {
+                self.connect_failed(now, reason.to_owned(), None);
+            }
+            State::Connected { .. } => {
+                self.connection_lost(now, DisconnectReason::Io(reason.to_owned()), false);
+            }
+            State::Waiting { .. } | State::Closed => {}
+        }
+    }
+
+    /// Timers: dial when the backoff is over, handshake timeout, keep-alive, request
+    /// deadlines. Idempotent: calling it early or twice does nothing extra.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        match &self.state {
+            State::Waiting { at } if now >= *at => self.schedule_dial(now),
+            State::Dialing { deadline, .. } | State::Handshake { deadline, .. }
+                if now >= *deadline =>
+            {
+                self.actions.push_back(Action::Close { flush: false });
+                self.connect_failed(now, "timed out connecting to the server".to_owned(), None);
+            }
+            State::Connected { .. } => match self.keepalive.poll(now) {
+                KeepAliveAction::SendPing => self.queue_ping(PingPurpose::KeepAlive),
+                KeepAliveAction::Stale => {
+                    self.actions.push_back(Action::Close { flush: false });
+                    self.connection_lost(now, DisconnectReason::Stale, false);
+                }
+                KeepAliveAction::Idle => {}
+            },
+            _ => {}
+        }
+        for id in self.requests.expire(now) {
+            self.events.push_back(Event::Reply {
+                id,
+                result: Err(RequestError::TimedOut),
+            });
+        }
+    }
+
+    /// Asks the pool for the next server and dials it now or schedules the dial.
+    pub(super) fn schedule_dial(&mut self, now: Instant) {
+        match self.pool.next_attempt(now) {
+            Some((server, at)) if at <= now => {
+                let deadline = now + self.config.connect_timeout;
+                self.actions.push_back(Action::Dial {
+                    server: server.clone(),
+                });
+                self.state = State::Dialing { server, deadline };
+            }
+            Some((_, at)) => self.state = State::Waiting { at },
+            None => self.close_for_good(CloseReason::ReconnectExhausted(
+                "no server left to try".to_owned(),
+            )),
+        }
+    }
+
+    /// INFO arrived during the handshake.
+    pub(super) fn handshake_info(&mut self, now: Instant) {
+        let State::Handshake { server, stage, .. } = &mut self.state else {
+            return;
+        };
+        let info = self.info.as_deref();
+        let server_tls = info.is_some_and(|i| i.tls_required);
+        let server_offers = info.is_some_and(|i| i.tls_required || i.tls_available);
+        let wants_tls = self.config.require_tls || server.tls_required();
+        if (wants_tls && !server_offers) && !server_tls {
+            let reason = "TLS required but the server does not offer it".to_owned();
+            self.actions.push_back(Action::Close { flush: false });
+            self.connect_failed(now, reason, None);
+        } else if wants_tls || server_tls {
+            *stage = Stage::Tls;
+            let server = server.clone();
+            self.actions.push_back(Action::UpgradeTls { server });
+        } else {
+            *stage = Stage::Pong;
+            self.send_connect(now);
+        }
+    }
+
+    /// Writes CONNECT + PING.
+    fn send_connect(&mut self, now: Instant) {
+        let State::Handshake { server, .. } = &self.state else {
+            return;
+        };
+        let info = self.info.as_deref();
+        let mut connect = ConnectInfo {
+            verbose: false,
+            pedantic: false,
+            tls_required: self.config.require_tls || server.tls_required(),
+            name: self.config.name.clone(),
+            lang: self.config.lang.clone(),
+            version: self.config.version.clone(),
+            protocol: 1,
+            echo: self.config.echo,
+            headers: true,
+            no_responders: true,
+            ..ConnectInfo::default()
+        };
+        // Credentials in the URL win for that server, as users expect from `nats://u:p@host`.
+        let auth = match (&server.user, &server.password, &server.token) {
+            (Some(user), Some(password), _) => Auth::UserPassword {
+                user: user.clone(),
+                password: password.clone(),
+            },
+            (_, _, Some(token)) => Auth::Token(token.clone()),
+            (Some(token), None, None) => Auth::Token(token.clone()),
+            _ => self.config.auth.clone(),
+        };
+        if let Err(reason) = auth.apply(&mut connect, info.and_then(|i| i.nonce.as_deref())) {
+            self.actions.push_back(Action::Close { flush: false });
+            self.connect_failed(now, format!("authentication: {reason}"), None);
+            return;
+        }
+        encode::encode_connect(&mut self.control, &connect);
+        encode::encode_ping(&mut self.control);
+    }
+
+    /// The handshake PONG arrived: the connection is ready.
+    pub(super) fn handshake_done(&mut self, now: Instant) {
+        let State::Handshake { server, .. } = &self.state else {
+            return;
+        };
+        let server = server.clone();
+        self.pool.connected(&server);
+        if let Some(info) = &self.info {
+            if self.pool.merge_discovered(&info.connect_urls, &server) {
+                self.events.push_back(Event::ServersDiscovered);
+            }
+        }
+        self.failed_attempts = 0;
+        self.auth_failures = 0;
+        self.keepalive.start(now);
+        self.subs.encode_resubscribe(&mut self.control);
+        let reconnected = self.ever_connected;
+        if reconnected {
+            self.stats.reconnects += 1;
+        }
+        self.ever_connected = true;
+        self.state = State::Connected {
+            server: server.clone(),
+        };
+        self.events.push_back(Event::Connected {
+            server,
+            reconnected,
+        });
+    }
+
+    /// A connect attempt failed; try the next server or give up.
+    pub(super) fn connect_failed(
+        &mut self,
+        now: Instant,
+        reason: String,
+        err: Option<ServerError>,
+    ) {
+        let server = match &self.state {
+            State::Dialing { server, .. } | State::Handshake { server, .. } => server.clone(),
+            _ => return,
+        };
+        self.pool.connect_failed(&server, now);
+        self.control.clear();
+        self.events.push_back(Event::ConnectFailed {
+            server,
+            reason: reason.clone(),
+        });
+        self.failed_attempts += 1;
+        if let Some(err) = err.filter(ServerError::is_auth) {
+            self.auth_failures += 1;
+            // Bad credentials do not get better by retrying: give up on the initial connect
+            // at once, and after two in a row otherwise (as nats.go does).
+            if !self.ever_connected || self.auth_failures >= 2 {
+                return self.close_for_good(CloseReason::Auth(err));
+            }
+        }
+        let one_pass = self.failed_attempts >= self.pool.servers().count().max(1);
+        if !self.ever_connected && !self.config.retry_on_initial_connect && one_pass {
+            return self.close_for_good(CloseReason::ConnectFailed(reason));
+        }
+        if self.ever_connected && !self.config.reconnect.enabled {
+            return self.close_for_good(CloseReason::ReconnectExhausted(reason));
+        }
+        self.state = State::Waiting { at: now };
+        self.schedule_dial(now);
+    }
+
+    /// A live connection went down (or we decided to leave it).
+    pub(super) fn connection_lost(&mut self, now: Instant, reason: DisconnectReason, _flush: bool) {
+        if !matches!(self.state, State::Connected { .. }) {
+            return;
+        }
+        self.fail_in_flight(FlushError::Disconnected, RequestError::Disconnected);
+        self.control.clear();
+        self.decoder.reset();
+        self.events.push_back(Event::Disconnected {
+            reason: reason.clone(),
+        });
+        self.pool.disconnected(now);
+        if self.drain != Drain::No {
+            return self.close_for_good(CloseReason::Drained);
+        }
+        if !self.config.reconnect.enabled {
+            return self.close_for_good(CloseReason::ReconnectExhausted(reason.to_string()));
+        }
+        self.state = State::Waiting { at: now };
+        self.schedule_dial(now);
+    }
+
+    /// Fails flushes whose PING was on the wire and every request in flight.
+    fn fail_in_flight(&mut self, flush: FlushError, request: RequestError) {
+        for purpose in self.keepalive.stop() {
+            match purpose {
+                PingPurpose::Flush(id) => {
+                    self.events.push_back(Event::Flushed {
+                        id,
+                        result: Err(flush.clone()),
+                    });
+                }
+                // Its UNSUB reached the server, so it must not be resubscribed.
+                PingPurpose::DrainSubscription(sid) => self.end_drained(sid),
+                PingPurpose::KeepAlive | PingPurpose::Drain(_) => {}
+            }
+        }
+        for id in self.requests.fail_all() {
+            self.events.push_back(Event::Reply {
+                id,
+                result: Err(request.clone()),
+            });
+        }
+    }
+
+    /// Closes for good: fails everything pending and ends every subscription.
+    pub(super) fn close_for_good(&mut self, reason: CloseReason) {
+        if self.state == State::Closed {
+            return;
+        }
+        self.fail_in_flight(FlushError::Closed, RequestError::Closed);
+        for purpose in self.keepalive.drop_queued() {
+            if let PingPurpose::Flush(id) = purpose {
+                self.events.push_back(Event::Flushed {
+                    id,
+                    result: Err(FlushError::Closed),
+                });
+            }
+        }
+        let end = if reason == CloseReason::Drained {
+            SubscriptionEnd::Drained
+        } else {
+            SubscriptionEnd::Closed
+        };
+        let mut sids = self.subs.clear();
+        sids.sort_unstable();
+        for sid in sids {
+            if Some(sid) != self.requests.sid() {
+                self.events.push_back(Event::SubscriptionEnded {
+                    sid,
+                    reason: end.clone(),
+                });
+            }
+        }
+        self.control.clear();
+        if !self.flush_on_close {
+            self.outbound.clear();
+        }
+        self.state = State::Closed;
+        self.events.push_back(Event::Closed { reason });
+    }
+}

@@ -1,0 +1,202 @@
+//! Request/reply muxed over one wildcard inbox subscription.
+//!
+//! Every request of a connection gets the reply subject `<prefix>.<nuid>.<token>`, where the
+//! connection subscribes once to `<prefix>.<nuid>.*`. A reply is routed back to its request
+//! by the last token, so a thousand requests in flight cost one subscription, not a thousand.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::time::Instant;
+
+use crate::subscriptions::SidMap;
+
+/// Identifies one request in flight on a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestId(pub u64);
+
+/// The requests in flight and their deadlines.
+#[derive(Debug)]
+pub struct Requests {
+    /// `<prefix>.<nuid>.`, the reply subject without its token.
+    base: String,
+    /// Sid of the wildcard inbox subscription, once created.
+    sid: Option<u64>,
+    next_token: u64,
+    pending: SidMap<Instant>,
+    /// Deadlines, earliest first; entries of finished requests are skipped lazily.
+    deadlines: BinaryHeap<Reverse<(Instant, u64)>>,
+}
+
+impl Requests {
+    /// A mux whose reply subjects start with `<inbox_prefix>.<unique>.`.
+    pub fn new(inbox_prefix: &str, unique: &str) -> Self {
+        Requests {
+            base: format!("{inbox_prefix}.{unique}."),
+            sid: None,
+            next_token: 0,
+            pending: SidMap::default(),
+            deadlines: BinaryHeap::new(),
+        }
+    }
+
+    /// The wildcard subject the inbox subscription listens on.
+    pub fn wildcard(&self) -> String {
+        format!("{}*", self.base)
+    }
+
+    /// Sid of the inbox subscription, if it exists.
+    pub fn sid(&self) -> Option<u64> {
+        self.sid
+    }
+
+    /// Records the sid of the inbox subscription.
+    pub fn set_sid(&mut self, sid: u64) {
+        self.sid = Some(sid);
+    }
+
+    /// Starts a request that times out at `deadline`; returns its id and reply subject.
+    pub fn start(&mut self, deadline: Instant) -> (RequestId, String) {
+        self.next_token += 1;
+        let token = self.next_token;
+        self.pending.insert(token, deadline);
+        self.deadlines.push(Reverse((deadline, token)));
+        let mut reply = String::with_capacity(self.base.len() + 20);
+        reply.push_str(&self.base);
+        reply.push_str(itoa_u64(token, &mut [0u8; 20]));
+        (RequestId(token), reply)
+    }
+
+    /// Finds the request a reply on `subject` belongs to and removes it.
+    pub fn complete(&mut self, subject: &str) -> Option<RequestId> {
+        let token = subject
+            .strip_prefix(self.base.as_str())?
+            .parse::<u64>()
+            .ok()?;
+        self.pending.remove(&token).map(|_| RequestId(token))
+    }
+
+    /// Forgets a request (its caller gave up).
+    pub fn cancel(&mut self, id: RequestId) -> bool {
+        self.pending.remove(&id.0).is_some()
+    }
+
+    /// Number of requests in flight.
+    pub fn len(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// True when no request is in flight.
+    pub fn is_empty(&self) -> bool {
+        self.pending.is_empty()
+    }
+
+    /// The earliest deadline of a request still in flight.
+    pub fn next_deadline(&mut self) -> Option<Instant> {
+        while let Some(Reverse((deadline, token))) = self.deadlines.peek().copied() {
+            if self.pending.get(&token) == Some(&deadline) {
+                return Some(deadline);
+            }
+            self.deadlines.pop();
+        }
+        None
+    }
+
+    /// Removes and returns every request whose deadline is at or before `now`.
+    pub fn expire(&mut self, now: Instant) -> Vec<RequestId> {
+        let mut expired = Vec::new();
+        while let Some(deadline) = self.next_deadline() {
+            if deadline > now {
+                break;
+            }
+            if let Some(Reverse((_, token))) = self.deadlines.pop() {
+                self.pending.remove(&token);
+                expired.push(RequestId(token));
+            }
+        }
+        expired
+    }
+
+    /// Removes every request in flight (connection lost or closed).
+    pub fn fail_all(&mut self) -> Vec<RequestId> {
+        self.deadlines.clear();
+        let mut ids: Vec<RequestId> = self.pending.drain().map(|(t, _)| RequestId(t)).collect();
+        ids.sort_unstable();
+        ids
+    }
+}
+
+/// Formats `n` in decimal into `buf` without allocating.
+fn itoa_u64(mut n: u64, buf: &mut [u8; 20]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    std::str::from_utf8(&buf[i..]).unwrap_or("0")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn routes_replies_by_token() {
+        let now = Instant::now();
+        let mut r = Requests::new("_INBOX", "abc");
+        assert_eq!(r.wildcard(), "_INBOX.abc.*");
+        let (a, ra) = r.start(now + Duration::from_secs(1));
+        let (b, rb) = r.start(now + Duration::from_secs(1));
+        assert_eq!(ra, "_INBOX.abc.1");
+        assert_ne!(ra, rb);
+        assert_eq!(r.complete(&rb), Some(b));
+        assert_eq!(r.complete(&rb), None, "a reply completes a request once");
+        assert_eq!(r.complete("_INBOX.other.1"), None);
+        assert_eq!(r.complete("_INBOX.abc.x"), None);
+        assert_eq!(r.complete(&ra), Some(a));
+        assert!(r.is_empty());
+    }
+
+    #[test]
+    fn expires_in_deadline_order_and_skips_finished() {
+        let now = Instant::now();
+        let mut r = Requests::new("_INBOX", "n");
+        let (a, _) = r.start(now + Duration::from_millis(30));
+        let (b, rb) = r.start(now + Duration::from_millis(10));
+        let (c, _) = r.start(now + Duration::from_millis(20));
+        r.complete(&rb);
+        assert_eq!(r.next_deadline(), Some(now + Duration::from_millis(20)));
+        assert_eq!(r.expire(now + Duration::from_millis(25)), vec![c]);
+        assert!(r.cancel(a));
+        assert_eq!(r.next_deadline(), None);
+        assert!(r.expire(now + Duration::from_secs(9)).is_empty());
+        let _ = b;
+    }
+
+    mod proptests {
+        use super::super::*;
+        use proptest::prelude::*;
+        use std::time::Duration;
+
+        proptest! {
+            /// Replies arriving in any order each complete exactly their own request.
+            #[test]
+            fn shuffled_replies_complete_their_own_request(order in Just((0..50usize).collect::<Vec<_>>()).prop_shuffle()) {
+                let now = Instant::now();
+                let mut r = Requests::new("_INBOX", "p");
+                let started: Vec<(RequestId, String)> =
+                    (0..50).map(|_| r.start(now + Duration::from_secs(5))).collect();
+                for i in order {
+                    let (id, reply) = &started[i];
+                    prop_assert_eq!(r.complete(reply), Some(*id));
+                }
+                prop_assert!(r.is_empty());
+            }
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! Decoding what a server sends: MSG, HMSG, INFO, PING, PONG, +OK, -ERR.
+
+use super::{
+    BodyLine, DecodeError, DecodeLimits, Fields, Framer, Pending, field_text, sid_field,
+    size_field, split_op, trimmed_args,
+};
+use crate::info::ServerInfo;
+use crate::message::Message;
+use crate::wire::ops::ServerOp;
+
+/// Incremental decoder of server → client operations.
+///
+/// Feed it whatever the socket returned with [`extend`](ServerDecoder::extend), then call
+/// [`decode`](ServerDecoder::decode) until it returns `Ok(None)`.
+pub struct ServerDecoder {
+    framer: Framer,
+}
+
+impl ServerDecoder {
+    /// A decoder with an empty buffer.
+    pub fn new(limits: DecodeLimits) -> Self {
+        ServerDecoder {
+            framer: Framer::new(limits),
+        }
+    }
+
+    /// Updates the body limit, e.g. from the server's INFO `max_payload`.
+    pub fn set_max_payload(&mut self, max_payload: usize) {
+        self.framer.limits.max_payload = max_payload;
+    }
+
+    /// Appends bytes read from the socket.
+    pub fn extend(&mut self, data: &[u8]) {
+        self.framer.buf.extend_from_slice(data);
+    }
+
+    /// The next complete operation, or `Ok(None)` when more bytes are needed.
+    ///
+    /// # Errors
+    /// A [`DecodeError`] when the stream is malformed. The decoder is then poisoned and
+    /// returns the same error until [`reset`](ServerDecoder::reset): close the connection.
+    pub fn decode(&mut self) -> Result<Option<ServerOp>, DecodeError> {
+        self.framer.guarded(step)
+    }
+
+    /// Clears the buffer and the poison, for a new connection.
+    pub fn reset(&mut self) {
+        self.framer.reset();
+    }
+
+    /// Bytes received but not yet returned as operations.
+    pub fn buffered(&self) -> usize {
+        self.framer.buf.len()
+    }
+}
+
+impl std::fmt::Debug for ServerDecoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerDecoder")
+            .field("buffered", &self.framer.buf.len())
+            .field("poisoned", &self.framer.poisoned)
+            .finish_non_exhaustive()
+    }
+}
+
+fn step(f: &mut Framer) -> Result<Option<ServerOp>, DecodeError> {
+    if f.pending.is_some() {
+        return f.finish_pending()?.map(message_op).transpose();
+    }
+    let Some(line) = f.next_line()? else {
+        return Ok(None);
+    };
+    let content = &f.buf[..line.content_end];
+    let (name, args_start) = split_op(content);
+    let op = if name.eq_ignore_ascii_case(b"MSG") {
+        false
+    } else if name.eq_ignore_ascii_case(b"HMSG") {
+        true
+    } else {
+        let op = simple_op(name, content, args_start)?;
+        if !matches!(op, ServerOp::Info(_)) {
+            f.check_args_len(line, args_start)?;
+        }
+        f.consume(line);
+        return Ok(Some(op));
+    };
+    f.check_args_len(line, args_start)?;
+    let parsed = msg_line(content, args_start, op)?;
+    f.check_sizes(parsed.header_len, parsed.total)?;
+    match f.start_body(line, &parsed)? {
+        Some(done) => message_op(done).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Every op without a body.
+fn simple_op(name: &[u8], content: &[u8], args_start: usize) -> Result<ServerOp, DecodeError> {
+    let no_args = |op: ServerOp, op_name: &'static str| {
+        let got = Fields::split(content, args_start).len;
+        if got == 0 {
+            Ok(op)
+        } else {
+            Err(DecodeError::WrongArgCount { op: op_name, got })
+        }
+    };
+    if name.eq_ignore_ascii_case(b"PING") {
+        no_args(ServerOp::Ping, "PING")
+    } else if name.eq_ignore_ascii_case(b"PONG") {
+        no_args(ServerOp::Pong, "PONG")
+    } else if name.eq_ignore_ascii_case(b"+OK") {
+        no_args(ServerOp::Ok, "+OK")
+    } else if name.eq_ignore_ascii_case(b"-ERR") {
+        Ok(ServerOp::Err(err_text(trimmed_args(content, args_start))))
+    } else if name.eq_ignore_ascii_case(b"INFO") {
+        ServerInfo::parse(&content[args_start..])
+            .map(|info| ServerOp::Info(Box::new(info)))
+            .map_err(|e| DecodeError::InvalidInfo(e.to_string()))
+    } else {
+        Err(DecodeError::UnknownOp(field_text(name)))
+    }
+}
+
+/// The `-ERR` text without its single quotes.
+fn err_text(args: &[u8]) -> String {
+    let text = match args {
+        [b'\'', inner @ .., b'\''] => inner,
+        other => other,
+    };
+    String::from_utf8_lossy(text).into_owned()
+}
+
+/// `MSG <subject> <sid> [reply] <size>` or `HMSG <subject> <sid> [reply] <hdr> <total>`.
+fn msg_line(content: &[u8], args_start: usize, hmsg: bool) -> Result<BodyLine, DecodeError> {
+    let fields = Fields::split(content, args_start);
+    let (op, base) = if hmsg { ("HMSG", 4) } else { ("MSG", 3) };
+    let n = fields.len;
+    if n != base && n != base + 1 {
+        return Err(DecodeError::WrongArgCount { op, got: n });
+    }
+    let sid = sid_field(fields.get(content, 1))?;
+    let header_len = if hmsg {
+        Some(size_field(fields.get(content, n - 2))?)
+    } else {
+        None
+    };
+    let total = size_field(fields.get(content, n - 1))?;
+    Ok(BodyLine {
+        subject: fields.ranges[0],
+        reply: (n == base + 1).then(|| fields.ranges[2]),
+        sid,
+        header_len,
+        total,
+    })
+}
+
+fn message_op((pending, body): (Pending, bytes::Bytes)) -> Result<ServerOp, DecodeError> {
+    let (headers, payload) = pending.split_body(body)?;
+    Ok(ServerOp::Msg {
+        sid: pending.sid,
+        message: Message {
+            subject: pending.subject,
+            reply: pending.reply,
+            headers,
+            payload,
+        },
+    })
+}

@@ -1,0 +1,296 @@
+//! The connection driver: the one task per connection that does IO.
+//!
+//! It is written once, for every runtime, as a hand-polled future over the [`Runtime`]
+//! trait: it reads the socket into the state machine, writes what the state machine
+//! queued, dials when asked, and sleeps until the state machine's next deadline. It never
+//! names a protocol operation; all protocol decisions are made by `natbus-proto`.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::io::{self, IoSlice};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use bytes::{Buf, Bytes};
+use natbus_proto::connection::Action;
+
+use crate::runtime::{BoxFuture, Socket};
+use crate::shared::{Inner, Shared};
+
+/// Bytes read from the socket per read call.
+const READ_BUFFER: usize = 64 * 1024;
+/// Reads processed per poll before yielding, so one busy connection cannot starve a runtime.
+const READS_PER_POLL: usize = 16;
+/// Chunks handed to one vectored write.
+const MAX_IOVECS: usize = 64;
+
+pub(crate) struct Driver {
+    shared: Arc<Shared>,
+    socket: Option<Box<dyn Socket>>,
+    dialing: Option<BoxFuture<io::Result<Box<dyn Socket>>>>,
+    timer: Option<(Instant, BoxFuture<()>)>,
+    /// Bytes taken from the state machine and not yet written.
+    writing: VecDeque<Bytes>,
+    /// Close the socket once `writing` is empty (a flushing close).
+    close_after_write: bool,
+    read_buf: Box<[u8]>,
+    taken: Vec<Bytes>,
+    /// An action was carried out since the last poll iteration: poll again.
+    acted: bool,
+}
+
+impl Driver {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        Driver {
+            shared,
+            socket: None,
+            dialing: None,
+            timer: None,
+            writing: VecDeque::new(),
+            close_after_write: false,
+            read_buf: vec![0u8; READ_BUFFER].into_boxed_slice(),
+            taken: Vec::new(),
+            acted: false,
+        }
+    }
+
+    fn now(&self) -> Instant {
+        self.shared.runtime.now()
+    }
+
+    /// Runs `f` on the locked state, then carries out what it asked for.
+    fn with_inner(&mut self, f: impl FnOnce(&mut Inner, Instant)) {
+        let shared = self.shared.clone();
+        let now = self.now();
+        let mut inner = shared.lock();
+        f(&mut inner, now);
+        self.apply(&mut inner, now);
+    }
+
+    /// Drains actions, outbound bytes and events of the state machine.
+    fn apply(&mut self, inner: &mut Inner, now: Instant) {
+        loop {
+            while let Some(action) = inner.conn.poll_action() {
+                self.act(inner, action, now);
+            }
+            if self.socket.is_some() && self.writing.is_empty() {
+                let n = inner.conn.poll_transmit(&mut self.taken);
+                if n > 0 {
+                    self.writing.extend(self.taken.drain(..));
+                    inner.wake_space_waiters();
+                }
+            }
+            inner.route_events();
+            // Routing can trigger no new actions, but an action can (a refused TLS upgrade).
+            if !inner.conn.has_pending_actions() {
+                break;
+            }
+        }
+    }
+
+    fn act(&mut self, inner: &mut Inner, action: Action, now: Instant) {
+        self.acted = true;
+        match action {
+            Action::Dial { server } => {
+                self.drop_socket();
+                tracing::debug!(%server, "dialing");
+                self.dialing = Some(self.shared.runtime.connect(&server.host, server.port));
+            }
+            Action::Close { flush } => {
+                self.dialing = None;
+                if flush && self.socket.is_some() {
+                    self.close_after_write = true;
+                } else {
+                    self.drop_socket();
+                }
+            }
+            Action::UpgradeTls { server } => {
+                tracing::warn!(%server, "server requires TLS, which this build does not support yet");
+                inner
+                    .conn
+                    .handle_disconnected(now, "TLS is required but not supported by natbus yet");
+            }
+            other => tracing::warn!(?other, "unknown driver action ignored"),
+        }
+    }
+
+    fn drop_socket(&mut self) {
+        self.socket = None;
+        self.writing.clear();
+        self.close_after_write = false;
+    }
+
+    fn lost(&mut self, reason: String) {
+        self.drop_socket();
+        self.with_inner(|inner, now| inner.conn.handle_disconnected(now, &reason));
+    }
+
+    fn poll_dial(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(dial) = self.dialing.as_mut() else {
+            return false;
+        };
+        let result = match dial.as_mut().poll(cx) {
+            Poll::Ready(r) => r,
+            Poll::Pending => return false,
+        };
+        self.dialing = None;
+        match result {
+            Ok(socket) => {
+                self.socket = Some(socket);
+                self.with_inner(|inner, now| inner.conn.handle_connected(now));
+            }
+            Err(e) => {
+                let reason = e.to_string();
+                self.with_inner(|inner, now| inner.conn.handle_dial_failed(now, &reason));
+            }
+        }
+        true
+    }
+
+    fn poll_read(&mut self, cx: &mut Context<'_>) -> bool {
+        let mut progress = false;
+        for _ in 0..READS_PER_POLL {
+            if self.close_after_write {
+                break;
+            }
+            let Some(socket) = self.socket.as_mut() else {
+                break;
+            };
+            let r = Pin::new(&mut **socket).poll_read(cx, &mut self.read_buf);
+            let n = match r {
+                Poll::Pending => break,
+                Poll::Ready(Ok(0)) => {
+                    self.lost("the server closed the connection".to_owned());
+                    return true;
+                }
+                Poll::Ready(Ok(n)) => n,
+                Poll::Ready(Err(e)) => {
+                    self.lost(e.to_string());
+                    return true;
+                }
+            };
+            progress = true;
+            let shared = self.shared.clone();
+            let now = self.now();
+            let mut inner = shared.lock();
+            inner.conn.handle_read(&self.read_buf[..n], now);
+            self.apply(&mut inner, now);
+        }
+        progress
+    }
+
+    fn poll_write(&mut self, cx: &mut Context<'_>) -> bool {
+        let mut progress = false;
+        loop {
+            if self.writing.is_empty() {
+                let shared = self.shared.clone();
+                let now = self.now();
+                let mut inner = shared.lock();
+                self.apply(&mut inner, now);
+                if self.writing.is_empty() {
+                    break;
+                }
+            }
+            let Some(socket) = self.socket.as_mut() else {
+                break;
+            };
+            let slices: Vec<IoSlice<'_>> = self
+                .writing
+                .iter()
+                .take(MAX_IOVECS)
+                .map(|b| IoSlice::new(b))
+                .collect();
+            let written = match Pin::new(&mut **socket).poll_write_vectored(cx, &slices) {
+                Poll::Pending => break,
+                Poll::Ready(Ok(0)) => {
+                    self.lost("the socket accepted no bytes".to_owned());
+                    return true;
+                }
+                Poll::Ready(Ok(n)) => n,
+                Poll::Ready(Err(e)) => {
+                    self.lost(e.to_string());
+                    return true;
+                }
+            };
+            progress = true;
+            self.advance(written);
+        }
+        if self.close_after_write && self.writing.is_empty() {
+            if let Some(socket) = self.socket.as_mut() {
+                if Pin::new(&mut **socket).poll_close(cx).is_pending() {
+                    return progress;
+                }
+            }
+            self.drop_socket();
+            progress = true;
+        }
+        progress
+    }
+
+    fn advance(&mut self, mut n: usize) {
+        while n > 0 {
+            let Some(front) = self.writing.front_mut() else {
+                return;
+            };
+            if front.len() <= n {
+                n -= front.len();
+                self.writing.pop_front();
+            } else {
+                front.advance(n);
+                n = 0;
+            }
+        }
+    }
+
+    fn poll_timer(&mut self, cx: &mut Context<'_>) -> bool {
+        let deadline = self.shared.lock().conn.poll_timeout();
+        let Some(deadline) = deadline else {
+            self.timer = None;
+            return false;
+        };
+        if self.timer.as_ref().is_none_or(|(at, _)| *at != deadline) {
+            self.timer = Some((deadline, self.shared.runtime.sleep_until(deadline)));
+        }
+        let Some((_, sleep)) = self.timer.as_mut() else {
+            return false;
+        };
+        if sleep.as_mut().poll(cx).is_pending() {
+            return false;
+        }
+        self.timer = None;
+        self.with_inner(|inner, now| inner.conn.handle_timeout(now));
+        true
+    }
+
+    fn finished(&self) -> bool {
+        self.socket.is_none() && self.dialing.is_none() && self.shared.lock().conn.is_closed()
+    }
+}
+
+impl Future for Driver {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        this.shared.driver.register(cx.waker());
+        for _ in 0..32 {
+            let mut progress = this.poll_dial(cx);
+            progress |= this.poll_read(cx);
+            progress |= this.poll_write(cx);
+            progress |= this.poll_timer(cx);
+            progress |= std::mem::take(&mut this.acted);
+            if this.finished() {
+                tracing::debug!("connection driver finished");
+                return Poll::Ready(());
+            }
+            if !progress {
+                return Poll::Pending;
+            }
+        }
+        // Still busy: let other tasks run, then continue.
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}

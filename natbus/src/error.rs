@@ -1,0 +1,97 @@
+//! Errors of the client API, one enum per operation, each message something a user can act on.
+
+use natbus_proto::connection::{CloseReason, CommandError};
+use natbus_proto::server_addr::AddrError;
+
+/// Why [`connect`](crate::connect_with) failed.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConnectError {
+    /// A server URL could not be parsed.
+    #[error("{0}")]
+    InvalidUrl(#[from] AddrError),
+    /// The server rejected the credentials.
+    #[error("{0}")]
+    Auth(String),
+    /// No server could be reached (refused, unreachable, timed out, TLS failure).
+    #[error("could not connect: {0}")]
+    Unreachable(String),
+    /// The connection was closed before it was established.
+    #[error("connection closed before it was established: {0}")]
+    Closed(String),
+}
+
+impl ConnectError {
+    pub(crate) fn from_close(reason: &CloseReason) -> Self {
+        match reason {
+            CloseReason::Auth(e) => ConnectError::Auth(e.to_string()),
+            CloseReason::ConnectFailed(r) | CloseReason::ReconnectExhausted(r) => {
+                ConnectError::Unreachable(r.clone())
+            }
+            other => ConnectError::Closed(other.to_string()),
+        }
+    }
+}
+
+/// Why a publish failed. The message was not sent.
+pub type PublishError = CommandError;
+
+/// Why a subscribe failed.
+pub type SubscribeError = CommandError;
+
+/// Why a request got no reply.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// Nobody is subscribed to the subject.
+    #[error("no responders: nothing is subscribed to '{subject}'")]
+    NoResponders {
+        /// The request subject.
+        subject: String,
+    },
+    /// No reply within the timeout.
+    #[error("request to '{subject}' timed out after {timeout:?}")]
+    TimedOut {
+        /// The request subject.
+        subject: String,
+        /// The timeout that passed.
+        timeout: std::time::Duration,
+    },
+    /// The connection was lost before the reply arrived; the request may or may not have
+    /// been processed.
+    #[error("connection lost before the reply to '{subject}' arrived")]
+    Disconnected {
+        /// The request subject.
+        subject: String,
+    },
+    /// The connection is closed.
+    #[error("connection closed")]
+    Closed,
+    /// The request could not be sent.
+    #[error("request not sent: {0}")]
+    Publish(#[from] CommandError),
+}
+
+/// Why a flush failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FlushError {
+    /// The server did not confirm within the timeout.
+    #[error("flush timed out after {0:?}")]
+    TimedOut(std::time::Duration),
+    /// The connection was lost before the server confirmed.
+    #[error("connection lost before the flush completed")]
+    Disconnected,
+    /// The connection is closed.
+    #[error("connection closed")]
+    Closed,
+}
+
+/// Why a drain did not finish cleanly.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DrainError {
+    /// The drain took longer than the drain timeout; the connection was closed anyway.
+    #[error("drain timed out after {0:?}; the connection was closed")]
+    TimedOut(std::time::Duration),
+}

@@ -1,0 +1,84 @@
+//! Connection lifecycle events for the application.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+
+use crate::mailbox::Mailbox;
+
+/// Something that happened to the connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClientEvent {
+    /// Connected for the first time.
+    Connected {
+        /// The server (without credentials).
+        server: String,
+    },
+    /// Connected again after a lost connection.
+    Reconnected {
+        /// The server (without credentials).
+        server: String,
+    },
+    /// The connection was lost; natbus is reconnecting.
+    Disconnected {
+        /// Why.
+        reason: String,
+    },
+    /// A connect attempt failed.
+    ConnectFailed {
+        /// The server tried.
+        server: String,
+        /// Why.
+        reason: String,
+    },
+    /// The server announced it is shutting down (lame-duck mode).
+    LameDuck,
+    /// The cluster told us about more servers.
+    ServersDiscovered,
+    /// A non-fatal server error, such as a permission violation.
+    ServerError(String),
+    /// A subscription's buffer was full and messages were dropped.
+    SlowConsumer {
+        /// The subscription id.
+        sid: u64,
+        /// The subscription subject.
+        subject: String,
+    },
+    /// The connection is closed for good.
+    Closed {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Events kept for a listener that does not keep up; older ones are dropped past it.
+pub(crate) const EVENT_BACKLOG: usize = 1024;
+
+/// A stream of [`ClientEvent`]s, from [`Client::events`](crate::Client::events).
+///
+/// It ends after [`ClientEvent::Closed`]. A listener that falls more than 1024 events behind
+/// misses the newest ones rather than growing memory.
+#[derive(Debug)]
+pub struct EventStream {
+    pub(crate) mailbox: Arc<Mailbox<ClientEvent>>,
+}
+
+impl Stream for EventStream {
+    type Item = ClientEvent;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<ClientEvent>> {
+        self.mailbox.poll_pop(cx)
+    }
+}
+
+impl EventStream {
+    /// The next event; `None` once the connection is closed and every event was read.
+    // An async `next` as users know it from `StreamExt`, without needing that import.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> impl std::future::Future<Output = Option<ClientEvent>> + Unpin + '_ {
+        std::future::poll_fn(move |cx| self.mailbox.poll_pop(cx))
+    }
+}

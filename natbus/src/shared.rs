@@ -1,0 +1,240 @@
+//! State shared by the handles (`Client`, `Subscriber`) and the connection driver.
+//!
+//! One mutex guards the protocol state machine and the routing tables. Every critical
+//! section is short and never spans an `.await`: a publish encodes into the outbound buffer
+//! and returns; the driver decodes a read buffer's worth of messages and hands each to its
+//! subscriber's mailbox. An uncontended mutex costs less than a channel hop per publish,
+//! and it lets many small publishes coalesce into one write without a second copy.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::Waker;
+
+use atomic_waker::AtomicWaker;
+use natbus_proto::connection::{
+    CloseReason, Connection, Event, FlushError as ProtoFlushError,
+    RequestError as ProtoRequestError,
+};
+use natbus_proto::message::Message;
+use natbus_proto::requests::RequestId;
+use natbus_proto::subscriptions::SidMap;
+
+use crate::error::ConnectError;
+use crate::events::{ClientEvent, EVENT_BACKLOG};
+use crate::mailbox::Mailbox;
+use crate::oneshot;
+use crate::options::ConnectOptions;
+use crate::runtime::Runtime;
+
+/// A subscription's delivery end, as the driver sees it.
+#[derive(Debug)]
+pub(crate) struct SubEntry {
+    pub(crate) mailbox: Arc<Mailbox<Message>>,
+    pub(crate) subject: String,
+    /// True while messages are being dropped, so the slow-consumer event fires once per episode.
+    pub(crate) slow: bool,
+}
+
+/// Everything behind the lock.
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) conn: Connection,
+    pub(crate) subscribers: SidMap<SubEntry>,
+    pub(crate) replies: HashMap<RequestId, oneshot::Sender<Result<Message, ProtoRequestError>>>,
+    pub(crate) flushes: HashMap<u64, oneshot::Sender<Result<(), ProtoFlushError>>>,
+    pub(crate) space_waiters: Vec<Waker>,
+    pub(crate) listeners: Vec<Arc<Mailbox<ClientEvent>>>,
+    pub(crate) first_connect: Option<oneshot::Sender<Result<(), ConnectError>>>,
+    pub(crate) closed: Option<CloseReason>,
+    pub(crate) closed_waiters: Vec<oneshot::Sender<()>>,
+    pub(crate) slow_consumer_drops: u64,
+}
+
+/// The shared half of a connection.
+pub(crate) struct Shared {
+    pub(crate) inner: Mutex<Inner>,
+    /// Wakes the driver when a handle queued bytes or state.
+    pub(crate) driver: AtomicWaker,
+    pub(crate) runtime: Arc<dyn Runtime>,
+    pub(crate) options: ConnectOptions,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").finish_non_exhaustive()
+    }
+}
+
+impl Shared {
+    /// Locks the state. A panic in a critical section (a bug) must not take every other
+    /// handle down with it, so a poisoned lock is recovered.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` on the state and wakes the driver when it left work for it.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Inner) -> R) -> R {
+        let (r, wake) = {
+            let mut inner = self.lock();
+            let r = f(&mut inner);
+            inner.route_events();
+            (r, inner.conn.wants_write() || inner.conn.is_closed())
+        };
+        if wake {
+            self.driver.wake();
+        }
+        r
+    }
+}
+
+impl Inner {
+    /// Delivers every pending event of the state machine to whoever waits for it.
+    pub(crate) fn route_events(&mut self) {
+        while let Some(event) = self.conn.poll_event() {
+            self.route(event);
+        }
+    }
+
+    fn route(&mut self, event: Event) {
+        match event {
+            Event::Message { sid, message } => self.deliver(sid, message),
+            Event::Reply { id, result } => {
+                if let Some(tx) = self.replies.remove(&id) {
+                    tx.send(result);
+                }
+            }
+            Event::Flushed { id, result } => {
+                if let Some(tx) = self.flushes.remove(&id) {
+                    tx.send(result);
+                }
+            }
+            Event::SubscriptionEnded { sid, reason } => {
+                if let Some(entry) = self.subscribers.remove(&sid) {
+                    tracing::debug!(sid, subject = %entry.subject, ?reason, "subscription ended");
+                    entry.mailbox.close();
+                }
+            }
+            Event::Connected {
+                server,
+                reconnected,
+            } => {
+                let server = server.to_string();
+                if reconnected {
+                    tracing::info!(%server, "reconnected");
+                    self.emit(ClientEvent::Reconnected { server });
+                } else {
+                    tracing::info!(%server, "connected");
+                    self.emit(ClientEvent::Connected { server });
+                }
+                if let Some(tx) = self.first_connect.take() {
+                    tx.send(Ok(()));
+                }
+            }
+            Event::Disconnected { reason } => {
+                tracing::warn!(%reason, "disconnected");
+                self.emit(ClientEvent::Disconnected {
+                    reason: reason.to_string(),
+                });
+            }
+            Event::ConnectFailed { server, reason } => {
+                tracing::warn!(%server, %reason, "connect attempt failed");
+                self.emit(ClientEvent::ConnectFailed {
+                    server: server.to_string(),
+                    reason,
+                });
+            }
+            Event::ServerError(err) => {
+                tracing::warn!(%err, "server error");
+                self.emit(ClientEvent::ServerError(err.to_string()));
+            }
+            Event::ServerInfo(info) => {
+                tracing::debug!(server = %info.server_name, version = %info.version, "server info");
+            }
+            Event::LameDuck => {
+                tracing::warn!("server entered lame-duck mode");
+                self.emit(ClientEvent::LameDuck);
+            }
+            Event::ServersDiscovered => {
+                tracing::info!("discovered cluster servers");
+                self.emit(ClientEvent::ServersDiscovered);
+            }
+            Event::Closed { reason } => self.on_closed(reason),
+            other => tracing::trace!(?other, "event"),
+        }
+    }
+
+    fn deliver(&mut self, sid: u64, message: Message) {
+        let Some(entry) = self.subscribers.get_mut(&sid) else {
+            return;
+        };
+        let size = message.size();
+        match entry.mailbox.push(message, size) {
+            Ok(()) => entry.slow = false,
+            Err(_) => {
+                self.slow_consumer_drops += 1;
+                if !entry.slow {
+                    entry.slow = true;
+                    let subject = entry.subject.clone();
+                    tracing::warn!(sid, %subject, "slow consumer: subscription buffer full, dropping messages");
+                    self.emit(ClientEvent::SlowConsumer { sid, subject });
+                }
+            }
+        }
+    }
+
+    fn on_closed(&mut self, reason: CloseReason) {
+        tracing::info!(%reason, "connection closed");
+        if let Some(tx) = self.first_connect.take() {
+            tx.send(Err(ConnectError::from_close(&reason)));
+        }
+        for (_, entry) in self.subscribers.drain() {
+            entry.mailbox.close();
+        }
+        for (_, tx) in self.replies.drain() {
+            tx.send(Err(ProtoRequestError::Closed));
+        }
+        for (_, tx) in self.flushes.drain() {
+            tx.send(Err(ProtoFlushError::Closed));
+        }
+        for w in self.space_waiters.drain(..) {
+            w.wake();
+        }
+        self.emit(ClientEvent::Closed {
+            reason: reason.to_string(),
+        });
+        for l in &self.listeners {
+            l.close();
+        }
+        self.closed = Some(reason);
+        for tx in self.closed_waiters.drain(..) {
+            tx.send(());
+        }
+    }
+
+    /// Sends an event to every listener still alive.
+    pub(crate) fn emit(&mut self, event: ClientEvent) {
+        self.listeners.retain(|l| Arc::strong_count(l) > 1);
+        for l in &self.listeners {
+            // A listener more than EVENT_BACKLOG behind misses this one (bounded memory).
+            let _ = l.push(event.clone(), 0);
+        }
+    }
+
+    /// A new listener for lifecycle events.
+    pub(crate) fn listen(&mut self) -> Arc<Mailbox<ClientEvent>> {
+        let mailbox = Arc::new(Mailbox::new(EVENT_BACKLOG, usize::MAX));
+        if self.closed.is_some() {
+            mailbox.close();
+        } else {
+            self.listeners.push(mailbox.clone());
+        }
+        mailbox
+    }
+
+    /// Wakes publishers waiting for buffer space.
+    pub(crate) fn wake_space_waiters(&mut self) {
+        for w in self.space_waiters.drain(..) {
+            w.wake();
+        }
+    }
+}

@@ -1,0 +1,348 @@
+//! Core NATS: publish/subscribe, queue groups, headers, request/reply, limits, auth, drain.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::StreamExt;
+use natbus::{ClientEvent, CommandError, HeaderMap, RequestError, RequestOptions, Runtime};
+use natbus_tests::NatsServer;
+
+use super::{WAIT, connect, options, sleep, within};
+
+pub async fn pub_sub_delivers_in_order(rt: Arc<dyn Runtime>) {
+    let server = NatsServer::start();
+    let client = connect(&rt, options(&server.url())).await;
+    let mut sub = client.subscribe("orders.*").await.expect("subscribe");
+    client.flush().await.expect("flush");
+    for i in 0..100 {
+        client
+            .publish(format!("orders.{}", i % 3), format!("m{i}"))
+            .await
+            .expect("publish");
+    }
+    for i in 0..100 {
+        let msg = within(&rt, WAIT, "a message", sub.next())
+            .await
+            .expect("subscription open");
+        assert_eq!(msg.subject.as_str(), format!("orders.{}", i % 3));
+        assert_eq!(msg.payload, Bytes::from(format!("m{i}")));
+    }
+    let stats = client.statistics().connection;
+    assert_eq!((stats.in_msgs, stats.out_msgs), (100, 100));
+}
+
+pub async fn queue_group_splits_the_load(rt: Arc<dyn Runtime>) {
+    let server = NatsServer::start();
+    let client = connect(&rt, options(&server.url())).await;
+    let mut a = client
+        .queue_subscribe("jobs", "workers")
+        .await
+        .expect("subscribe a");
+    let mut b = client
+        .queue_subscribe("jobs", "workers")
+        .await
+        .expect("subscribe b");
+    client.flush().await.expect("flush");
+    for i in 0..200 {
+        client
+            .publish("jobs", format!("{i}"))
+            .await
+            .expect("publish");
+    }
+    client.flush().await.expect("flush");
+    // Each message goes to exactly one member.
+    let mut seen = HashSet::new();
+    let (mut count_a, mut count_b) = (0, 0);
+    while seen.len() < 200 {
+        let next = within(
+            &rt,
+            WAIT,
+            "queue messages",
+            futures::future::select(a.next(), b.next()),
+        )
+        .await;
+        let (msg, from_a) = match next {
+            futures::future::Either::Left((m, _)) => (m, true),
+            futures::future::Either::Right((m, _)) => (m, false),
+        };
+        let msg = msg.expect("open");
+        assert!(
+            seen.insert(msg.payload.clone()),
+            "delivered twice: {:?}",
+            msg.payload
+        );
+        if from_a { count_a += 1 } else { count_b += 1 }
+    }
+    assert!(
+        count_a > 20 && count_b > 20,
+        "load split {count_a}/{count_b}"
+    );
+    assert_eq!(a.pending() + b.pending(), 0, "nothing delivered twice");
+}
+
+pub async fn headers_round_trip(rt: Arc<dyn Runtime>) {
+    let server = NatsServer::start();
+    let client = connect(&rt, options(&server.url())).await;
+    let mut sub = client.subscribe("h").await.expect("subscribe");
+    client.flush().await.expect("flush");
+    let mut headers = HeaderMap::new();
+    headers.insert("Trace-Id", "abc-123");
+    headers.append("X-Multi", "one");
+    headers.append("X-Multi", "two");
+    client
+        .publish_with_headers("h", headers, "body")
+        .await
+        .expect("publish");
+    let msg = within(&rt, WAIT, "the message", sub.next())
+        .await
+        .expect("open");
+    let h = msg.headers.expect("headers arrive");
+    assert_eq!(h.get("Trace-Id"), Some("abc-123"));
+    assert_eq!(h.get_all("X-Multi").collect::<Vec<_>>(), vec!["one", "two"]);
+    assert_eq!(&msg.payload[..], b"body");
+    // Headers with an empty payload too.
+    let mut only = HeaderMap::new();
+    only.insert("K", "v");
+    client
+        .publish_with_headers("h", only, Bytes::new())
+        .await
+        .expect("publish");
+    let msg = within(&rt, WAIT, "the message", sub.next())
+        .await
+        .expect("open");
+    assert_eq!(msg.headers.as_ref().and_then(|h| h.get("K")), Some("v"));
+    assert!(msg.payload.is_empty());
+}
+
+pub async fn request_reply_muxes_a_thousand_requests(rt: Arc<dyn Runtime>) {
+    let server = NatsServer::start();
+    let client = connect(&rt, options(&server.url())).await;
+    let mut service = client.subscribe("math.double").await.expect("subscribe");
+    let responder = client.clone();
+    let (done_tx, done_rx) = futures::channel::oneshot::channel::<()>();
+    rt.spawn(Box::pin(async move {
+        while let Some(msg) = service.next().await {
+            let n: u64 = std::str::from_utf8(&msg.payload)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
+            if let Some(reply) = msg.reply {
+                let _ = responder.publish(reply.as_str(), (n * 2).to_string()).await;
+            }
+        }
+        let _ = done_tx.send(());
+    }));
+    client.flush().await.expect("flush");
+    let requests = (0..1000u64).map(|i| {
+        let client = client.clone();
+        async move { (i, client.request("math.double", i.to_string()).await) }
+    });
+    let replies = within(
+        &rt,
+        Duration::from_secs(30),
+        "1000 replies",
+        futures::future::join_all(requests),
+    )
+    .await;
+    for (i, reply) in replies {
+        let msg = reply.unwrap_or_else(|e| panic!("request {i} failed: {e}"));
+        assert_eq!(
+            msg.payload,
+            Bytes::from((i * 2).to_string()),
+            "reply to request {i}"
+        );
+    }
+    drop(done_rx);
+}
+
+pub async fn no_responders_fails_fast(rt: Arc<dyn Runtime>) {
+    let server = NatsServer::start();
+    let client = connect(&rt, options(&server.url())).await;
+    let started = std::time::Instant::now();
+    let err = client
+        .request("nobody.home", "?")
+        .await
+        .expect_err("no one listens");
+    assert!(matches!(err, RequestError::NoResponders { .. }), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "answered by the server, not by the timeout"
+    );
+}
+
+pub async fn request_times_out(rt: Arc<dyn Runtime>) {
+    let server = NatsServer::start();
+    let client = connect(&rt, options(&server.url())).await;
+    // A subscriber that never answers.
+    let _silent = client.subscribe("slow.service").await.expect("subscribe");
+    client.flush().await.expect("flush");
+    let opts = RequestOptions {
+        timeout: Some(Duration::from_millis(200)),
+        ..Default::default()
+    };
+    let err = client
+        .request_with("slow.service", "?", opts)
+        .await
+        .expect_err("times out");
+    assert!(matches!(err, RequestError::TimedOut { .. }), "{err}");
+}
+
+pub async fn unsubscribe_after_n_messages(rt: Arc<dyn Runtime>) {
+    let server = NatsServer::start();
+    let client = connect(&rt, options(&server.url())).await;
+    let mut sub = client.subscribe("limited").await.expect("subscribe");
+    sub.unsubscribe_after(3);
+    client.flush().await.expect("flush");
+    for i in 0..10 {
+        client
+            .publish("limited", format!("{i}"))
+            .await
+            .expect("publish");
+    }
+    let got: Vec<_> = within(
+        &rt,
+        WAIT,
+        "the stream to end",
+        sub.by_ref().collect::<Vec<_>>(),
+    )
+    .await;
+    assert_eq!(got.len(), 3, "exactly three, then the stream ends");
+}
+
+pub async fn drain_delivers_buffered_messages(rt: Arc<dyn Runtime>) {
+    let server = NatsServer::start();
+    let client = connect(&rt, options(&server.url())).await;
+    let mut sub = client.subscribe("work").await.expect("subscribe");
+    let publisher = connect(&rt, options(&server.url())).await;
+    for i in 0..500 {
+        publisher
+            .publish("work", format!("{i}"))
+            .await
+            .expect("publish");
+    }
+    publisher.flush().await.expect("flush");
+    // Nothing read yet: everything sits in the subscription buffer or on the wire.
+    within(&rt, WAIT, "drain", client.drain())
+        .await
+        .expect("drain completes");
+    assert!(client.is_closed());
+    let got: Vec<_> = within(
+        &rt,
+        WAIT,
+        "buffered messages",
+        sub.by_ref().collect::<Vec<_>>(),
+    )
+    .await;
+    assert_eq!(
+        got.len(),
+        500,
+        "every message sent before the drain is delivered"
+    );
+    assert!(matches!(
+        client.publish("work", "late").await,
+        Err(CommandError::Closed)
+    ));
+}
+
+pub async fn user_password_auth(rt: Arc<dyn Runtime>) {
+    let server = NatsServer::builder()
+        .user_password("alice", "s3cret")
+        .start();
+    let good = connect(&rt, options(&server.url()).user_password("alice", "s3cret")).await;
+    good.flush().await.expect("authenticated connection works");
+    let in_url = connect(&rt, options(&server.client_url_with_credentials())).await;
+    in_url.flush().await.expect("credentials in the URL work");
+    let bad = natbus::connect_with(
+        rt.clone(),
+        options(&server.url()).user_password("alice", "wrong"),
+    )
+    .await;
+    let err = bad.expect_err("wrong password is rejected");
+    assert!(matches!(err, natbus::ConnectError::Auth(_)), "{err}");
+    assert!(err.to_string().contains("authorization"), "{err}");
+}
+
+pub async fn max_payload_is_enforced_locally(rt: Arc<dyn Runtime>) {
+    let server = NatsServer::builder().config("max_payload: 1024").start();
+    let client = connect(&rt, options(&server.url())).await;
+    let err = client
+        .publish("big", vec![0u8; 1025])
+        .await
+        .expect_err("too large");
+    assert_eq!(
+        err,
+        CommandError::PayloadTooLarge {
+            size: 1025,
+            max: 1024
+        }
+    );
+    client
+        .publish("big", vec![0u8; 1024])
+        .await
+        .expect("exactly max_payload is accepted");
+    client.flush().await.expect("the connection is still fine");
+}
+
+pub async fn invalid_subjects_are_rejected(rt: Arc<dyn Runtime>) {
+    let server = NatsServer::start();
+    let client = connect(&rt, options(&server.url())).await;
+    for bad in ["", "a..b", "a b", ".a", "a.", "a.*", "a.>"] {
+        let err = client.publish(bad, "x").await.expect_err(bad);
+        assert!(
+            matches!(err, CommandError::InvalidSubject(_)),
+            "{bad:?}: {err}"
+        );
+    }
+    assert!(matches!(
+        client.subscribe("a.>.b").await,
+        Err(CommandError::InvalidSubject(_))
+    ));
+    assert!(matches!(
+        client.queue_subscribe("a", "bad queue").await,
+        Err(CommandError::InvalidSubject(_))
+    ));
+    client
+        .flush()
+        .await
+        .expect("nothing invalid reached the server");
+}
+
+pub async fn slow_consumer_drops_are_counted_and_reported(rt: Arc<dyn Runtime>) {
+    let server = NatsServer::start();
+    let client = connect(
+        &rt,
+        options(&server.url()).subscription_capacity(10, 1024 * 1024),
+    )
+    .await;
+    let mut events = client.events();
+    let mut sub = client.subscribe("flood").await.expect("subscribe");
+    client.flush().await.expect("flush");
+    for i in 0..100 {
+        client
+            .publish("flood", format!("{i}"))
+            .await
+            .expect("publish");
+    }
+    client.flush().await.expect("flush");
+    let event = within(&rt, WAIT, "a slow consumer event", async {
+        loop {
+            match events.next().await {
+                Some(ClientEvent::SlowConsumer { subject, .. }) => break subject,
+                Some(_) => continue,
+                None => panic!("event stream ended"),
+            }
+        }
+    })
+    .await;
+    assert_eq!(event, "flood");
+    assert_eq!(sub.pending(), 10, "the buffer holds its capacity, no more");
+    assert_eq!(client.statistics().slow_consumer_drops, 90);
+    // The kept messages are the oldest ones, in order.
+    let first = within(&rt, WAIT, "a message", sub.next())
+        .await
+        .expect("open");
+    assert_eq!(&first.payload[..], b"0");
+    let _ = sleep;
+}
