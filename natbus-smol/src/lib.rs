@@ -83,6 +83,18 @@ pub async fn connect(url: &str) -> Result<Client, ConnectError> {
     connect_with(ConnectOptions::new().server(url)).await
 }
 
+/// Connects with `options` on a specific runtime (e.g. [`SmolRuntime::with_spawner`] for
+/// async-std).
+///
+/// # Errors
+/// [`ConnectError`] when no server accepts the connection.
+pub async fn connect_with_runtime(
+    runtime: Arc<dyn Runtime>,
+    options: ConnectOptions,
+) -> Result<Client, ConnectError> {
+    natbus::connect_with(runtime, options).await
+}
+
 /// Connects with `options`, driving the connection on smol's global executor.
 ///
 /// # Errors
