@@ -26,6 +26,9 @@ use crate::subject::{Subject, SubjectError};
 /// room for the longest op name and its separator. Lets an incomplete line be refused early.
 const OP_SLACK: usize = 16;
 
+/// Most bytes reserved ahead for a body that is still arriving.
+const MAX_RESERVE: usize = 8 * 1024 * 1024;
+
 /// Most fields any operation has (HMSG: subject, sid, reply, header size, total size).
 const MAX_FIELDS: usize = 5;
 
@@ -349,7 +352,8 @@ impl Framer {
         parsed: &BodyLine,
     ) -> Result<Option<(Pending, Bytes)>, DecodeError> {
         let body_start = line.next;
-        let frame_end = body_start + parsed.total + 2;
+        // Saturating: `max_payload` may be set as high as `usize::MAX`.
+        let frame_end = body_start.saturating_add(parsed.total).saturating_add(2);
         if self.buf.len() >= frame_end {
             let frame = self.buf.split_to(frame_end).freeze();
             // Subjects first, as on the slow path, so errors do not depend on read sizes.
@@ -362,7 +366,12 @@ impl Framer {
         let line_bytes = self.buf.split_to(body_start).freeze();
         self.pending = Some(Pending::new(&line_bytes, parsed)?);
         self.check_partial_trailer(parsed.total)?;
-        self.buf.reserve(parsed.total + 2 - self.buf.len());
+        // Bounded, so a huge announced size cannot make us allocate it up front.
+        let missing = parsed
+            .total
+            .saturating_add(2)
+            .saturating_sub(self.buf.len());
+        self.buf.reserve(missing.min(MAX_RESERVE));
         Ok(None)
     }
 
@@ -380,7 +389,7 @@ impl Framer {
         let Some(total) = self.pending.as_ref().map(|p| p.total) else {
             return Ok(None);
         };
-        if self.buf.len() < total + 2 {
+        if self.buf.len() < total.saturating_add(2) {
             self.check_partial_trailer(total)?;
             return Ok(None);
         }
