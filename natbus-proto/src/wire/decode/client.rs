@@ -5,10 +5,9 @@
 
 use bytes::Bytes;
 
-use super::{
-    BodyLine, DecodeError, DecodeLimits, Fields, Framer, Pending, field_text, sid_field,
-    size_field, split_op,
-};
+use super::fields::{Fields, sid_field, size_field, split_op};
+use super::framer::{BodyLine, Framer, Pending};
+use super::{DecodeError, DecodeLimits, field_text};
 use crate::connect::ConnectInfo;
 use crate::subject::{Subject, SubjectError};
 use crate::wire::itoa::parse_u64;
