@@ -1,6 +1,6 @@
 //! Micro-benchmark of the server decoder on MSG/HMSG streams.
 //!
-//! Run with `cargo run --release -p natbus-proto --example parse_bench`. The stream is fed in
+//! Run with `cargo run --release -p natbus-proto --example parse_bench [filter]`. The stream is fed in
 //! 64 KiB reads, as a socket would deliver it, and every message is decoded and dropped.
 
 use std::hint::black_box;
@@ -68,8 +68,17 @@ fn run(name: &str, count: usize, payload_len: usize, headers: bool) {
 }
 
 fn main() {
-    run("MSG 16 B", 2_000_000, 16, false);
-    run("MSG 1 KiB", 500_000, 1024, false);
-    run("HMSG 16 B + 2 headers", 1_000_000, 16, true);
-    run("HMSG 1 KiB + 2 headers", 500_000, 1024, true);
+    // An optional argument keeps only the cases whose name contains it (for profiling).
+    let filter = std::env::args().nth(1).unwrap_or_default();
+    let cases = [
+        ("MSG 16 B", 2_000_000, 16, false),
+        ("MSG 1 KiB", 500_000, 1024, false),
+        ("HMSG 16 B + 2 headers", 1_000_000, 16, true),
+        ("HMSG 1 KiB + 2 headers", 500_000, 1024, true),
+    ];
+    for (name, count, payload_len, headers) in cases {
+        if name.contains(&filter) {
+            run(name, count, payload_len, headers);
+        }
+    }
 }

@@ -1,8 +1,8 @@
 //! Incremental decoders: bytes in (split anywhere), protocol operations out.
 //!
-//! Both decoders share a [`Framer`] that owns the read buffer and finds control lines and
+//! Both decoders share a `Framer` (see `framer.rs`) that owns the read buffer and finds control lines and
 //! bodies; [`ServerDecoder`] and [`ClientDecoder`] only interpret the fields. Bodies are
-//! split off the buffer as [`Bytes`] (no copy), and when a whole message is already buffered
+//! split off the buffer as [`Bytes`](bytes::Bytes) (no copy), and when a whole message is already buffered
 //! its control line and body are split off in one go, so the subject, reply and payload of a
 //! message are slices of one shared allocation.
 //!
