@@ -45,7 +45,7 @@ pub enum SubjectError {
 }
 
 /// Whitespace that may never appear in a subject (it would split a wire field or a line).
-fn is_subject_whitespace(b: u8) -> bool {
+const fn is_subject_whitespace(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0x0c)
 }
 
@@ -57,17 +57,26 @@ fn is_subject_whitespace(b: u8) -> bool {
 pub struct Subject(Bytes);
 
 impl Subject {
-    /// Builds a subject from a string literal, for constants such as `$JS.API.INFO`.
+    /// Builds a subject from a string literal, usable in `const` items such as
+    /// `const API_INFO: Subject = Subject::from_static("$JS.API.INFO");`.
     ///
     /// # Panics
-    /// Panics when the literal is not a valid subject (empty or containing whitespace). This
-    /// is a programming error caught the first time the code runs; use
-    /// [`Subject::try_from`] for anything that is not a literal.
-    pub fn from_static(subject: &'static str) -> Subject {
-        match check_syntax(subject.as_bytes()) {
-            Ok(()) => Subject(Bytes::from_static(subject.as_bytes())),
-            Err(e) => panic!("invalid subject literal {subject:?}: {e}"),
+    /// Panics when the literal is not a valid subject (empty or containing whitespace); in a
+    /// `const` item that is a compile error. Use [`Subject::try_from`] for anything that is
+    /// not a literal.
+    pub const fn from_static(subject: &'static str) -> Subject {
+        let bytes = subject.as_bytes();
+        if bytes.is_empty() {
+            panic!("invalid subject literal: it is empty");
         }
+        let mut i = 0;
+        while i < bytes.len() {
+            if is_subject_whitespace(bytes[i]) {
+                panic!("invalid subject literal: it contains whitespace");
+            }
+            i += 1;
+        }
+        Subject(Bytes::from_static(bytes))
     }
 
     /// Wraps a subject received from the server, checking only that it is non-empty UTF-8.

@@ -59,6 +59,12 @@ fn accessors_and_traits() {
 }
 
 #[test]
+fn from_static_works_in_const() {
+    const INFO: Subject = Subject::from_static("$JS.API.INFO");
+    assert_eq!(INFO, "$JS.API.INFO");
+}
+
+#[test]
 #[should_panic(expected = "invalid subject literal")]
 fn from_static_panics_on_bad_literal() {
     let _ = Subject::from_static("has space");

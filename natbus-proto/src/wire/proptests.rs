@@ -33,12 +33,13 @@ fn server_op() -> impl Strategy<Value = ServerOp> {
         prop::collection::vec("[a-z0-9.:]{1,20}", 0..3),
     )
         .prop_map(|(id, headers, max, urls)| {
-            let mut info = ServerInfo::default();
-            info.server_id = id;
-            info.headers = headers;
-            info.max_payload = max as usize;
-            info.connect_urls = urls;
-            ServerOp::Info(Box::new(info))
+            ServerOp::Info(Box::new(ServerInfo {
+                server_id: id,
+                headers,
+                max_payload: max as usize,
+                connect_urls: urls,
+                ..ServerInfo::default()
+            }))
         });
     prop_oneof![
         info,
@@ -68,11 +69,12 @@ fn server_op() -> impl Strategy<Value = ServerOp> {
 fn client_op() -> impl Strategy<Value = ClientOp> {
     let connect = ("[a-z]{0,8}", any::<bool>(), prop::option::of("[ -~]{0,20}")).prop_map(
         |(lang, headers, name)| {
-            let mut c = ConnectInfo::default();
-            c.lang = lang;
-            c.headers = headers;
-            c.name = name;
-            ClientOp::Connect(Box::new(c))
+            ClientOp::Connect(Box::new(ConnectInfo {
+                lang,
+                headers,
+                name,
+                ..ConnectInfo::default()
+            }))
         },
     );
     prop_oneof![

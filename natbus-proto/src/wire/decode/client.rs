@@ -5,10 +5,9 @@
 
 use bytes::Bytes;
 
-use super::{
-    BodyLine, DecodeError, DecodeLimits, Fields, Framer, Pending, field_text, sid_field,
-    size_field, split_op,
-};
+use super::fields::{Fields, sid_field, size_field, split_op};
+use super::framer::{BodyLine, Framer, Pending};
+use super::{DecodeError, DecodeLimits, field_text};
 use crate::connect::ConnectInfo;
 use crate::subject::{Subject, SubjectError};
 use crate::wire::itoa::parse_u64;
@@ -68,7 +67,7 @@ impl std::fmt::Debug for ClientDecoder {
 
 fn step(f: &mut Framer) -> Result<Option<ClientOp>, DecodeError> {
     if f.pending.is_some() {
-        return Ok(f.finish_pending()?.map(pub_op).transpose()?);
+        return f.finish_pending()?.map(pub_op).transpose();
     }
     let Some(line) = f.next_line()? else {
         return Ok(None);

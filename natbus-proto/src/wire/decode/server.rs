@@ -1,9 +1,8 @@
 //! Decoding what a server sends: MSG, HMSG, INFO, PING, PONG, +OK, -ERR.
 
-use super::{
-    BodyLine, DecodeError, DecodeLimits, Fields, Framer, Pending, field_text, sid_field,
-    size_field, split_op, trimmed_args,
-};
+use super::fields::{Fields, sid_field, size_field, split_op, trimmed_args};
+use super::framer::{BodyLine, Framer, Pending};
+use super::{DecodeError, DecodeLimits, field_text};
 use crate::info::ServerInfo;
 use crate::message::Message;
 use crate::wire::ops::ServerOp;

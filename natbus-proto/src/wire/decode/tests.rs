@@ -489,3 +489,18 @@ fn malformed_client_input() {
         Some(E::InvalidConnect(_))
     ));
 }
+
+#[test]
+fn huge_announced_size_neither_overflows_nor_allocates_it() {
+    let mut d = ServerDecoder::new(DecodeLimits::default());
+    d.set_max_payload(usize::MAX);
+    d.extend(b"MSG a 1 18446744073709551615\r\nab");
+    assert_eq!(d.decode(), Ok(None));
+    assert_eq!(d.buffered(), 2);
+    d.extend(b"X");
+    assert_eq!(d.decode(), Ok(None), "body bytes, not a trailer yet");
+    let mut d = ClientDecoder::new(DecodeLimits::default());
+    d.set_max_payload(usize::MAX);
+    d.extend(b"HPUB a 18446744073709551615 18446744073709551615\r\n");
+    assert_eq!(d.decode(), Ok(None));
+}

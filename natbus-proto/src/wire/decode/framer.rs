@@ -1,0 +1,267 @@
+//! The read buffer shared by both decoders: finding control lines (with the length limits),
+//! splitting bodies off as `Bytes`, and the poison state.
+
+use bytes::{Buf, Bytes, BytesMut};
+
+use super::fields::trimmed_args;
+use super::{DecodeError, DecodeLimits};
+use crate::headers::HeaderMap;
+use crate::subject::Subject;
+
+/// Bytes a line may run past `max_control_line` before the arguments are even measured:
+/// room for the longest op name and its separator. Lets an incomplete line be refused early.
+const OP_SLACK: usize = 16;
+
+/// Most bytes reserved ahead for a body that is still arriving.
+const MAX_RESERVE: usize = 8 * 1024 * 1024;
+
+/// Where a complete control line sits in the buffer.
+#[derive(Clone, Copy)]
+pub(super) struct LineEnd {
+    /// End of the line's content (before CR LF or LF).
+    pub(super) content_end: usize,
+    /// First byte after the LF.
+    pub(super) next: usize,
+}
+
+/// True for an INFO or CONNECT line, which carries JSON and has a longer limit.
+fn is_json_line(prefix: &[u8]) -> bool {
+    let starts =
+        |op: &[u8]| prefix.len() >= op.len() && prefix[..op.len()].eq_ignore_ascii_case(op);
+    starts(b"INFO") || starts(b"CONNECT")
+}
+
+/// A message whose control line was read but whose body is still arriving.
+pub(super) struct Pending {
+    pub(super) sid: u64,
+    pub(super) subject: Subject,
+    pub(super) reply: Option<Subject>,
+    pub(super) header_len: Option<usize>,
+    pub(super) total: usize,
+}
+
+/// The sizes and field ranges of a MSG/HMSG/PUB/HPUB control line.
+pub(super) struct BodyLine {
+    pub(super) subject: (usize, usize),
+    pub(super) reply: Option<(usize, usize)>,
+    pub(super) sid: u64,
+    pub(super) header_len: Option<usize>,
+    pub(super) total: usize,
+}
+
+/// The read buffer, control-line framing and poison state shared by both decoders.
+pub(super) struct Framer {
+    pub(super) buf: BytesMut,
+    /// How far the current incomplete line was already searched for LF.
+    pub(super) scanned: usize,
+    pub(super) limits: DecodeLimits,
+    pub(super) poisoned: Option<DecodeError>,
+    pub(super) pending: Option<Pending>,
+}
+
+impl Framer {
+    pub(super) fn new(limits: DecodeLimits) -> Framer {
+        Framer {
+            buf: BytesMut::new(),
+            scanned: 0,
+            limits,
+            poisoned: None,
+            pending: None,
+        }
+    }
+
+    pub(super) fn reset(&mut self) {
+        self.buf.clear();
+        self.scanned = 0;
+        self.poisoned = None;
+        self.pending = None;
+    }
+
+    /// Runs one decoding step with the poison rule applied around it.
+    pub(super) fn guarded<T>(
+        &mut self,
+        step: impl FnOnce(&mut Framer) -> Result<Option<T>, DecodeError>,
+    ) -> Result<Option<T>, DecodeError> {
+        if let Some(e) = &self.poisoned {
+            return Err(e.clone());
+        }
+        let result = step(self);
+        if let Err(e) = &result {
+            self.poisoned = Some(e.clone());
+            self.pending = None;
+        }
+        result
+    }
+
+    pub(super) fn line_limit(&self, prefix: &[u8]) -> usize {
+        if is_json_line(prefix) {
+            self.limits.max_control_line.max(self.limits.max_payload)
+        } else {
+            self.limits.max_control_line
+        }
+    }
+
+    /// Finds the next complete control line, remembering how far it searched.
+    ///
+    /// A line longer than the limit is refused even before its LF arrives.
+    pub(super) fn next_line(&mut self) -> Result<Option<LineEnd>, DecodeError> {
+        match memchr::memchr(b'\n', &self.buf[self.scanned..]) {
+            Some(i) => {
+                let lf = self.scanned + i;
+                self.scanned = 0;
+                let content_end = if lf > 0 && self.buf[lf - 1] == b'\r' {
+                    lf - 1
+                } else {
+                    lf
+                };
+                let limit = self.line_limit(&self.buf[..content_end]);
+                if content_end > limit + OP_SLACK {
+                    return Err(DecodeError::ControlLineTooLong { max: limit });
+                }
+                Ok(Some(LineEnd {
+                    content_end,
+                    next: lf + 1,
+                }))
+            }
+            None => {
+                self.scanned = self.buf.len();
+                // The last byte may be the CR of the line end, hence the extra 1.
+                let limit = self.line_limit(&self.buf);
+                if self.buf.len() > limit + OP_SLACK + 1 {
+                    return Err(DecodeError::ControlLineTooLong { max: limit });
+                }
+                Ok(None)
+            }
+        }
+    }
+
+    /// Checks the exact argument length of a non-JSON control line.
+    pub(super) fn check_args_len(
+        &self,
+        line: LineEnd,
+        args_start: usize,
+    ) -> Result<(), DecodeError> {
+        let args = trimmed_args(&self.buf[..line.content_end], args_start);
+        if args.len() > self.limits.max_control_line {
+            return Err(DecodeError::ControlLineTooLong {
+                max: self.limits.max_control_line,
+            });
+        }
+        Ok(())
+    }
+
+    /// Drops a line that produced an operation without a body.
+    pub(super) fn consume(&mut self, line: LineEnd) {
+        self.buf.advance(line.next);
+    }
+
+    /// Checks the sizes of a body-carrying line against the limits.
+    pub(super) fn check_sizes(
+        &self,
+        header_len: Option<usize>,
+        total: usize,
+    ) -> Result<(), DecodeError> {
+        if total > self.limits.max_payload {
+            return Err(DecodeError::PayloadTooLarge {
+                size: total,
+                max: self.limits.max_payload,
+            });
+        }
+        match header_len {
+            Some(header) if header > total => {
+                Err(DecodeError::HeaderSizeExceedsTotal { header, total })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Starts a body-carrying op whose control line was parsed.
+    ///
+    /// When the whole frame is already buffered it is split off in one go and returned;
+    /// otherwise only the line is split off and the op waits in `pending` for its body.
+    pub(super) fn start_body(
+        &mut self,
+        line: LineEnd,
+        parsed: &BodyLine,
+    ) -> Result<Option<(Pending, Bytes)>, DecodeError> {
+        let body_start = line.next;
+        // Saturating: `max_payload` may be set as high as `usize::MAX`.
+        let frame_end = body_start.saturating_add(parsed.total).saturating_add(2);
+        if self.buf.len() >= frame_end {
+            let frame = self.buf.split_to(frame_end).freeze();
+            // Subjects first, as on the slow path, so errors do not depend on read sizes.
+            let pending = Pending::new(&frame, parsed)?;
+            if &frame[frame_end - 2..] != b"\r\n" {
+                return Err(DecodeError::BadTrailer);
+            }
+            return Ok(Some((pending, frame.slice(body_start..frame_end - 2))));
+        }
+        let line_bytes = self.buf.split_to(body_start).freeze();
+        self.pending = Some(Pending::new(&line_bytes, parsed)?);
+        self.check_partial_trailer(parsed.total)?;
+        // Bounded, so a huge announced size cannot make us allocate it up front.
+        let missing = parsed
+            .total
+            .saturating_add(2)
+            .saturating_sub(self.buf.len());
+        self.buf.reserve(missing.min(MAX_RESERVE));
+        Ok(None)
+    }
+
+    /// Refuses a body whose trailer is already visibly wrong, instead of waiting for a byte
+    /// that would not fix it.
+    pub(super) fn check_partial_trailer(&self, total: usize) -> Result<(), DecodeError> {
+        match self.buf.get(total) {
+            Some(&b) if b != b'\r' => Err(DecodeError::BadTrailer),
+            _ => Ok(()),
+        }
+    }
+
+    /// Completes the pending op once its body and trailer have arrived.
+    pub(super) fn finish_pending(&mut self) -> Result<Option<(Pending, Bytes)>, DecodeError> {
+        let Some(total) = self.pending.as_ref().map(|p| p.total) else {
+            return Ok(None);
+        };
+        if self.buf.len() < total.saturating_add(2) {
+            self.check_partial_trailer(total)?;
+            return Ok(None);
+        }
+        if &self.buf[total..total + 2] != b"\r\n" {
+            return Err(DecodeError::BadTrailer);
+        }
+        let body = self.buf.split_to(total).freeze();
+        self.buf.advance(2);
+        Ok(self.pending.take().map(|p| (p, body)))
+    }
+}
+
+impl Pending {
+    /// Takes the subject and reply out of the (frozen) control line.
+    pub(super) fn new(line: &Bytes, parsed: &BodyLine) -> Result<Pending, DecodeError> {
+        let subject = |(a, b): (usize, usize)| {
+            Subject::from_wire(line.slice(a..b)).map_err(DecodeError::InvalidSubject)
+        };
+        Ok(Pending {
+            sid: parsed.sid,
+            subject: subject(parsed.subject)?,
+            reply: parsed.reply.map(subject).transpose()?,
+            header_len: parsed.header_len,
+            total: parsed.total,
+        })
+    }
+
+    /// Splits the body into headers and payload.
+    pub(super) fn split_body(
+        &self,
+        body: Bytes,
+    ) -> Result<(Option<HeaderMap>, Bytes), DecodeError> {
+        match self.header_len {
+            None => Ok((None, body)),
+            Some(len) => {
+                let headers =
+                    HeaderMap::parse(&body[..len]).map_err(DecodeError::InvalidHeaders)?;
+                Ok((Some(headers), body.slice(len..)))
+            }
+        }
+    }
+}
