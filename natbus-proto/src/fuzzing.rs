@@ -169,5 +169,92 @@ pub fn headers(data: &[u8]) {
     }
 }
 
+/// Fuzzes the whole [`Connection`](crate::connection::Connection) state machine: the
+/// input is a script of server bytes (first byte: chunk size) interleaved with commands and
+/// clock jumps chosen by the bytes themselves. Invariants:
+/// - nothing panics;
+/// - everything the client writes is valid protocol (it decodes with [`ClientDecoder`]);
+/// - after `handle_timeout(now)` the next deadline is in the future (no busy loop).
+pub fn connection(data: &[u8]) {
+    use std::time::{Duration, Instant};
+
+    use bytes::Bytes;
+
+    use crate::connection::{Action, Connection, ConnectionConfig};
+
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
+    let chunk = usize::from(first % 64) + 1;
+    let mut config = ConnectionConfig::default();
+    config.servers = vec!["127.0.0.1:4222".parse().expect("a valid literal address")];
+    config.ping_interval = Duration::from_secs(1);
+    let mut now = Instant::now();
+    let Ok(mut conn) = Connection::new(config, u64::from(first), now) else {
+        return;
+    };
+    let mut written = ClientDecoder::new(ROUND_TRIP_LIMITS);
+    let mut out = Vec::new();
+    let mut drain = |conn: &mut Connection, now: Instant| {
+        let mut dialed = false;
+        while let Some(action) = conn.poll_action() {
+            dialed |= matches!(action, Action::Dial { .. });
+        }
+        if dialed {
+            conn.handle_connected(now);
+        }
+        while conn.poll_event().is_some() {}
+        out.clear();
+        conn.poll_transmit(&mut out);
+        for bytes in &out {
+            written.extend(bytes);
+        }
+        while let Some(op) = written
+            .decode()
+            .expect("the client must write valid protocol")
+        {
+            let _ = op;
+        }
+    };
+    drain(&mut conn, now);
+    for piece in rest.chunks(chunk) {
+        match piece[0] % 8 {
+            0 => {
+                now += Duration::from_millis(u64::from(piece[piece.len() - 1]) * 20);
+                conn.handle_timeout(now);
+                drain(&mut conn, now);
+                if let Some(next) = conn.poll_timeout() {
+                    assert!(
+                        next > now,
+                        "a deadline at or before now after handle_timeout: busy loop"
+                    );
+                }
+                continue;
+            }
+            1 => {
+                let _ = conn.subscribe("fuzz.>", None);
+            }
+            2 => {
+                let _ = conn.publish("fuzz.out", None, None, Bytes::copy_from_slice(piece));
+            }
+            3 => {
+                let _ = conn.request(
+                    "fuzz.req",
+                    None,
+                    Bytes::new(),
+                    Duration::from_millis(50),
+                    now,
+                );
+            }
+            4 => {
+                let _ = conn.flush();
+            }
+            _ => {}
+        }
+        conn.handle_read(piece, now);
+        drain(&mut conn, now);
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -84,3 +84,27 @@ fn headers_function_accepts_valid_and_ignores_invalid() {
     headers(b"not a header block");
     headers(b"");
 }
+
+#[test]
+fn replay_connection() {
+    assert!(
+        replay("connection", connection) > 0,
+        "the seed corpus is missing"
+    );
+}
+
+mod connection_proptests {
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        /// Random scripts with a realistic server prefix never break the invariants.
+        #[test]
+        fn scripted_server_never_breaks_invariants(chunk in 1u8..64, tail in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let mut data = vec![chunk];
+            data.extend_from_slice(b"INFO {\"server_id\":\"x\",\"proto\":1,\"headers\":true,\"max_payload\":1024}\r\nPONG\r\nPING\r\nMSG fuzz.a 1 2\r\nhi\r\n");
+            data.extend_from_slice(&tail);
+            super::connection(&data);
+        }
+    }
+}
