@@ -186,9 +186,11 @@ pub fn connection(data: &[u8]) {
         return;
     };
     let chunk = usize::from(first % 64) + 1;
-    let mut config = ConnectionConfig::default();
-    config.servers = vec!["127.0.0.1:4222".parse().expect("a valid literal address")];
-    config.ping_interval = Duration::from_secs(1);
+    let config = ConnectionConfig {
+        servers: vec!["127.0.0.1:4222".parse().expect("a valid literal address")],
+        ping_interval: Duration::from_secs(1),
+        ..ConnectionConfig::default()
+    };
     let mut now = Instant::now();
     let Ok(mut conn) = Connection::new(config, u64::from(first), now) else {
         return;
