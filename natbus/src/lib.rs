@@ -52,6 +52,7 @@ pub use natbus_proto::message::Message;
 pub use natbus_proto::subject::Subject;
 pub use options::ConnectOptions;
 pub use runtime::{BoxFuture, Runtime, Socket};
+pub use subscriber::Subscriber;
 
 use natbus_proto::connection::Connection;
 use shared::{Inner, Shared};
