@@ -23,6 +23,7 @@ pub struct Cli {
 
 /// Flags every command accepts, before or after the command name.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Connection and output options")]
 pub struct GlobalArgs {
     /// NATS server URL(s), comma separated.
     #[arg(
@@ -30,6 +31,7 @@ pub struct GlobalArgs {
         long,
         global = true,
         env = "NATS_URL",
+        hide_env_values = true,
         default_value = "nats://127.0.0.1:4222",
         value_name = "URL"
     )]

@@ -1,6 +1,6 @@
 //! Turning the global flags into a connected client.
 
-use natbus_tokio::{Client, ConnectOptions};
+use natbus_tokio::{Client, ConnectError, ConnectOptions};
 
 use crate::cli::GlobalArgs;
 use crate::error::{CliError, CliResult};
@@ -48,6 +48,10 @@ pub async fn connect_with(global: &GlobalArgs, options: ConnectOptions) -> CliRe
     let limit = global.timeout + global.timeout;
     match tokio::time::timeout(limit, natbus_tokio::connect_with(options)).await {
         Ok(Ok(client)) => Ok(client),
+        Ok(Err(ConnectError::Unreachable(reason))) => Err(CliError::Unreachable {
+            server: redact(&global.server),
+            reason,
+        }),
         Ok(Err(source)) => Err(CliError::Connect {
             server: redact(&global.server),
             source,

@@ -18,6 +18,14 @@ pub enum CliError {
         #[source]
         source: ConnectError,
     },
+    /// No server could be reached.
+    #[error("could not connect to {server}: {reason}")]
+    Unreachable {
+        /// The server URL(s) tried, without credentials.
+        server: String,
+        /// Why (refused, timed out, …).
+        reason: String,
+    },
     /// A flag or argument has a value that cannot work.
     #[error("{0}")]
     Usage(String),

@@ -42,8 +42,12 @@ fn report(error: &CliError) -> ExitCode {
     let mut line = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
-        line.push_str(": ");
-        line.push_str(&cause.to_string());
+        // Some causes already print their own cause; say each thing once.
+        let text = cause.to_string();
+        if !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
         source = cause.source();
     }
     eprintln!("natbus: error: {line}");

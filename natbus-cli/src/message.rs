@@ -47,8 +47,8 @@ pub fn render_text(number: u64, msg: &Message) -> Vec<u8> {
     .into_bytes();
     if let Some(headers) = &msg.headers {
         out.extend_from_slice(render_headers(headers).as_bytes());
+        out.push(b'\n');
     }
-    out.push(b'\n');
     out.extend_from_slice(&msg.payload);
     out.extend_from_slice(b"\n\n");
     out

@@ -63,17 +63,20 @@ async fn check(global: &GlobalArgs) -> CliResult {
     }
     let jetstream = if info.jetstream { "enabled" } else { "disabled" };
     let cluster = info.cluster.as_deref().unwrap_or("none");
+    // Servers without a configured name use their id as the name.
+    let name = match info.server_name == info.server_id {
+        true => info.server_id.clone(),
+        false => format!("{} ({})", info.server_name, info.server_id),
+    };
     let text = format!(
         "OK: connected to {server} in {connect}\n\
-         Server:      {name} ({id})\n\
+         Server:      {name}\n\
          Version:     {version}\n\
          Cluster:     {cluster}\n\
          JetStream:   {jetstream}\n\
          Max payload: {max_payload} ({max_bytes} bytes)\n\
          RTT:         {rtt}",
         connect = human(connect_time),
-        name = info.server_name,
-        id = info.server_id,
         version = info.version,
         max_payload = output::bytes(info.max_payload as u64),
         max_bytes = info.max_payload,

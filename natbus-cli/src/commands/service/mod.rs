@@ -42,7 +42,8 @@ pub enum ServiceCommand {
 #[derive(Debug, Args)]
 pub struct Filter {
     /// Only this service (case-sensitive); every service when absent.
-    pub name: Option<String>,
+    #[arg(value_name = "NAME")]
+    pub service: Option<String>,
 }
 
 /// Runs a `service` subcommand.
@@ -52,7 +53,7 @@ pub async fn run(global: &GlobalArgs, args: ServiceArgs) -> CliResult {
         ServiceCommand::Info(f) => (Verb::Info, f),
         ServiceCommand::Stats(f) => (Verb::Stats, f),
     };
-    let target = filter.name.as_deref().map_or(Target::All, Target::Service);
+    let target = filter.service.as_deref().map_or(Target::All, Target::Service);
     let subject = discovery_subject(DEFAULT_API_PREFIX, verb, target);
     let client = connect::connect(global).await?;
     let result = async {
