@@ -11,7 +11,12 @@ use crate::commands::{bench, completions, publish, reply, request, server, servi
 /// The connection comes from --server (or NATS_URL), with optional --user/--password or
 /// --token. Use `natbus <command> --help` for each command.
 #[derive(Debug, Parser)]
-#[command(name = "natbus", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "natbus",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// Connection and output options, valid for every command.
     #[command(flatten)]
@@ -43,7 +48,13 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "NATS_PASSWORD", hide_env_values = true)]
     pub password: Option<String>,
     /// Token to authenticate with.
-    #[arg(long, global = true, env = "NATS_TOKEN", hide_env_values = true, conflicts_with = "user")]
+    #[arg(
+        long,
+        global = true,
+        env = "NATS_TOKEN",
+        hide_env_values = true,
+        conflicts_with = "user"
+    )]
     pub token: Option<String>,
     /// Credentials file (JWT + nkey seed); not supported yet.
     #[arg(long, global = true, env = "NATS_CREDS", value_name = "FILE")]

@@ -41,7 +41,10 @@ pub fn parse_headers(flags: &[String]) -> CliResult<Option<HeaderMap>> {
 /// ```
 pub fn render_text(number: u64, msg: &Message) -> Vec<u8> {
     let mut out = match &msg.reply {
-        Some(reply) => format!("[#{number}] Received on \"{}\" with reply \"{reply}\"\n", msg.subject),
+        Some(reply) => format!(
+            "[#{number}] Received on \"{}\" with reply \"{reply}\"\n",
+            msg.subject
+        ),
         None => format!("[#{number}] Received on \"{}\"\n", msg.subject),
     }
     .into_bytes();
@@ -75,7 +78,10 @@ pub fn to_json(number: Option<u64>, msg: &Message) -> Value {
         object.insert("number".into(), json!(number));
     }
     object.insert("subject".into(), json!(msg.subject.to_string()));
-    object.insert("reply".into(), json!(msg.reply.as_ref().map(|r| r.to_string())));
+    object.insert(
+        "reply".into(),
+        json!(msg.reply.as_ref().map(|r| r.to_string())),
+    );
     if let Some(headers) = &msg.headers {
         object.insert("headers".into(), headers_json(headers));
         if let Some(status) = headers.status() {
@@ -102,11 +108,14 @@ fn headers_json(headers: &HeaderMap) -> Value {
 
 /// Standard base64 with padding, for binary payloads in JSON output.
 fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
             if i <= chunk.len() {

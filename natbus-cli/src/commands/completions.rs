@@ -9,8 +9,10 @@ use crate::output;
 
 /// Arguments of `natbus completions`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  natbus completions bash > ~/.local/share/bash-completion/completions/natbus\n  \
-    natbus completions zsh > \"${fpath[1]}/_natbus\"")]
+#[command(
+    after_help = "Examples:\n  natbus completions bash > ~/.local/share/bash-completion/completions/natbus\n  \
+    natbus completions zsh > \"${fpath[1]}/_natbus\""
+)]
 pub struct CompletionsArgs {
     /// The shell to write the script for.
     pub shell: Shell,

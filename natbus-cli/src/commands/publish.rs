@@ -45,7 +45,12 @@ pub async fn run(global: &GlobalArgs, args: PubArgs) -> CliResult {
         };
         total_bytes += payload.len() as u64;
         client
-            .publish_full(&args.subject, args.reply.as_deref(), headers.as_ref(), payload)
+            .publish_full(
+                &args.subject,
+                args.reply.as_deref(),
+                headers.as_ref(),
+                payload,
+            )
             .await
             .map_err(|source| CliError::Publish {
                 subject: args.subject.clone(),

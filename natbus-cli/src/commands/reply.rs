@@ -10,8 +10,10 @@ use crate::{connect, message, output, template};
 
 /// Arguments of `natbus reply`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  natbus reply greet.hello 'hi there, request #{{Count}}'\n  \
-    natbus reply --echo --queue echoers echo")]
+#[command(
+    after_help = "Examples:\n  natbus reply greet.hello 'hi there, request #{{Count}}'\n  \
+    natbus reply --echo --queue echoers echo"
+)]
 pub struct ReplyArgs {
     /// Subject to answer on (wildcards allowed).
     pub subject: String,

@@ -43,9 +43,8 @@ async fn check(global: &GlobalArgs) -> CliResult {
     let info = client.server_info();
     client.close().await;
     flushed.map_err(CliError::Flush)?;
-    let info = info.ok_or_else(|| {
-        CliError::BadAnswer("connected, but the server sent no INFO".to_owned())
-    })?;
+    let info = info
+        .ok_or_else(|| CliError::BadAnswer("connected, but the server sent no INFO".to_owned()))?;
     let server = connect::redact(&global.server);
     if global.json {
         return output::json_pretty(&json!({
@@ -61,7 +60,11 @@ async fn check(global: &GlobalArgs) -> CliResult {
             "rtt_ns": rtt.as_nanos() as u64,
         }));
     }
-    let jetstream = if info.jetstream { "enabled" } else { "disabled" };
+    let jetstream = if info.jetstream {
+        "enabled"
+    } else {
+        "disabled"
+    };
     let cluster = info.cluster.as_deref().unwrap_or("none");
     // Servers without a configured name use their id as the name.
     let name = match info.server_name == info.server_id {

@@ -17,8 +17,10 @@ use crate::error::{CliError, CliResult};
 
 /// Arguments of `natbus bench`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  natbus bench demo --pub 1 --sub 2 --msgs 100000 --size 128\n  \
-    natbus bench svc --request --pub 4 --sub 2 --msgs 10000 --size 1KB")]
+#[command(
+    after_help = "Examples:\n  natbus bench demo --pub 1 --sub 2 --msgs 100000 --size 128\n  \
+    natbus bench svc --request --pub 4 --sub 2 --msgs 10000 --size 1KB"
+)]
 pub struct BenchArgs {
     /// Subject to benchmark on.
     pub subject: String,

@@ -22,17 +22,18 @@ const SUBSCRIBER_BUFFER_BYTES: usize = 512 << 20;
 pub async fn run(global: &GlobalArgs, args: &BenchArgs) -> CliResult {
     let mut sub_clients = Vec::with_capacity(args.subscribers);
     let mut subscribers = Vec::with_capacity(args.subscribers);
-    let options = connect::options(global)?
-        .subscription_capacity(SUBSCRIBER_BUFFER, SUBSCRIBER_BUFFER_BYTES);
+    let options =
+        connect::options(global)?.subscription_capacity(SUBSCRIBER_BUFFER, SUBSCRIBER_BUFFER_BYTES);
     for _ in 0..args.subscribers {
         let client = connect::connect_with(global, options.clone()).await?;
-        let subscriber = client
-            .subscribe(&args.subject)
-            .await
-            .map_err(|source| CliError::Subscribe {
-                subject: args.subject.clone(),
-                source,
-            })?;
+        let subscriber =
+            client
+                .subscribe(&args.subject)
+                .await
+                .map_err(|source| CliError::Subscribe {
+                    subject: args.subject.clone(),
+                    source,
+                })?;
         client.flush().await.map_err(CliError::Flush)?;
         sub_clients.push(client);
         subscribers.push(subscriber);
@@ -64,7 +65,13 @@ pub async fn run(global: &GlobalArgs, args: &BenchArgs) -> CliResult {
         .enumerate()
         .map(|(i, client)| {
             let count = share(args.msgs, args.publishers, i);
-            let publishing = publish(client.clone(), args.subject.clone(), payload.clone(), count, bar.clone());
+            let publishing = publish(
+                client.clone(),
+                args.subject.clone(),
+                payload.clone(),
+                count,
+                bar.clone(),
+            );
             tokio::spawn(publishing)
         })
         .collect();
@@ -74,8 +81,14 @@ pub async fn run(global: &GlobalArgs, args: &BenchArgs) -> CliResult {
     for client in pub_clients.iter().chain(&sub_clients) {
         client.close().await;
     }
-    let pubs = Side { label: "Pub", clients: published? };
-    let subs = Side { label: "Sub", clients: received? };
+    let pubs = Side {
+        label: "Pub",
+        clients: published?,
+    };
+    let subs = Side {
+        label: "Sub",
+        clients: received?,
+    };
     print(global, args, &pubs, &subs)
 }
 

@@ -182,6 +182,9 @@ mod tests {
         };
         assert_eq!(side.msgs(), 400);
         assert_eq!(side.elapsed(), Duration::from_millis(200));
-        assert!(side.text().starts_with("Pub stats: 2,000 msgs/sec ~ 0.02 MB/sec\n"));
+        assert!(
+            side.text()
+                .starts_with("Pub stats: 2,000 msgs/sec ~ 0.02 MB/sec\n")
+        );
     }
 }

@@ -62,8 +62,18 @@ pub async fn run(global: &GlobalArgs, args: &BenchArgs) -> CliResult {
         .enumerate()
         .map(|(i, client)| {
             let count = share(args.msgs, args.publishers, i);
-            let options = RequestOptions { headers: None, timeout: Some(global.timeout) };
-            let requesting = request(client.clone(), args.subject.clone(), payload.clone(), options, count, bar.clone());
+            let options = RequestOptions {
+                headers: None,
+                timeout: Some(global.timeout),
+            };
+            let requesting = request(
+                client.clone(),
+                args.subject.clone(),
+                payload.clone(),
+                options,
+                count,
+                bar.clone(),
+            );
             tokio::spawn(requesting)
         })
         .collect();
@@ -99,7 +109,10 @@ async fn request(
     let mut bytes = 0;
     for _ in 0..count {
         let sent = Instant::now();
-        match client.request_with(&subject, payload.clone(), options.clone()).await {
+        match client
+            .request_with(&subject, payload.clone(), options.clone())
+            .await
+        {
             Ok(reply) => {
                 latencies.push(sent.elapsed());
                 bytes += reply.payload.len() as u64;
@@ -115,7 +128,11 @@ async fn request(
         start,
         end: Instant::now(),
     };
-    Ok(Requester { run, latencies, failed })
+    Ok(Requester {
+        run,
+        latencies,
+        failed,
+    })
 }
 
 /// Echoes each request until the connection is closed; returns how many it answered.
@@ -124,7 +141,11 @@ async fn respond(client: Client, mut subscriber: Subscriber) -> CliResult<u64> {
     while let Some(request) = subscriber.next().await {
         if let Some(reply) = &request.reply {
             // A reply failing because the benchmark is closing the connection is expected.
-            if client.publish(reply.as_str(), request.payload).await.is_ok() {
+            if client
+                .publish(reply.as_str(), request.payload)
+                .await
+                .is_ok()
+            {
                 answered += 1;
             }
         }
@@ -156,7 +177,11 @@ fn print(
         let mut text = side.text();
         text.push_str(&latencies.text());
         for (i, n) in answered.iter().enumerate() {
-            text.push_str(&format!("  responder [{}] answered {} requests\n", i + 1, output::thousands(*n)));
+            text.push_str(&format!(
+                "  responder [{}] answered {} requests\n",
+                i + 1,
+                output::thousands(*n)
+            ));
         }
         text.push_str(&format!(
             "summary: {} requests, {} replies, {} timed out, in {}\n",

@@ -96,10 +96,14 @@ pub async fn collect<T: DeserializeOwned + Instance>(
                 found.push(Answer { response, rtt });
             }
             Ok(_) => {} // the same instance twice
-            Err(e) => output::note(format!("natbus: warning: ignoring an invalid answer on {subject}: {e}")),
+            Err(e) => output::note(format!(
+                "natbus: warning: ignoring an invalid answer on {subject}: {e}"
+            )),
         }
         if found.len() >= MAX_INSTANCES {
-            output::note(format!("natbus: warning: stopped after {MAX_INSTANCES} instances"));
+            output::note(format!(
+                "natbus: warning: stopped after {MAX_INSTANCES} instances"
+            ));
             break;
         }
     }

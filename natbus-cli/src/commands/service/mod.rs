@@ -9,14 +9,12 @@ mod render;
 
 use clap::{Args, Subcommand};
 use natbus_tokio::proto::service::{
-    DEFAULT_API_PREFIX, InfoResponse, PingResponse, StatsResponse, Target, Verb,
-    discovery_subject,
+    DEFAULT_API_PREFIX, InfoResponse, PingResponse, StatsResponse, Target, Verb, discovery_subject,
 };
 
 use crate::cli::GlobalArgs;
 use crate::error::CliResult;
 use crate::{connect, output};
-
 
 /// Arguments of `natbus service`.
 #[derive(Debug, Args)]
@@ -53,7 +51,10 @@ pub async fn run(global: &GlobalArgs, args: ServiceArgs) -> CliResult {
         ServiceCommand::Info(f) => (Verb::Info, f),
         ServiceCommand::Stats(f) => (Verb::Stats, f),
     };
-    let target = filter.service.as_deref().map_or(Target::All, Target::Service);
+    let target = filter
+        .service
+        .as_deref()
+        .map_or(Target::All, Target::Service);
     let subject = discovery_subject(DEFAULT_API_PREFIX, verb, target);
     let client = connect::connect(global).await?;
     let result = async {

@@ -13,7 +13,12 @@ pub fn ping_table(found: &[Answer<PingResponse>]) -> String {
     let mut table = Table::new(&["Name", "Version", "ID", "RTT"]);
     for a in found {
         let p = &a.response;
-        table.row(vec![p.name.clone(), p.version.clone(), p.id.clone(), human(a.rtt)]);
+        table.row(vec![
+            p.name.clone(),
+            p.version.clone(),
+            p.id.clone(),
+            human(a.rtt),
+        ]);
     }
     table.render()
 }
@@ -75,7 +80,14 @@ pub fn info_json(found: &[Answer<InfoResponse>]) -> Value {
 /// `service stats`: one row per endpoint of every instance.
 pub fn stats_table(found: &[Answer<StatsResponse>]) -> String {
     let mut table = Table::new(&[
-        "Service", "ID", "Endpoint", "Requests", "Errors", "Total time", "Average", "Last error",
+        "Service",
+        "ID",
+        "Endpoint",
+        "Requests",
+        "Errors",
+        "Total time",
+        "Average",
+        "Last error",
     ]);
     for a in found {
         let s = &a.response;
