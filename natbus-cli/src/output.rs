@@ -138,6 +138,14 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// `1 publisher`, `2 publishers`.
+pub fn count(n: impl Into<u64>, noun: &str) -> String {
+    match n.into() {
+        1 => format!("1 {noun}"),
+        n => format!("{} {noun}s", thousands(n)),
+    }
+}
+
 /// Bytes in binary units: `512 B`, `1.0 KiB`, `1.0 MiB`.
 pub fn bytes(n: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
@@ -163,6 +171,8 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(count(1u64, "publisher"), "1 publisher");
+        assert_eq!(count(2000u64, "request"), "2,000 requests");
         assert_eq!(bytes(512), "512 B");
         assert_eq!(bytes(1024 * 1024), "1.0 MiB");
         assert_eq!(bytes(1536), "1.5 KiB");

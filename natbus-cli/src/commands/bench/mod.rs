@@ -106,7 +106,7 @@ fn progress(global: &GlobalArgs, total: u64) -> ProgressBar {
     }
     let bar = ProgressBar::new(total);
     if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} msgs ({per_sec})",
+        "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} msgs, eta {eta}",
     ) {
         bar.set_style(style);
     }

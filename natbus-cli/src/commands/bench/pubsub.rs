@@ -44,12 +44,12 @@ pub async fn run(global: &GlobalArgs, args: &BenchArgs) -> CliResult {
     }
     if !global.json {
         output::note(format!(
-            "Starting pub/sub benchmark on \"{}\": {} msgs of {} bytes, {} publishers, {} subscribers",
+            "Starting pub/sub benchmark on \"{}\": {} of {} bytes, {}, {}",
             args.subject,
-            output::thousands(args.msgs),
+            output::count(args.msgs, "msg"),
             args.size,
-            args.publishers,
-            args.subscribers
+            output::count(args.publishers as u64, "publisher"),
+            output::count(args.subscribers as u64, "subscriber"),
         ));
     }
     let per_sub = args.msgs;
@@ -174,10 +174,10 @@ fn print(global: &GlobalArgs, args: &BenchArgs, pubs: &Side, subs: &Side) -> Cli
         }
         let elapsed = pubs.elapsed().max(subs.elapsed());
         text.push_str(&format!(
-            "summary: published {} msgs, received {} msgs ({} subscribers x {}) in {}\n",
+            "summary: published {} msgs, received {} msgs ({} x {}) in {}\n",
             pubs.msgs(),
             subs.msgs(),
-            args.subscribers,
+            output::count(args.subscribers as u64, "subscriber"),
             args.msgs,
             crate::duration::human(elapsed)
         ));

@@ -47,12 +47,12 @@ pub async fn run(global: &GlobalArgs, args: &BenchArgs) -> CliResult {
     }
     if !global.json {
         output::note(format!(
-            "Starting request/reply benchmark on \"{}\": {} requests of {} bytes, {} requesters, {} responders",
+            "Starting request/reply benchmark on \"{}\": {} of {} bytes, {}, {}",
             args.subject,
-            output::thousands(args.msgs),
+            output::count(args.msgs, "request"),
             args.size,
-            args.publishers,
-            args.subscribers
+            output::count(args.publishers as u64, "requester"),
+            output::count(args.subscribers as u64, "responder"),
         ));
     }
     let bar = progress(global, args.msgs);
