@@ -55,6 +55,10 @@ pub fn note(text: impl AsRef<str>) {
     eprintln!("{}", text.as_ref());
 }
 
+/// The largest `max_payload` a NATS server can be configured with; a longer body on stdin
+/// is refused before it fills memory.
+const MAX_BODY: u64 = 64 * 1024 * 1024;
+
 /// The message body given as an argument, or else stdin: all of it when it is a pipe or a
 /// file, nothing when `tty_means_empty` and stdin is a terminal.
 ///
@@ -74,8 +78,15 @@ pub fn body_or_stdin(body: Option<&str>, tty_means_empty: bool) -> CliResult<Vec
     let mut buf = Vec::new();
     stdin
         .lock()
+        .take(MAX_BODY + 1)
         .read_to_end(&mut buf)
         .map_err(|e| CliError::io("could not read the message body from stdin", e))?;
+    if buf.len() as u64 > MAX_BODY {
+        return Err(CliError::Usage(format!(
+            "the message body on stdin is over {}, more than any NATS server accepts",
+            bytes(MAX_BODY)
+        )));
+    }
     Ok(buf)
 }
 

@@ -104,7 +104,9 @@ async fn request(
     bar: ProgressBar,
 ) -> CliResult<Requester> {
     let start = Instant::now();
-    let mut latencies = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+    // Grows with the requests sent; only the first allocation is capped, so a huge --msgs
+    // cannot fail before the first request.
+    let mut latencies = Vec::with_capacity(usize::try_from(count.min(1 << 20)).unwrap_or(0));
     let mut failed = 0;
     let mut bytes = 0;
     for _ in 0..count {
