@@ -1,0 +1,96 @@
+//! The command line: global connection flags and the list of commands.
+
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::commands::{bench, completions, publish, reply, request, server, service, subscribe};
+
+/// natbus: talk to NATS from the command line.
+///
+/// The connection comes from --server (or NATS_URL), with optional --user/--password or
+/// --token. Use `natbus <command> --help` for each command.
+#[derive(Debug, Parser)]
+#[command(
+    name = "natbus",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Connection and output options, valid for every command.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command accepts, before or after the command name.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Connection and output options")]
+pub struct GlobalArgs {
+    /// NATS server URL(s), comma separated.
+    #[arg(
+        short,
+        long,
+        global = true,
+        env = "NATS_URL",
+        hide_env_values = true,
+        default_value = "nats://127.0.0.1:4222",
+        value_name = "URL"
+    )]
+    pub server: String,
+    /// User name to authenticate with (needs --password).
+    #[arg(long, global = true, env = "NATS_USER", requires = "password")]
+    pub user: Option<String>,
+    /// Password to authenticate with.
+    #[arg(long, global = true, env = "NATS_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+    /// Token to authenticate with.
+    #[arg(
+        long,
+        global = true,
+        env = "NATS_TOKEN",
+        hide_env_values = true,
+        conflicts_with = "user"
+    )]
+    pub token: Option<String>,
+    /// Credentials file (JWT + nkey seed); not supported yet.
+    #[arg(long, global = true, env = "NATS_CREDS", value_name = "FILE")]
+    pub creds: Option<std::path::PathBuf>,
+    /// Time allowed to connect and for each request or wait, e.g. 2s, 500ms.
+    #[arg(long, global = true, default_value = "5s", value_parser = crate::duration::parse)]
+    pub timeout: Duration,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Connection name shown in server monitoring.
+    #[arg(long, global = true, default_value = "natbus-cli", value_name = "NAME")]
+    pub name: String,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Publish a message (or --count messages) to a subject.
+    #[command(name = "pub")]
+    Pub(publish::PubArgs),
+    /// Subscribe to a subject and print the messages.
+    #[command(name = "sub")]
+    Sub(subscribe::SubArgs),
+    /// Send a request and print the reply.
+    #[command(name = "req", alias = "request")]
+    Req(request::ReqArgs),
+    /// Answer requests on a subject with a fixed body or an echo.
+    Reply(reply::ReplyArgs),
+    /// Discover and inspect services (the NATS Service API, `$SRV.*`).
+    #[command(alias = "micro")]
+    Service(service::ServiceArgs),
+    /// Measure publish/subscribe or request/reply throughput and latency.
+    Bench(bench::BenchArgs),
+    /// Inspect the server.
+    Server(server::ServerArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
+}

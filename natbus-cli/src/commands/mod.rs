@@ -1,0 +1,36 @@
+//! One module per command; [`run`] dispatches.
+
+pub mod bench;
+pub mod completions;
+pub mod publish;
+pub mod reply;
+pub mod request;
+pub mod server;
+pub mod service;
+pub mod subscribe;
+
+use crate::cli::{Cli, Command};
+use crate::error::CliResult;
+
+/// Runs the command the user asked for.
+pub async fn run(cli: Cli) -> CliResult {
+    let global = &cli.global;
+    match cli.command {
+        Command::Pub(args) => publish::run(global, args).await,
+        Command::Sub(args) => subscribe::run(global, args).await,
+        Command::Req(args) => request::run(global, args).await,
+        Command::Reply(args) => reply::run(global, args).await,
+        Command::Service(args) => service::run(global, args).await,
+        Command::Bench(args) => bench::run(global, args).await,
+        Command::Server(args) => server::run(global, args).await,
+        Command::Completions(args) => completions::run(args),
+    }
+}
+
+/// Waits for Ctrl-C (or forever, if the signal cannot be watched), so long-running
+/// commands can stop cleanly instead of being killed mid-write.
+pub async fn interrupted() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}

@@ -1,0 +1,76 @@
+//! `natbus pub SUBJECT [BODY]`: publish one message or `--count` of them.
+
+use bytes::Bytes;
+use clap::Args;
+use serde_json::json;
+
+use crate::cli::GlobalArgs;
+use crate::error::{CliError, CliResult};
+use crate::{connect, message, output, template};
+
+/// Arguments of `natbus pub`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  natbus pub orders.new '{\"id\":1}'\n  \
+    natbus pub -H trace:abc --count 10 greet 'hello #{{Count}}'\n  \
+    echo hi | natbus pub greet")]
+pub struct PubArgs {
+    /// Subject to publish to.
+    pub subject: String,
+    /// Message body; read from stdin when absent. `{{Count}}` becomes the message number.
+    pub body: Option<String>,
+    /// Header to add, as key:value (repeatable).
+    #[arg(short = 'H', long = "header", value_name = "KEY:VALUE")]
+    pub headers: Vec<String>,
+    /// Number of messages to publish.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: u64,
+    /// Reply subject to send with the message(s).
+    #[arg(long, value_name = "SUBJECT")]
+    pub reply: Option<String>,
+}
+
+/// Publishes, then flushes so the server has every message before the process exits.
+pub async fn run(global: &GlobalArgs, args: PubArgs) -> CliResult {
+    let headers = message::parse_headers(&args.headers)?;
+    let body = output::body_or_stdin(args.body.as_deref(), false)?;
+    let templated = template::has_count(&body);
+    let client = connect::connect(global).await?;
+    let fixed = Bytes::from(body.clone());
+    let mut total_bytes = 0u64;
+    for count in 1..=args.count {
+        let payload = if templated {
+            Bytes::from(template::render(&body, count))
+        } else {
+            fixed.clone()
+        };
+        total_bytes += payload.len() as u64;
+        client
+            .publish_full(
+                &args.subject,
+                args.reply.as_deref(),
+                headers.as_ref(),
+                payload,
+            )
+            .await
+            .map_err(|source| CliError::Publish {
+                subject: args.subject.clone(),
+                source,
+            })?;
+    }
+    client.flush().await.map_err(CliError::Flush)?;
+    client.close().await;
+    if global.json {
+        output::json_line(&json!({
+            "subject": args.subject,
+            "messages": args.count,
+            "bytes": total_bytes,
+        }))
+    } else {
+        let what = match args.count {
+            1 => format!("{total_bytes} bytes"),
+            n => format!("{n} messages ({total_bytes} bytes)"),
+        };
+        output::note(format!("Published {what} to \"{}\"", args.subject));
+        Ok(())
+    }
+}

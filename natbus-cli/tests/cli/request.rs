@@ -1,0 +1,65 @@
+//! `req` and `reply`.
+
+use natbus_tests::NatsServer;
+
+use crate::support::{finish, json_lines, natbus, spawn, wait_for_subscriptions};
+
+#[test]
+fn req_gets_replies_from_reply() {
+    let server = NatsServer::start();
+    let replier = spawn(
+        &server,
+        &["reply", "svc.greet", "answer {{Count}}", "--count", "3"],
+    );
+    wait_for_subscriptions(&server, 1);
+    let text = natbus(&server, &["req", "svc.greet", "hi", "-H", "who:ada"]).ok();
+    assert_eq!(text, "answer 1\n");
+    let raw = natbus(&server, &["req", "svc.greet", "hi", "--raw"]).ok();
+    assert_eq!(raw, "answer 2\n");
+    let json = json_lines(&natbus(&server, &["req", "svc.greet", "hi", "--json"]).ok());
+    assert_eq!(json[0]["data"], "answer 3");
+    assert!(json[0]["rtt_ns"].as_u64().is_some_and(|ns| ns > 0));
+    let seen = finish(replier).ok();
+    assert!(
+        seen.contains("[#1] Received on \"svc.greet\" with reply \"_INBOX."),
+        "{seen}"
+    );
+    assert!(seen.contains("who: ada\n\nhi\n"), "{seen}");
+    assert!(seen.contains("[#3]"), "{seen}");
+}
+
+#[test]
+fn reply_echo_returns_body_and_headers() {
+    let server = NatsServer::start();
+    let replier = spawn(&server, &["reply", "svc.echo", "--echo", "--count", "1"]);
+    wait_for_subscriptions(&server, 1);
+    let out = natbus(&server, &["req", "svc.echo", "ping", "-H", "a:b", "--json"]).ok();
+    let reply = &json_lines(&out)[0];
+    assert_eq!(reply["data"], "ping");
+    assert_eq!(reply["headers"]["a"][0], "b");
+    finish(replier).ok();
+}
+
+#[test]
+fn req_without_responders_fails_at_once() {
+    let server = NatsServer::start();
+    let started = std::time::Instant::now();
+    let line = natbus(&server, &["req", "nobody.home", "hi"]).error_line();
+    assert!(line.contains("no responders"), "{line}");
+    assert!(line.contains("nobody.home"), "{line}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "not a timeout"
+    );
+}
+
+#[test]
+fn req_times_out_when_nobody_answers() {
+    let server = NatsServer::start();
+    let mut silent = spawn(&server, &["sub", "svc.silent"]);
+    wait_for_subscriptions(&server, 1);
+    let line = natbus(&server, &["--timeout", "300ms", "req", "svc.silent", "hi"]).error_line();
+    assert!(line.contains("timed out after 300ms"), "{line}");
+    silent.kill().expect("the subscriber is running");
+    finish(silent);
+}

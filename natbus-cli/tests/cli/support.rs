@@ -1,0 +1,147 @@
+//! Running the binary with a time limit, and waiting until a child has subscribed.
+
+use std::io::Read;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use natbus_tests::NatsServer;
+
+/// Longest any one CLI run may take in these tests.
+const RUN_LIMIT: Duration = Duration::from_secs(30);
+
+/// What a finished run printed.
+#[derive(Debug)]
+pub struct Run {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Asserts success and returns stdout.
+    pub fn ok(self) -> String {
+        assert!(self.status.success(), "natbus failed: {self:?}");
+        self.stdout
+    }
+
+    /// Asserts a failure with exactly one `natbus: error:` line on stderr and returns it.
+    pub fn error_line(self) -> String {
+        assert!(
+            !self.status.success(),
+            "natbus should have failed: {self:?}"
+        );
+        assert_eq!(self.status.code(), Some(1), "{self:?}");
+        let lines: Vec<&str> = self
+            .stderr
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .collect();
+        let last = lines.last().copied().unwrap_or_default();
+        assert!(last.starts_with("natbus: error: "), "{self:?}");
+        assert!(!self.stderr.contains("panicked") && !self.stderr.contains("RUST_BACKTRACE"));
+        assert_eq!(
+            self.stderr.matches("natbus: error:").count(),
+            1,
+            "one error line: {self:?}"
+        );
+        last.to_owned()
+    }
+}
+
+/// The binary, with no NATS_* variables from the environment leaking in.
+pub fn command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_natbus"));
+    cmd.args(args)
+        .env_remove("NATS_URL")
+        .env_remove("NATS_USER")
+        .env_remove("NATS_PASSWORD")
+        .env_remove("NATS_TOKEN")
+        .env_remove("NATS_CREDS")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// `natbus --server <url> <args>` to completion.
+pub fn natbus(server: &NatsServer, args: &[&str]) -> Run {
+    let url = server.url();
+    let mut all = vec!["--server", url.as_str()];
+    all.extend_from_slice(args);
+    run(command(&all))
+}
+
+/// Runs `cmd` to completion within [`RUN_LIMIT`].
+pub fn run(mut cmd: Command) -> Run {
+    finish(cmd.spawn().expect("the natbus binary runs"))
+}
+
+/// Starts `natbus --server <url> <args>` in the background.
+pub fn spawn(server: &NatsServer, args: &[&str]) -> Child {
+    let url = server.url();
+    let mut all = vec!["--server", url.as_str()];
+    all.extend_from_slice(args);
+    command(&all).spawn().expect("the natbus binary runs")
+}
+
+/// Waits for `child` to exit (killing it past [`RUN_LIMIT`]) and collects its output.
+pub fn finish(mut child: Child) -> Run {
+    let deadline = Instant::now() + RUN_LIMIT;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting on natbus") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("natbus did not exit within {RUN_LIMIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    if let Some(mut out) = child.stdout.take() {
+        out.read_to_string(&mut stdout).expect("stdout is UTF-8");
+    }
+    if let Some(mut err) = child.stderr.take() {
+        err.read_to_string(&mut stderr).expect("stderr is UTF-8");
+    }
+    Run {
+        status,
+        stdout,
+        stderr,
+    }
+}
+
+/// Waits until the server counts at least `n` subscriptions over all clients.
+pub fn wait_for_subscriptions(server: &NatsServer, n: u64) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let connz = server.connz();
+        let subs: u64 = connz["connections"]
+            .as_array()
+            .map(|conns| {
+                conns
+                    .iter()
+                    .filter_map(|c| c["subscriptions"].as_u64())
+                    .sum()
+            })
+            .unwrap_or(0);
+        if subs >= n {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "only {subs} of {n} subscriptions: {connz}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Parses every stdout line as JSON.
+pub fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?} is not JSON: {e}")))
+        .collect()
+}
