@@ -61,7 +61,16 @@ impl JetStream {
             config.name = Some(random_name());
         }
         config.validate()?;
-        let subject = config.create_subject(&self.prefix, stream)?;
+        // A filter with wildcards cannot go into the subject (it would be a publish to a
+        // wildcard), so such creates use the unfiltered form.
+        let wildcard = config
+            .filter_subject
+            .as_deref()
+            .is_some_and(|f| f.split('.').any(|t| t == "*" || t == ">"));
+        let subject = match config.consumer_name() {
+            Some(name) if wildcard => self.prefix.consumer_create(stream, name)?,
+            _ => config.create_subject(&self.prefix, stream)?,
+        };
         let request = CreateConsumerRequest {
             stream_name: stream.to_owned(),
             config,
@@ -87,7 +96,11 @@ impl JetStream {
     ///
     /// # Errors
     /// Consumer or stream not found.
-    pub async fn delete_consumer(&self, stream: &str, consumer: &str) -> Result<bool, JetStreamError> {
+    pub async fn delete_consumer(
+        &self,
+        stream: &str,
+        consumer: &str,
+    ) -> Result<bool, JetStreamError> {
         let subject = self.prefix.consumer_delete(stream, consumer)?;
         let r: SuccessResponse = self.api_request(&subject, Vec::new()).await?;
         Ok(r.success)

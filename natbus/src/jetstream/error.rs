@@ -44,9 +44,7 @@ pub enum JetStreamError {
         timeout: Duration,
     },
     /// A publish reached no stream: no stream captures the subject.
-    #[error(
-        "no stream captures subject '{subject}': create a stream whose subjects include it"
-    )]
+    #[error("no stream captures subject '{subject}': create a stream whose subjects include it")]
     NoStreamForSubject {
         /// The subject published to.
         subject: String,

@@ -30,7 +30,11 @@ impl JetStream {
     /// An invalid bucket name or history, or API errors (a bucket with another config).
     pub async fn create_key_value(&self, config: KeyValueConfig) -> Result<Store, JetStreamError> {
         let stream = self.create_stream(config.to_stream_config()?).await?;
-        Ok(Store::new(self.clone(), &config.bucket, stream.cached_info().config.allow_direct))
+        Ok(Store::new(
+            self.clone(),
+            &config.bucket,
+            stream.cached_info().config.allow_direct,
+        ))
     }
 
     /// Opens an existing bucket.
@@ -96,7 +100,10 @@ impl Store {
         value: Bytes,
     ) -> Result<u64, JetStreamError> {
         let subject = kv::put_subject(&self.js.prefix, &self.bucket, key)?;
-        let ack = self.js.publish_with(subject, headers, options, value).await?;
+        let ack = self
+            .js
+            .publish_with(subject, headers, options, value)
+            .await?;
         Ok(ack.seq)
     }
 
@@ -115,7 +122,10 @@ impl Store {
     /// [`JetStreamError::KeyExists`] when it has one.
     pub async fn create(&self, key: &str, value: impl Into<Bytes>) -> Result<u64, JetStreamError> {
         let value = value.into();
-        match self.publish(key, None, &create_options(), value.clone()).await {
+        match self
+            .publish(key, None, &create_options(), value.clone())
+            .await
+        {
             Err(JetStreamError::Api(e)) if e.is_wrong_last_sequence() => {
                 match self.last_entry(key).await? {
                     Some(marker) if marker.operation != Operation::Put => {
@@ -124,12 +134,16 @@ impl Store {
                             .await
                         {
                             Err(JetStreamError::Api(e)) if e.is_wrong_last_sequence() => {
-                                Err(JetStreamError::KeyExists { key: key.to_owned() })
+                                Err(JetStreamError::KeyExists {
+                                    key: key.to_owned(),
+                                })
                             }
                             other => other,
                         }
                     }
-                    _ => Err(JetStreamError::KeyExists { key: key.to_owned() }),
+                    _ => Err(JetStreamError::KeyExists {
+                        key: key.to_owned(),
+                    }),
                 }
             }
             other => other,
@@ -155,8 +169,13 @@ impl Store {
     /// # Errors
     /// An invalid key, or the bucket is gone.
     pub async fn delete(&self, key: &str) -> Result<u64, JetStreamError> {
-        self.publish(key, Some(headers(kv::delete_headers())), &PublishOptions::default(), Bytes::new())
-            .await
+        self.publish(
+            key,
+            Some(headers(kv::delete_headers())),
+            &PublishOptions::default(),
+            Bytes::new(),
+        )
+        .await
     }
 
     /// Purges the key: removes all its revisions, leaving one purge marker.
@@ -197,7 +216,11 @@ impl Store {
     ///
     /// # Errors
     /// An invalid key, or JetStream unavailable.
-    pub async fn entry_at(&self, key: &str, revision: u64) -> Result<Option<Entry>, JetStreamError> {
+    pub async fn entry_at(
+        &self,
+        key: &str,
+        revision: u64,
+    ) -> Result<Option<Entry>, JetStreamError> {
         kv::validate_key(key)?;
         let entry = self.get_entry(GetRequest::sequence(revision)).await?;
         Ok(entry.filter(|e| e.key == key && e.operation == Operation::Put))

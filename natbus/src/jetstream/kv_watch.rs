@@ -35,7 +35,9 @@ impl Watch {
     /// The next change; `None` when the connection closed.
     // An async `next` as users know it from `StreamExt`, without that import.
     #[allow(clippy::should_implement_trait)]
-    pub fn next(&mut self) -> impl std::future::Future<Output = Option<Result<Entry, JetStreamError>>> + '_ {
+    pub fn next(
+        &mut self,
+    ) -> impl std::future::Future<Output = Option<Result<Entry, JetStreamError>>> + '_ {
         std::future::poll_fn(move |cx| Pin::new(&mut *self).poll_next(cx))
     }
 }
@@ -79,7 +81,11 @@ impl Store {
         self.watch_with(filter, DeliverPolicy::New).await
     }
 
-    async fn watch_with(&self, filter: &str, policy: DeliverPolicy) -> Result<Watch, JetStreamError> {
+    async fn watch_with(
+        &self,
+        filter: &str,
+        policy: DeliverPolicy,
+    ) -> Result<Watch, JetStreamError> {
         self.watch_options(filter, policy, false).await
     }
 

@@ -173,10 +173,11 @@ async fn next_item(s: &mut State) -> Option<Result<JsMessage, JetStreamError>> {
         match woke {
             Either::Left(Either::Left(Some(msg))) => {
                 if status_of(&msg).is_none() {
-                    let meta = match MessageMetadata::parse(msg.reply.as_deref().unwrap_or_default()) {
-                        Ok(m) => m,
-                        Err(e) => return Some(Err(e.into())),
-                    };
+                    let meta =
+                        match MessageMetadata::parse(msg.reply.as_deref().unwrap_or_default()) {
+                            Ok(m) => m,
+                            Err(e) => return Some(Err(e.into())),
+                        };
                     match s.ordered.on_message(now, &meta) {
                         OrderedEvent::Deliver => {
                             return Some(JsMessage::new(s.js.client.clone(), msg, s.js.timeout));

@@ -57,7 +57,10 @@ impl JetStream {
 }
 
 /// Adds the headers `options` ask for to `headers`.
-pub(crate) fn with_options(headers: Option<HeaderMap>, options: &PublishOptions) -> Option<HeaderMap> {
+pub(crate) fn with_options(
+    headers: Option<HeaderMap>,
+    options: &PublishOptions,
+) -> Option<HeaderMap> {
     let extra = options.headers();
     if extra.is_empty() {
         return headers;

@@ -20,8 +20,8 @@ use natbus_proto::message::Message;
 use super::context::JetStream;
 use super::error::JetStreamError;
 use super::publish::{parse_pub_ack, with_options};
-use crate::oneshot;
 use crate::BoxFuture;
+use crate::oneshot;
 use crate::subscriber::Subscriber;
 
 #[derive(Debug, Default)]

@@ -158,7 +158,8 @@ impl PullConsumer {
             .publish_full(&subject, Some(&inbox), None, request.to_json().into())
             .await?;
         // The server ends the request at `expires`; the margin covers the round trip.
-        let deadline = self.js.now() + options.expires + self.js.timeout.min(Duration::from_secs(2));
+        let deadline =
+            self.js.now() + options.expires + self.js.timeout.min(Duration::from_secs(2));
         let mut out = Vec::with_capacity(options.batch.min(1024));
         while out.len() < options.batch {
             let sleep = self.js.client.runtime().sleep_until(deadline);
@@ -174,7 +175,11 @@ impl PullConsumer {
                 Either::Right(()) => break,
             };
             match status_of(&msg) {
-                None => out.push(JsMessage::new(self.js.client.clone(), msg, self.js.timeout)?),
+                None => out.push(JsMessage::new(
+                    self.js.client.clone(),
+                    msg,
+                    self.js.timeout,
+                )?),
                 Some((code, description)) => {
                     let status = classify_pull_status(code, &description);
                     if status == PullStatus::Heartbeat {

@@ -29,6 +29,8 @@ unfold_stream!(Messages, Result<JsMessage, JetStreamError>);
 
 struct State {
     js: JetStream,
+    stream: String,
+    consumer: String,
     next_subject: String,
     inbox: String,
     sub: Subscriber,
@@ -53,6 +55,8 @@ impl Messages {
         let heartbeat = options.idle_heartbeat;
         let state = State {
             js,
+            stream: info.stream_name.clone(),
+            consumer: info.name.clone(),
             next_subject,
             inbox,
             sub,
@@ -86,25 +90,21 @@ async fn next_item(s: &mut State) -> Option<Item> {
         }
         let now = s.js.now();
         if let Some(request) = s.tracker.next_request(now) {
-            let sent = s
-                .js
-                .client
-                .publish_full(
-                    &s.next_subject,
-                    Some(&s.inbox),
-                    None,
-                    request.to_json().into(),
-                )
-                .await;
+            let sent =
+                s.js.client
+                    .publish_full(
+                        &s.next_subject,
+                        Some(&s.inbox),
+                        None,
+                        request.to_json().into(),
+                    )
+                    .await;
             if let Err(e) = sent {
                 // The window counts this request; the heartbeat check will release it.
                 return Some(Err(e.into()));
             }
         }
-        let deadline = s
-            .tracker
-            .heartbeat_deadline()
-            .unwrap_or(now + IDLE_WAIT);
+        let deadline = s.tracker.heartbeat_deadline().unwrap_or(now + IDLE_WAIT);
         let sleep = s.js.client.runtime().sleep_until(deadline);
         let woke = first(first(s.sub.next(), s.events.next()), sleep).await;
         let now = s.js.now();
@@ -118,6 +118,12 @@ async fn next_item(s: &mut State) -> Option<Item> {
                 let status = s.tracker.on_status(now, code, &description, pm, pb);
                 match status.action() {
                     PullAction::KeepGoing | PullAction::Refill | PullAction::Reset => {}
+                    PullAction::Warning(_) if code == 503 && consumer_is_gone(s).await => {
+                        s.done = true;
+                        return Some(Err(JetStreamError::Terminal(
+                            "the consumer was deleted".to_owned(),
+                        )));
+                    }
                     PullAction::Warning(w) => return Some(Err(JetStreamError::Warning(w))),
                     PullAction::Terminal(reason) => {
                         s.done = true;
@@ -139,5 +145,14 @@ async fn next_item(s: &mut State) -> Option<Item> {
                 }
             }
         }
+    }
+}
+
+/// A 503 on a pull means nothing serves the consumer: find out whether it is gone for
+/// good (deleted) or JetStream is briefly unavailable.
+async fn consumer_is_gone(s: &State) -> bool {
+    match s.js.consumer_info(&s.stream, &s.consumer).await {
+        Err(JetStreamError::Api(e)) => e.is_consumer_not_found() || e.is_stream_not_found(),
+        _ => false,
     }
 }

@@ -5,8 +5,7 @@ use std::time::Duration;
 use natbus_proto::jetstream::consumer::ConsumerConfig;
 use natbus_proto::jetstream::consumer_info::ConsumerInfo;
 use natbus_proto::jetstream::push::{
-    FlowControlReplies, HeartbeatMonitor, NATS_CONSUMER_STALLED, PushControl,
-    classify_push_status,
+    FlowControlReplies, HeartbeatMonitor, NATS_CONSUMER_STALLED, PushControl, classify_push_status,
 };
 use natbus_proto::message::Message;
 
@@ -55,7 +54,9 @@ impl JetStream {
         stream: &str,
         mut config: ConsumerConfig,
     ) -> Result<PushMessages, JetStreamError> {
-        if config.deliver_group.is_some() && (config.flow_control || config.idle_heartbeat.is_some()) {
+        if config.deliver_group.is_some()
+            && (config.flow_control || config.idle_heartbeat.is_some())
+        {
             return Err(JetStreamError::InvalidOption(
                 "idle_heartbeat and flow_control cannot be used with a deliver_group".into(),
             ));
@@ -73,7 +74,9 @@ impl JetStream {
         };
         config.deliver_subject = Some(deliver.clone());
         // Subscribe before creating, so the first deliveries find interest.
-        let sub = self.subscribe_deliver(&deliver, config.deliver_group.as_deref()).await?;
+        let sub = self
+            .subscribe_deliver(&deliver, config.deliver_group.as_deref())
+            .await?;
         let name = config.consumer_name().map(str::to_owned);
         match self.create_consumer(stream, config).await {
             Ok(info) => Ok(PushMessages::new(self.clone(), sub, info)),
@@ -199,7 +202,10 @@ pub(crate) async fn answer_control(
     msg: &Message,
 ) -> PushControl {
     let (code, description) = status_of(msg).unwrap_or((0, String::new()));
-    let stalled = msg.headers.as_ref().and_then(|h| h.get(NATS_CONSUMER_STALLED));
+    let stalled = msg
+        .headers
+        .as_ref()
+        .and_then(|h| h.get(NATS_CONSUMER_STALLED));
     let control = classify_push_status(code, &description, msg.reply.as_deref(), stalled);
     if let Some(subject) = control.reply_subject() {
         if replies.should_answer(subject) {

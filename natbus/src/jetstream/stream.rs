@@ -166,17 +166,19 @@ pub(crate) async fn direct_get(
         .map_err(JetStreamError::from_api_request)?;
     if let Some(status) = msg.status() {
         let description = msg.description().unwrap_or_default().to_owned();
-        return Err(match classify_direct_get_status(status.as_u16(), &description) {
-            DirectGetStatus::NotFound => JetStreamError::Api(ApiError {
-                code: 404,
-                err_code: NO_MESSAGE_FOUND,
-                description: "no message found".to_owned(),
-            }),
-            _ => JetStreamError::Status {
-                code: status.as_u16(),
-                description,
+        return Err(
+            match classify_direct_get_status(status.as_u16(), &description) {
+                DirectGetStatus::NotFound => JetStreamError::Api(ApiError {
+                    code: 404,
+                    err_code: NO_MESSAGE_FOUND,
+                    description: "no message found".to_owned(),
+                }),
+                _ => JetStreamError::Status {
+                    code: status.as_u16(),
+                    description,
+                },
             },
-        });
+        );
     }
     let headers = msg.headers.unwrap_or_default();
     let mut raw = BytesMut::new();

@@ -2,9 +2,7 @@
 
 use natbus_proto::jetstream::response::{PagedRequest, Pager, SuccessResponse};
 use natbus_proto::jetstream::stream::StreamConfig;
-use natbus_proto::jetstream::stream_info::{
-    StreamInfo, StreamListResponse, StreamNamesResponse,
-};
+use natbus_proto::jetstream::stream_info::{StreamInfo, StreamListResponse, StreamNamesResponse};
 use natbus_proto::jetstream::stream_msg::{PurgeRequest, PurgeResponse};
 
 use super::context::JetStream;
@@ -158,5 +156,4 @@ impl JetStream {
         }
         Ok(all)
     }
-
 }

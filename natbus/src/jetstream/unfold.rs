@@ -88,4 +88,3 @@ macro_rules! unfold_stream {
     };
 }
 pub(crate) use unfold_stream;
-

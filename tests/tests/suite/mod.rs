@@ -4,6 +4,8 @@
 #![allow(dead_code)]
 
 pub mod core;
+pub mod jetstream;
+pub mod kv;
 pub mod reconnect;
 
 use std::sync::Arc;
