@@ -5,6 +5,7 @@
 
 pub mod core;
 pub mod jetstream;
+pub mod jetstream_consumers;
 pub mod kv;
 pub mod reconnect;
 
