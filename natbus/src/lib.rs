@@ -28,6 +28,7 @@ mod client;
 mod driver;
 mod error;
 mod events;
+pub mod jetstream;
 mod mailbox;
 mod oneshot;
 mod options;

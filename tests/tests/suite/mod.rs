@@ -4,6 +4,9 @@
 #![allow(dead_code)]
 
 pub mod core;
+pub mod jetstream;
+pub mod jetstream_consumers;
+pub mod kv;
 pub mod reconnect;
 
 use std::sync::Arc;

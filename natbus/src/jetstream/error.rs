@@ -1,0 +1,196 @@
+//! `JetStreamError`: every way a JetStream call can fail, with messages a user can act on.
+
+use std::time::Duration;
+
+use natbus_proto::connection::CommandError;
+use natbus_proto::jetstream::api::InvalidName;
+use natbus_proto::jetstream::consumer::ConsumerConfigError;
+use natbus_proto::jetstream::direct_get::DirectGetError;
+use natbus_proto::jetstream::kv::KvError;
+use natbus_proto::jetstream::metadata::MetadataError;
+use natbus_proto::jetstream::pull::PullRequestError;
+use natbus_proto::jetstream::response::{ApiError, ResponseError};
+
+use crate::RequestError;
+
+/// Why a JetStream operation failed.
+///
+/// Server-side failures are [`JetStreamError::Api`]: match them on the error's `err_code`
+/// with the `is_*` helpers of [`ApiError`] (e.g. [`ApiError::is_stream_not_found`]) or the
+/// constants in [`natbus_proto::jetstream::errors`], never on the text.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum JetStreamError {
+    /// The server answered with a JetStream API error.
+    #[error("JetStream API error: {0}")]
+    Api(#[from] ApiError),
+    /// Nothing answered an API request: JetStream is not enabled on the server (or for
+    /// this account), or the API prefix/domain is wrong.
+    #[error(
+        "JetStream not available: nothing answered '{subject}' (is JetStream enabled for this account, and are the domain/prefix right?)"
+    )]
+    NotAvailable {
+        /// The API subject that got no responders.
+        subject: String,
+    },
+    /// An API request got no reply in time.
+    #[error(
+        "JetStream request to '{subject}' timed out after {timeout:?}: JetStream may be unavailable or overloaded"
+    )]
+    TimedOut {
+        /// The request subject.
+        subject: String,
+        /// The timeout that passed.
+        timeout: Duration,
+    },
+    /// A publish reached no stream: no stream captures the subject.
+    #[error("no stream captures subject '{subject}': create a stream whose subjects include it")]
+    NoStreamForSubject {
+        /// The subject published to.
+        subject: String,
+    },
+    /// Another request failure (connection lost or closed).
+    #[error(transparent)]
+    Request(RequestError),
+    /// A reply that is not the JSON the API documents.
+    #[error("invalid JetStream response: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A stream or consumer name that cannot be put into an API subject.
+    #[error("invalid name: {0}")]
+    InvalidName(#[from] InvalidName),
+    /// A consumer config the server would reject.
+    #[error("invalid consumer config: {0}")]
+    ConsumerConfig(#[from] ConsumerConfigError),
+    /// A pull request the server would reject.
+    #[error("invalid pull request: {0}")]
+    PullRequest(#[from] PullRequestError),
+    /// Publishing or subscribing on the connection failed.
+    #[error("{0}")]
+    Command(#[from] CommandError),
+    /// A message whose reply subject is not a valid JetStream ack subject.
+    #[error("not a JetStream message: {0}")]
+    Metadata(#[from] MetadataError),
+    /// A direct-get reply without the headers the server always sends.
+    #[error("invalid direct get reply: {0}")]
+    DirectGet(#[from] DirectGetError),
+    /// A status reply that ended a request with an error.
+    #[error("JetStream status {code} {description}")]
+    Status {
+        /// Status code.
+        code: u16,
+        /// Description.
+        description: String,
+    },
+    /// The consumer exists but is of the other kind.
+    #[error("consumer '{consumer}' is a {actual} consumer; use the {actual} consumer API")]
+    WrongConsumerKind {
+        /// The consumer's name.
+        consumer: String,
+        /// `"pull"` or `"push"`.
+        actual: &'static str,
+    },
+    /// A push subscription's queue group does not match the consumer's `deliver_group`.
+    #[error(
+        "consumer '{consumer}' delivers to group {expected:?}, not {requested:?}: use the same deliver group"
+    )]
+    DeliverGroupMismatch {
+        /// The consumer's name.
+        consumer: String,
+        /// The consumer's `deliver_group`.
+        expected: Option<String>,
+        /// The group asked for.
+        requested: Option<String>,
+    },
+    /// An option combination that cannot work.
+    #[error("invalid option: {0}")]
+    InvalidOption(String),
+    /// A continuous consumer stopped for good (consumer deleted, wrong type, bad request).
+    #[error("consuming stopped: {0}")]
+    Terminal(String),
+    /// No heartbeat or message arrived for two heartbeat intervals. Not fatal: the
+    /// consumer re-pulls (or resets) and keeps going.
+    #[error("missed idle heartbeats: no traffic from the server for {0:?}")]
+    MissedHeartbeats(Duration),
+    /// A warning from the server about the consumer (not fatal).
+    #[error("JetStream consumer warning: {0}")]
+    Warning(String),
+    /// A key-value bucket or key problem.
+    #[error("{0}")]
+    Kv(#[from] KvError),
+    /// `create` found a live value under the key.
+    #[error("key '{key}' already exists")]
+    KeyExists {
+        /// The key.
+        key: String,
+    },
+    /// The key has no value at the revision asked for.
+    #[error("key '{key}' not found")]
+    KeyNotFound {
+        /// The key.
+        key: String,
+    },
+    /// The bucket's stream does not exist.
+    #[error("key-value bucket '{0}' not found")]
+    BucketNotFound(String),
+    /// A publish ack or consumer wait that did not complete in time.
+    #[error("{what} timed out after {timeout:?}")]
+    Timeout {
+        /// What was waited for.
+        what: &'static str,
+        /// How long.
+        timeout: Duration,
+    },
+    /// The connection closed while waiting.
+    #[error("connection closed")]
+    Closed,
+}
+
+impl JetStreamError {
+    /// The server's API error, if this is one.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Self::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The server's `err_code`, if this is an API error.
+    pub fn err_code(&self) -> Option<u16> {
+        self.api_error().map(|e| e.err_code)
+    }
+
+    /// Maps the failure of an API request (not a publish).
+    pub(crate) fn from_api_request(e: RequestError) -> Self {
+        match e {
+            RequestError::NoResponders { subject } => Self::NotAvailable { subject },
+            RequestError::TimedOut { subject, timeout } => Self::TimedOut { subject, timeout },
+            RequestError::Closed => Self::Closed,
+            other => Self::Request(other),
+        }
+    }
+
+    /// Maps the failure of a publish that waits for a PubAck.
+    pub(crate) fn from_publish_request(e: RequestError) -> Self {
+        match e {
+            RequestError::NoResponders { subject } => Self::NoStreamForSubject { subject },
+            RequestError::TimedOut { subject, timeout } => Self::TimedOut { subject, timeout },
+            RequestError::Closed => Self::Closed,
+            other => Self::Request(other),
+        }
+    }
+}
+
+impl From<ResponseError> for JetStreamError {
+    fn from(e: ResponseError) -> Self {
+        match e {
+            ResponseError::Api(a) => Self::Api(a),
+            ResponseError::Json(j) => Self::Json(j),
+            // `ResponseError` is non-exhaustive; any new kind is a malformed reply.
+            #[allow(unreachable_patterns)]
+            other => Self::Status {
+                code: 0,
+                description: other.to_string(),
+            },
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! JetStream: streams, publishing with acks, pull/push/ordered consumers, key-value.
+//!
+//! Everything here is a thin async layer over the pure logic of
+//! [`natbus_proto::jetstream`]: build an API subject and JSON body, send a request with the
+//! [`Client`], parse the reply. Consumers are state machines from the proto crate
+//! ([`PullTracker`](natbus_proto::jetstream::pull_tracker::PullTracker),
+//! [`OrderedConsumer`](natbus_proto::jetstream::ordered::OrderedConsumer), push flow
+//! control) driven by the client's runtime timers, so this works on every runtime.
+//!
+//! ```no_run
+//! # async fn demo(client: natbus::Client) -> Result<(), natbus::jetstream::JetStreamError> {
+//! use natbus::jetstream::{ConsumerConfig, FetchOptions, StreamConfig};
+//!
+//! let js = client.jetstream();
+//! js.ensure_stream(StreamConfig::new("ORDERS").subjects(["orders.>"])).await?;
+//! let ack = js.publish("orders.new", "order 1").await?;
+//! println!("stored as {}", ack.seq);
+//!
+//! let consumer = js
+//!     .get_or_create_pull_consumer("ORDERS", ConsumerConfig::durable("worker"))
+//!     .await?;
+//! for msg in consumer.fetch(FetchOptions::new(10)).await? {
+//!     println!("{} #{}", msg.subject(), msg.metadata.stream_sequence);
+//!     msg.ack().await?;
+//! }
+//! # Ok(()) }
+//! ```
+
+mod consumers;
+mod context;
+mod error;
+mod kv;
+mod kv_watch;
+mod message;
+mod ordered;
+mod publish;
+mod publish_async;
+mod pull;
+mod pull_messages;
+mod push;
+mod stream;
+mod streams;
+mod unfold;
+
+pub use context::{DEFAULT_MAX_PENDING_ACKS, JetStream};
+pub use error::JetStreamError;
+pub use kv::Store;
+pub use kv_watch::Watch;
+pub use message::JsMessage;
+pub use ordered::{OrderedMessages, OrderedOptions};
+pub use publish_async::PubAckFuture;
+pub use pull::{DEFAULT_FETCH_EXPIRES, FetchOptions, PullConsumer};
+pub use pull_messages::Messages;
+pub use push::PushMessages;
+pub use stream::Stream;
+
+pub use natbus_proto::jetstream::consumer::{
+    AckPolicy, ConsumerConfig, DeliverPolicy, ReplayPolicy,
+};
+pub use natbus_proto::jetstream::consumer_info::ConsumerInfo;
+pub use natbus_proto::jetstream::kv::{Entry, KeyValueConfig, Operation};
+pub use natbus_proto::jetstream::metadata::MessageMetadata;
+pub use natbus_proto::jetstream::publish::{PubAck, PublishOptions};
+pub use natbus_proto::jetstream::pull_tracker::ConsumeOptions;
+pub use natbus_proto::jetstream::response::ApiError;
+pub use natbus_proto::jetstream::stream::{
+    DiscardPolicy, RetentionPolicy, StorageType, StreamConfig,
+};
+pub use natbus_proto::jetstream::stream_info::StreamInfo;
+pub use natbus_proto::jetstream::stream_msg::{PurgeRequest, StoredMessage};
+
+use crate::Client;
+
+impl Client {
+    /// A [`JetStream`] context on this client (default API prefix, the client's request
+    /// timeout).
+    pub fn jetstream(&self) -> JetStream {
+        JetStream::new(self.clone())
+    }
+}

@@ -1,0 +1,240 @@
+//! Pull consumers: one-shot `fetch` of a batch.
+
+use std::time::Duration;
+
+use natbus_proto::jetstream::consumer::ConsumerConfig;
+use natbus_proto::jetstream::consumer_info::ConsumerInfo;
+use natbus_proto::jetstream::pull::{
+    NATS_PENDING_BYTES, NATS_PENDING_MESSAGES, PullAction, PullRequest, PullStatus,
+    classify_pull_status,
+};
+use natbus_proto::jetstream::pull_tracker::ConsumeOptions;
+use natbus_proto::message::Message;
+
+use super::context::JetStream;
+use super::error::JetStreamError;
+use super::message::JsMessage;
+use super::pull_messages::Messages;
+use crate::select::{Either, first};
+
+/// Expiry of a fetch request when none is given.
+pub const DEFAULT_FETCH_EXPIRES: Duration = Duration::from_secs(5);
+
+/// What one [`PullConsumer::fetch`] asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FetchOptions {
+    /// Most messages to return.
+    pub batch: usize,
+    /// How long the server may wait to fill the batch (default 5 s).
+    pub expires: Duration,
+    /// Byte budget of the batch.
+    pub max_bytes: Option<usize>,
+    /// Return at once with what is available (waits up to `expires` for the first one).
+    pub no_wait: bool,
+}
+
+impl FetchOptions {
+    /// Up to `batch` messages, waiting at most 5 s.
+    pub fn new(batch: usize) -> Self {
+        Self {
+            batch,
+            expires: DEFAULT_FETCH_EXPIRES,
+            max_bytes: None,
+            no_wait: false,
+        }
+    }
+
+    /// Sets how long the server may wait to fill the batch.
+    pub fn expires(mut self, expires: Duration) -> Self {
+        self.expires = expires;
+        self
+    }
+
+    /// Sets the byte budget.
+    pub fn max_bytes(mut self, max_bytes: usize) -> Self {
+        self.max_bytes = Some(max_bytes);
+        self
+    }
+
+    /// Returns what is available now instead of waiting for a full batch.
+    pub fn no_wait(mut self) -> Self {
+        self.no_wait = true;
+        self
+    }
+}
+
+/// A pull consumer: the application asks for messages.
+#[derive(Debug, Clone)]
+pub struct PullConsumer {
+    js: JetStream,
+    info: ConsumerInfo,
+}
+
+impl JetStream {
+    /// The pull consumer named like `config` if it exists (unchanged, so a restarted
+    /// process resumes where the durable left off), else a new one from `config`.
+    ///
+    /// # Errors
+    /// The existing consumer is a push consumer, or API errors.
+    pub async fn get_or_create_pull_consumer(
+        &self,
+        stream: &str,
+        config: ConsumerConfig,
+    ) -> Result<PullConsumer, JetStreamError> {
+        let info = self.get_or_create_consumer(stream, config).await?;
+        PullConsumer::new(self.clone(), info)
+    }
+
+    /// Binds to an existing pull consumer.
+    ///
+    /// # Errors
+    /// Consumer not found, or it is a push consumer.
+    pub async fn pull_consumer(
+        &self,
+        stream: &str,
+        consumer: &str,
+    ) -> Result<PullConsumer, JetStreamError> {
+        let info = self.consumer_info(stream, consumer).await?;
+        PullConsumer::new(self.clone(), info)
+    }
+}
+
+impl PullConsumer {
+    fn new(js: JetStream, info: ConsumerInfo) -> Result<Self, JetStreamError> {
+        if !info.config.is_pull() {
+            return Err(JetStreamError::WrongConsumerKind {
+                consumer: info.name,
+                actual: "push",
+            });
+        }
+        Ok(Self { js, info })
+    }
+
+    /// The consumer's info when the handle was made.
+    pub fn cached_info(&self) -> &ConsumerInfo {
+        &self.info
+    }
+
+    /// The consumer's name.
+    pub fn name(&self) -> &str {
+        &self.info.name
+    }
+
+    /// Current info of the consumer.
+    ///
+    /// # Errors
+    /// Consumer not found, or JetStream unavailable.
+    pub async fn info(&self) -> Result<ConsumerInfo, JetStreamError> {
+        self.js
+            .consumer_info(&self.info.stream_name, &self.info.name)
+            .await
+    }
+
+    /// Sends one pull request and returns the messages it delivers: up to `batch`, fewer
+    /// when `expires` passes or (with `no_wait`) nothing more is available. An empty
+    /// result is not an error.
+    ///
+    /// # Errors
+    /// A terminal status (consumer deleted, bad request) before any message arrived, no
+    /// responders (the consumer does not exist), or a client-side timeout.
+    pub async fn fetch(&self, options: FetchOptions) -> Result<Vec<JsMessage>, JetStreamError> {
+        let request = PullRequest {
+            batch: options.batch,
+            expires: Some(options.expires),
+            max_bytes: options.max_bytes,
+            no_wait: options.no_wait,
+            ..PullRequest::default()
+        };
+        request.validate()?;
+        let subject = self
+            .js
+            .prefix
+            .consumer_msg_next(&self.info.stream_name, &self.info.name)?;
+        let inbox = self.js.client.new_inbox();
+        let mut sub = self.js.client.subscribe(&inbox).await?;
+        self.js
+            .client
+            .publish_full(&subject, Some(&inbox), None, request.to_json().into())
+            .await?;
+        // The server ends the request at `expires`; the margin covers the round trip.
+        let deadline =
+            self.js.now() + options.expires + self.js.timeout.min(Duration::from_secs(2));
+        let mut out = Vec::with_capacity(options.batch.min(1024));
+        while out.len() < options.batch {
+            let sleep = self.js.client.runtime().sleep_until(deadline);
+            let msg = match first(sub.next(), sleep).await {
+                Either::Left(Some(msg)) => msg,
+                Either::Left(None) => return Err(JetStreamError::Closed),
+                Either::Right(()) if out.is_empty() => {
+                    return Err(JetStreamError::Timeout {
+                        what: "fetch",
+                        timeout: options.expires,
+                    });
+                }
+                Either::Right(()) => break,
+            };
+            match status_of(&msg) {
+                None => out.push(JsMessage::new(
+                    self.js.client.clone(),
+                    msg,
+                    self.js.timeout,
+                )?),
+                Some((code, description)) => {
+                    let status = classify_pull_status(code, &description);
+                    if status == PullStatus::Heartbeat {
+                        continue;
+                    }
+                    match status.action() {
+                        PullAction::Terminal(reason) if out.is_empty() => {
+                            return Err(JetStreamError::Terminal(reason));
+                        }
+                        PullAction::Warning(w) if out.is_empty() => {
+                            return Err(if code == 503 {
+                                JetStreamError::Terminal(format!(
+                                    "no responders: consumer '{}' or its stream does not exist",
+                                    self.info.name
+                                ))
+                            } else {
+                                JetStreamError::Warning(w)
+                            });
+                        }
+                        _ => break,
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// A continuous stream of messages: keeps a window of `options.max_messages`
+    /// requested, refills it at half, watches heartbeats and re-pulls after a reconnect.
+    /// Items are messages, warnings and missed-heartbeat notices (not fatal), and a final
+    /// [`JetStreamError::Terminal`] when the consumer goes away.
+    ///
+    /// # Errors
+    /// The consumer's subject cannot be built, or subscribing failed.
+    pub async fn messages(&self, options: ConsumeOptions) -> Result<Messages, JetStreamError> {
+        Messages::start(self.js.clone(), &self.info, options).await
+    }
+}
+
+/// A status message's code, description and pending headers.
+pub(crate) fn status_of(msg: &Message) -> Option<(u16, String)> {
+    let status = msg.status()?;
+    Some((
+        status.as_u16(),
+        msg.description().unwrap_or_default().to_owned(),
+    ))
+}
+
+/// The `Nats-Pending-Messages` / `Nats-Pending-Bytes` headers of a status.
+pub(crate) fn pending_of(msg: &Message) -> (Option<u64>, Option<u64>) {
+    let get = |name: &str| {
+        msg.headers
+            .as_ref()
+            .and_then(|h| h.get(name))
+            .and_then(|v| v.trim().parse().ok())
+    };
+    (get(NATS_PENDING_MESSAGES), get(NATS_PENDING_BYTES))
+}

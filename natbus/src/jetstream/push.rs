@@ -1,0 +1,218 @@
+//! Push consumers: the server delivers to a subject; heartbeats and flow control.
+
+use std::time::Duration;
+
+use natbus_proto::jetstream::consumer::ConsumerConfig;
+use natbus_proto::jetstream::consumer_info::ConsumerInfo;
+use natbus_proto::jetstream::push::{
+    FlowControlReplies, HeartbeatMonitor, NATS_CONSUMER_STALLED, PushControl, classify_push_status,
+};
+use natbus_proto::message::Message;
+
+use super::context::JetStream;
+use super::error::JetStreamError;
+use super::message::JsMessage;
+use super::pull::status_of;
+use super::unfold::{Step, Unfold, unfold_stream};
+use crate::select::{Either, first};
+use crate::subscriber::Subscriber;
+
+/// How long to sleep when no heartbeat is watched.
+const IDLE_WAIT: Duration = Duration::from_secs(60);
+
+/// The messages of a push consumer (see [`JetStream::push_subscribe`]). Heartbeats and
+/// flow-control requests are handled inside; items are messages and, when the server
+/// falls silent for two heartbeat intervals, a [`JetStreamError::MissedHeartbeats`]
+/// notice (not fatal). Dropping it unsubscribes; a durable consumer keeps its position.
+#[derive(Debug)]
+pub struct PushMessages {
+    inner: Unfold<State, Result<JsMessage, JetStreamError>>,
+    info: ConsumerInfo,
+}
+
+unfold_stream!(PushMessages, Result<JsMessage, JetStreamError>);
+
+struct State {
+    js: JetStream,
+    sub: Subscriber,
+    heartbeat: Option<HeartbeatMonitor>,
+    flow_control: FlowControlReplies,
+}
+
+impl JetStream {
+    /// Subscribes to a push consumer, creating it from `config` when it does not exist and
+    /// binding to it when it does (a restarted process resumes where its durable left off,
+    /// without "already exists" errors). Without `deliver_subject` a new inbox is used; with
+    /// `deliver_group` the subscription joins that queue group, so each message goes to one
+    /// member.
+    ///
+    /// # Errors
+    /// The consumer exists but is a pull consumer or has another deliver group; heartbeats
+    /// or flow control together with a deliver group; API errors.
+    pub async fn push_subscribe(
+        &self,
+        stream: &str,
+        mut config: ConsumerConfig,
+    ) -> Result<PushMessages, JetStreamError> {
+        if config.deliver_group.is_some()
+            && (config.flow_control || config.idle_heartbeat.is_some())
+        {
+            return Err(JetStreamError::InvalidOption(
+                "idle_heartbeat and flow_control cannot be used with a deliver_group".into(),
+            ));
+        }
+        if let Some(name) = config.consumer_name() {
+            match self.consumer_info(stream, name).await {
+                Ok(info) => return self.bind_push(info, config.deliver_group.as_deref()).await,
+                Err(JetStreamError::Api(e)) if e.is_consumer_not_found() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let deliver = match &config.deliver_subject {
+            Some(d) => d.clone(),
+            None => self.client.new_inbox(),
+        };
+        config.deliver_subject = Some(deliver.clone());
+        // Subscribe before creating, so the first deliveries find interest.
+        let sub = self
+            .subscribe_deliver(&deliver, config.deliver_group.as_deref())
+            .await?;
+        let name = config.consumer_name().map(str::to_owned);
+        match self.create_consumer(stream, config).await {
+            Ok(info) => Ok(PushMessages::new(self.clone(), sub, info)),
+            Err(JetStreamError::Api(e)) if e.is_consumer_already_exists() && name.is_some() => {
+                drop(sub);
+                let name = name.unwrap_or_default();
+                let info = self.consumer_info(stream, &name).await?;
+                let group = info.config.deliver_group.clone();
+                self.bind_push(info, group.as_deref()).await
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn bind_push(
+        &self,
+        info: ConsumerInfo,
+        group: Option<&str>,
+    ) -> Result<PushMessages, JetStreamError> {
+        let Some(deliver) = info.config.deliver_subject.clone() else {
+            return Err(JetStreamError::WrongConsumerKind {
+                consumer: info.name,
+                actual: "pull",
+            });
+        };
+        if info.config.deliver_group.as_deref() != group {
+            return Err(JetStreamError::DeliverGroupMismatch {
+                consumer: info.name,
+                expected: info.config.deliver_group,
+                requested: group.map(str::to_owned),
+            });
+        }
+        if info.push_bound && group.is_none() {
+            // A restarted process may bind before the server noticed the old connection
+            // is gone; binding anyway is what makes restarts work.
+            tracing::warn!(consumer = %info.name, "push consumer is still bound elsewhere; binding anyway");
+        }
+        let sub = self.subscribe_deliver(&deliver, group).await?;
+        Ok(PushMessages::new(self.clone(), sub, info))
+    }
+
+    async fn subscribe_deliver(
+        &self,
+        deliver: &str,
+        group: Option<&str>,
+    ) -> Result<Subscriber, JetStreamError> {
+        Ok(match group {
+            Some(g) => self.client.queue_subscribe(deliver, g).await?,
+            None => self.client.subscribe(deliver).await?,
+        })
+    }
+}
+
+impl PushMessages {
+    fn new(js: JetStream, sub: Subscriber, info: ConsumerInfo) -> Self {
+        let mut heartbeat = info
+            .config
+            .idle_heartbeat
+            .map(|hb| HeartbeatMonitor::new(hb, 2));
+        if let Some(m) = heartbeat.as_mut() {
+            m.on_activity(js.now());
+        }
+        let state = State {
+            js,
+            sub,
+            heartbeat,
+            flow_control: FlowControlReplies::default(),
+        };
+        Self {
+            inner: Unfold::new(state, |s| -> Step<State, _> { Box::pin(step(s)) }),
+            info,
+        }
+    }
+
+    /// The consumer's info when subscribing.
+    pub fn cached_info(&self) -> &ConsumerInfo {
+        &self.info
+    }
+}
+
+async fn step(mut s: State) -> (State, Option<Result<JsMessage, JetStreamError>>) {
+    let item = next_item(&mut s).await;
+    (s, item)
+}
+
+async fn next_item(s: &mut State) -> Option<Result<JsMessage, JetStreamError>> {
+    loop {
+        let now = s.js.now();
+        let deadline = s
+            .heartbeat
+            .as_ref()
+            .and_then(HeartbeatMonitor::deadline)
+            .unwrap_or(now + IDLE_WAIT);
+        let sleep = s.js.client.runtime().sleep_until(deadline);
+        match first(s.sub.next(), sleep).await {
+            Either::Left(Some(msg)) => {
+                if let Some(m) = s.heartbeat.as_mut() {
+                    m.on_activity(s.js.now());
+                }
+                if status_of(&msg).is_none() {
+                    return Some(JsMessage::new(s.js.client.clone(), msg, s.js.timeout));
+                }
+                answer_control(&s.js, &mut s.flow_control, &msg).await;
+            }
+            Either::Left(None) => return None,
+            Either::Right(()) => {
+                let now = s.js.now();
+                if let Some(m) = s.heartbeat.as_mut() {
+                    if m.check(now) {
+                        return Some(Err(JetStreamError::MissedHeartbeats(m.interval() * 2)));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Answers a flow-control request or a stalled heartbeat (each subject once). Returns
+/// the classified status for callers that track heartbeats.
+pub(crate) async fn answer_control(
+    js: &JetStream,
+    replies: &mut FlowControlReplies,
+    msg: &Message,
+) -> PushControl {
+    let (code, description) = status_of(msg).unwrap_or((0, String::new()));
+    let stalled = msg
+        .headers
+        .as_ref()
+        .and_then(|h| h.get(NATS_CONSUMER_STALLED));
+    let control = classify_push_status(code, &description, msg.reply.as_deref(), stalled);
+    if let Some(subject) = control.reply_subject() {
+        if replies.should_answer(subject) {
+            if let Err(e) = js.client.publish(subject, "").await {
+                tracing::debug!(error = %e, "could not answer flow control");
+            }
+        }
+    }
+    control
+}

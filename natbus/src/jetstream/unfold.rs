@@ -1,0 +1,90 @@
+//! Turns an owned state plus an async "next item" step into a [`futures_core::Stream`].
+//!
+//! Each consumer loop is written as a plain `async fn step(state) -> (state, item)`; the
+//! step future owns the state while it runs and hands it back with the item, so the
+//! stream survives being polled across many wakeups without self-references.
+
+use std::task::{Context, Poll};
+
+use crate::BoxFuture;
+
+/// One step: the state back, and the next item (`None` ends the stream).
+pub(crate) type Step<S, T> = BoxFuture<(S, Option<T>)>;
+
+/// A stream driven by `step`.
+pub(crate) struct Unfold<S, T> {
+    state: Option<S>,
+    running: Option<Step<S, T>>,
+    step: fn(S) -> Step<S, T>,
+}
+
+impl<S, T> Unfold<S, T> {
+    pub(crate) fn new(state: S, step: fn(S) -> Step<S, T>) -> Self {
+        Self {
+            state: Some(state),
+            running: None,
+            step,
+        }
+    }
+
+    /// The state, while no step is running.
+    pub(crate) fn state(&self) -> Option<&S> {
+        self.state.as_ref()
+    }
+
+    pub(crate) fn poll_step(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        if self.running.is_none() {
+            let Some(state) = self.state.take() else {
+                return Poll::Ready(None);
+            };
+            self.running = Some((self.step)(state));
+        }
+        let Some(fut) = self.running.as_mut() else {
+            return Poll::Ready(None);
+        };
+        match fut.as_mut().poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready((state, item)) => {
+                self.running = None;
+                if item.is_some() {
+                    self.state = Some(state);
+                }
+                Poll::Ready(item)
+            }
+        }
+    }
+}
+
+impl<S, T> std::fmt::Debug for Unfold<S, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Unfold")
+            .field("running", &self.running.is_some())
+            .finish()
+    }
+}
+
+/// Implements `Stream` and an inherent `next()` for a wrapper around an `Unfold`.
+macro_rules! unfold_stream {
+    ($ty:ty, $item:ty) => {
+        impl futures_core::Stream for $ty {
+            type Item = $item;
+
+            fn poll_next(
+                mut self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<Option<$item>> {
+                self.inner.poll_step(cx)
+            }
+        }
+
+        impl $ty {
+            /// The next item; `None` once the stream has ended.
+            // An async `next` as users know it from `StreamExt`, without that import.
+            #[allow(clippy::should_implement_trait)]
+            pub fn next(&mut self) -> impl std::future::Future<Output = Option<$item>> + '_ {
+                std::future::poll_fn(move |cx| self.inner.poll_step(cx))
+            }
+        }
+    };
+}
+pub(crate) use unfold_stream;
