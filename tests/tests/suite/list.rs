@@ -16,4 +16,7 @@ run_suite!(block_on, rt();
     reconnect::reconnects_resubscribes_and_sends_buffered,
     reconnect::pending_request_fails_when_the_connection_drops,
     reconnect::connect_to_nothing_fails_clearly,
+    tls::tls_with_a_ca_made_by_the_test,
+    tls::mutual_tls_presents_the_client_certificate,
+    tls::tls_first_handshake,
 );

@@ -5,6 +5,9 @@
 
 pub mod core;
 pub mod reconnect;
+pub mod tls;
+pub mod auth;
+pub mod cluster;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
