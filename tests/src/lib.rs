@@ -35,6 +35,6 @@ mod temp_dir;
 
 pub use binary::nats_server_bin;
 pub use builder::ServerBuilder;
-pub use server::NatsServer;
 pub use cluster::NatsCluster;
+pub use server::NatsServer;
 pub use temp_dir::TempDir;

@@ -279,14 +279,13 @@ impl NatsServer {
                 return Err(NotReady::Exited(status));
             }
             if answered.is_none() {
-                answered = ready::read_ports_file(&self.ports_dir, child.id())
-                    .filter(|ports| {
-                        if self.silent_until_tls {
-                            ready::accepts(ports.client)
-                        } else {
-                            ready::answers_info(ports.client)
-                        }
-                    });
+                answered = ready::read_ports_file(&self.ports_dir, child.id()).filter(|ports| {
+                    if self.silent_until_tls {
+                        ready::accepts(ports.client)
+                    } else {
+                        ready::answers_info(ports.client)
+                    }
+                });
             }
             // After a restart, reconnecting clients may already be back: only a fresh
             // server is expected to be idle.

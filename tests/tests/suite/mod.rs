@@ -3,11 +3,11 @@
 
 #![allow(dead_code)]
 
+pub mod auth;
+pub mod cluster;
 pub mod core;
 pub mod reconnect;
 pub mod tls;
-pub mod auth;
-pub mod cluster;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

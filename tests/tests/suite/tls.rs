@@ -84,7 +84,9 @@ async fn assert_works_over_tls(rt: &Arc<dyn Runtime>, server: &NatsServer, clien
         .expect("subscription open");
     assert_eq!(&msg.payload[..], b"sealed");
     let connz = server.connz();
-    let version = connz["connections"][0]["tls_version"].as_str().unwrap_or("");
+    let version = connz["connections"][0]["tls_version"]
+        .as_str()
+        .unwrap_or("");
     assert!(version.starts_with("1."), "server reports no TLS: {connz}");
     client.close().await;
 }
@@ -102,11 +104,17 @@ pub async fn tls_with_a_ca_made_by_the_test(rt: Arc<dyn Runtime>) {
         assert_works_over_tls(&rt, &server, client).await;
     }
     // The system store does not know the test CA: a clear verification error, no retry loop.
-    let err = natbus::connect_with(rt.clone(), options(&tls_url(&server)).max_reconnects(Some(1)))
-        .await
-        .expect_err("untrusted certificate");
+    let err = natbus::connect_with(
+        rt.clone(),
+        options(&tls_url(&server)).max_reconnects(Some(1)),
+    )
+    .await
+    .expect_err("untrusted certificate");
     let text = err.to_string();
-    assert!(text.contains("TLS handshake failed") && text.contains("certificate"), "{text}");
+    assert!(
+        text.contains("TLS handshake failed") && text.contains("certificate"),
+        "{text}"
+    );
     // A CA file that does not exist is reported before anything is dialed.
     let err = natbus::connect_with(
         rt.clone(),
