@@ -81,3 +81,17 @@ fn resolves_sources_and_never_prints_seeds() {
     let err = missing.resolve().expect_err("no such file");
     assert!(err.to_string().contains("/nonexistent/user.creds"), "{err}");
 }
+
+#[test]
+fn connect_options_never_print_seeds() {
+    let seed = nkeys::KeyPair::new_user()
+        .seed()
+        .expect("a new key has a seed");
+    for options in [
+        crate::ConnectOptions::new().nkey(&seed),
+        crate::ConnectOptions::new().credentials(&creds("eyJ.a.b", &seed)),
+    ] {
+        let text = format!("{options:?}");
+        assert!(!text.contains(&seed), "{text}");
+    }
+}
