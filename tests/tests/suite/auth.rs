@@ -196,6 +196,10 @@ pub async fn permission_violations_are_reported_and_the_connection_stays_up(rt: 
         end.is_none(),
         "a denied subscription delivers nothing and ends"
     );
+    let why = denied
+        .error()
+        .expect("the subscription ended with an error");
+    assert!(why.contains("subscribe to 'secret.plans'"), "{why}");
     client
         .publish("secret.plans", "leak")
         .await
