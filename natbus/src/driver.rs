@@ -14,10 +14,12 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use bytes::{Buf, Bytes};
+use futures_rustls::rustls::ClientConfig;
 use natbus_proto::connection::Action;
 
 use crate::runtime::{BoxFuture, Socket};
 use crate::shared::{Inner, Shared};
+use crate::tls;
 
 /// Bytes read from the socket per read call.
 const READ_BUFFER: usize = 64 * 1024;
@@ -30,6 +32,10 @@ pub(crate) struct Driver {
     shared: Arc<Shared>,
     socket: Option<Box<dyn Socket>>,
     dialing: Option<BoxFuture<io::Result<Box<dyn Socket>>>>,
+    /// The TLS handshake on the socket taken out of `socket`.
+    upgrading: Option<BoxFuture<io::Result<Box<dyn Socket>>>>,
+    /// Built on the first TLS upgrade, so plain connections never read the system store.
+    tls_config: Option<Arc<ClientConfig>>,
     timer: Option<(Instant, BoxFuture<()>)>,
     /// Bytes taken from the state machine and not yet written.
     writing: VecDeque<Bytes>,
@@ -47,6 +53,8 @@ impl Driver {
             shared,
             socket: None,
             dialing: None,
+            upgrading: None,
+            tls_config: None,
             timer: None,
             writing: VecDeque::new(),
             close_after_write: false,
@@ -107,10 +115,30 @@ impl Driver {
                 }
             }
             Action::UpgradeTls { server } => {
-                tracing::warn!(%server, "server requires TLS, which this build does not support yet");
-                inner
-                    .conn
-                    .handle_disconnected(now, "TLS is required but not supported by natbus yet");
+                let name = inner.conn.tls_server_name(&server);
+                let config = match self.tls_config.clone() {
+                    Some(config) => Ok(config),
+                    None => self.shared.options.tls.client_config(),
+                };
+                match (self.socket.take(), config) {
+                    (Some(socket), Ok(config)) => {
+                        tracing::debug!(%server, %name, "starting TLS");
+                        self.tls_config = Some(config.clone());
+                        self.writing.clear();
+                        self.upgrading = Some(tls::upgrade(config, &name, socket));
+                    }
+                    (_, Err(e)) => {
+                        let reason = format!("TLS setup failed: {e}");
+                        tracing::warn!(%server, %reason);
+                        self.drop_socket();
+                        inner.conn.handle_disconnected(now, &reason);
+                    }
+                    (None, Ok(_)) => {
+                        inner
+                            .conn
+                            .handle_disconnected(now, "no open socket to upgrade to TLS");
+                    }
+                }
             }
             other => tracing::warn!(?other, "unknown driver action ignored"),
         }
@@ -118,6 +146,7 @@ impl Driver {
 
     fn drop_socket(&mut self) {
         self.socket = None;
+        self.upgrading = None;
         self.writing.clear();
         self.close_after_write = false;
     }
@@ -144,6 +173,29 @@ impl Driver {
             Err(e) => {
                 let reason = e.to_string();
                 self.with_inner(|inner, now| inner.conn.handle_dial_failed(now, &reason));
+            }
+        }
+        true
+    }
+
+    fn poll_upgrade(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(upgrade) = self.upgrading.as_mut() else {
+            return false;
+        };
+        let result = match upgrade.as_mut().poll(cx) {
+            Poll::Ready(r) => r,
+            Poll::Pending => return false,
+        };
+        self.upgrading = None;
+        match result {
+            Ok(socket) => {
+                self.socket = Some(socket);
+                self.with_inner(|inner, now| inner.conn.handle_tls_upgraded(now));
+            }
+            Err(e) => {
+                let reason = format!("TLS handshake failed: {e}");
+                tracing::warn!(%reason);
+                self.with_inner(|inner, now| inner.conn.handle_disconnected(now, &reason));
             }
         }
         true
@@ -265,7 +317,10 @@ impl Driver {
     }
 
     fn finished(&self) -> bool {
-        self.socket.is_none() && self.dialing.is_none() && self.shared.lock().conn.is_closed()
+        self.socket.is_none()
+            && self.dialing.is_none()
+            && self.upgrading.is_none()
+            && self.shared.lock().conn.is_closed()
     }
 }
 
@@ -277,6 +332,7 @@ impl Future for Driver {
         this.shared.driver.register(cx.waker());
         for _ in 0..32 {
             let mut progress = this.poll_dial(cx);
+            progress |= this.poll_upgrade(cx);
             progress |= this.poll_read(cx);
             progress |= this.poll_write(cx);
             progress |= this.poll_timer(cx);

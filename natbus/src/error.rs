@@ -19,6 +19,12 @@ pub enum ConnectError {
     /// The connection was closed before it was established.
     #[error("connection closed before it was established: {0}")]
     Closed(String),
+    /// nkey or JWT credentials could not be loaded.
+    #[error("{0}")]
+    Credentials(#[from] crate::auth::CredentialsError),
+    /// The TLS configuration (CA, client certificate or key files) is invalid.
+    #[error("{0}")]
+    Tls(String),
 }
 
 impl ConnectError {

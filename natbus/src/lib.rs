@@ -24,6 +24,7 @@
 //! [`Client::events`] and `tracing`.
 #![deny(missing_docs)]
 
+mod auth;
 mod client;
 mod driver;
 mod error;
@@ -32,20 +33,26 @@ pub mod jetstream;
 mod mailbox;
 mod oneshot;
 mod options;
+mod options_prod;
 mod runtime;
 mod select;
 mod shared;
 mod subscriber;
+mod tls;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::{Arc, Mutex};
 
+pub use auth::{CredentialsError, NkeySigner};
 pub use bytes::Bytes;
 pub use client::{Client, ClientStatistics, RequestOptions};
 pub use error::{ConnectError, DrainError, FlushError, PublishError, RequestError, SubscribeError};
 pub use events::{ClientEvent, EventStream};
+/// The rustls version natbus uses, for [`ConnectOptions::tls_client_config`].
+pub use futures_rustls::rustls;
 pub use natbus_proto as proto;
+pub use natbus_proto::connect::NonceSigner;
 pub use natbus_proto::connection::CommandError;
 pub use natbus_proto::headers::{HeaderMap, StatusCode};
 pub use natbus_proto::info::ServerInfo;

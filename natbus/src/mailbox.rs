@@ -13,6 +13,8 @@ struct State<T> {
     items: VecDeque<(T, usize)>,
     bytes: usize,
     closed: bool,
+    /// Why the producer closed it, when that was an error.
+    error: Option<String>,
     waker: Option<Waker>,
 }
 
@@ -31,6 +33,7 @@ impl<T> Mailbox<T> {
                 items: VecDeque::new(),
                 bytes: 0,
                 closed: false,
+                error: None,
                 waker: None,
             }),
             max_items: max_items.max(1),
@@ -72,6 +75,18 @@ impl<T> Mailbox<T> {
         if let Some(w) = waker {
             w.wake();
         }
+    }
+
+    /// Closes the mailbox because of `error`, which the consumer can read with
+    /// [`error`](Self::error).
+    pub(crate) fn close_with_error(&self, error: String) {
+        self.lock().error = Some(error);
+        self.close();
+    }
+
+    /// The error the mailbox was closed with, if any.
+    pub(crate) fn error(&self) -> Option<String> {
+        self.lock().error.clone()
     }
 
     /// True once closed (items may still be queued).

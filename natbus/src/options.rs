@@ -7,7 +7,9 @@ use natbus_proto::connection::ConnectionConfig;
 use natbus_proto::reconnect::ReconnectPolicy;
 use natbus_proto::server_addr::ServerAddr;
 
+use crate::auth::CredentialsSource;
 use crate::error::ConnectError;
+use crate::tls::TlsSettings;
 
 /// How to connect, authenticate, keep alive and reconnect.
 ///
@@ -40,6 +42,8 @@ pub struct ConnectOptions {
     pub(crate) subscription_capacity: usize,
     pub(crate) subscription_capacity_bytes: usize,
     pub(crate) seed: Option<u64>,
+    pub(crate) credentials: Option<CredentialsSource>,
+    pub(crate) tls: TlsSettings,
 }
 
 impl Default for ConnectOptions {
@@ -63,6 +67,8 @@ impl Default for ConnectOptions {
             subscription_capacity: 65_536,
             subscription_capacity_bytes: 64 * 1024 * 1024,
             seed: None,
+            credentials: None,
+            tls: TlsSettings::default(),
         }
     }
 }
@@ -270,6 +276,16 @@ impl ConnectOptions {
         c.write_buffer_limit = self.write_buffer_size;
         c.reconnect_buffer_limit = self.reconnect_buffer_size;
         c.require_tls = self.require_tls;
+        c.tls_first = self.tls.tls_first;
+        if let Some(credentials) = &self.credentials {
+            c.auth = credentials.resolve().map_err(ConnectError::Credentials)?;
+        }
+        if self.tls.has_files() {
+            // Check the files now, so a typo is a connect error rather than a retry loop.
+            self.tls
+                .client_config()
+                .map_err(|e| ConnectError::Tls(e.to_string()))?;
+        }
         c.version = env!("CARGO_PKG_VERSION").to_owned();
         Ok(c)
     }

@@ -13,7 +13,7 @@ use std::task::Waker;
 use atomic_waker::AtomicWaker;
 use natbus_proto::connection::{
     CloseReason, Connection, Event, FlushError as ProtoFlushError,
-    RequestError as ProtoRequestError,
+    RequestError as ProtoRequestError, SubscriptionEnd,
 };
 use natbus_proto::message::Message;
 use natbus_proto::requests::RequestId;
@@ -111,7 +111,12 @@ impl Inner {
             Event::SubscriptionEnded { sid, reason } => {
                 if let Some(entry) = self.subscribers.remove(&sid) {
                     tracing::debug!(sid, subject = %entry.subject, ?reason, "subscription ended");
-                    entry.mailbox.close();
+                    match reason {
+                        SubscriptionEnd::PermissionDenied(err) => {
+                            entry.mailbox.close_with_error(err.to_string());
+                        }
+                        _ => entry.mailbox.close(),
+                    }
                 }
             }
             Event::Connected {

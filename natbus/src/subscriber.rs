@@ -52,6 +52,12 @@ impl Subscriber {
         &self.subject
     }
 
+    /// Why the server ended this subscription, when it refused it (a permission
+    /// violation): the stream ends and this says why. `None` for a normal end.
+    pub fn error(&self) -> Option<String> {
+        self.mailbox.error()
+    }
+
     /// Messages buffered and not yet read.
     pub fn pending(&self) -> usize {
         self.mailbox.len()

@@ -14,6 +14,8 @@ pub struct ServerBuilder {
     pub(crate) auth: Auth,
     pub(crate) extra_config: String,
     pub(crate) args: Vec<String>,
+    /// The server waits for the client's TLS handshake before sending INFO.
+    pub(crate) silent_until_tls: bool,
 }
 
 impl Default for ServerBuilder {
@@ -23,6 +25,7 @@ impl Default for ServerBuilder {
             auth: Auth::None,
             extra_config: String::new(),
             args: Vec::new(),
+            silent_until_tls: false,
         }
     }
 }
@@ -65,6 +68,14 @@ impl ServerBuilder {
     /// Do not pass `-a`, `-p`, `-m` or `-c`: the harness sets those.
     pub fn arg(mut self, a: &str) -> Self {
         self.args.push(a.to_owned());
+        self
+    }
+
+    /// Says that the config makes the server wait for the client's TLS handshake before it
+    /// sends INFO (`tls { handshake_first: true }`), so readiness cannot wait for a
+    /// plain-text INFO: the client port accepting connections is enough.
+    pub fn silent_until_tls(mut self) -> Self {
+        self.silent_until_tls = true;
         self
     }
 

@@ -27,6 +27,7 @@
 mod auth;
 mod binary;
 mod builder;
+mod cluster;
 mod monitor;
 mod ready;
 mod server;
@@ -34,4 +35,6 @@ mod temp_dir;
 
 pub use binary::nats_server_bin;
 pub use builder::ServerBuilder;
+pub use cluster::NatsCluster;
 pub use server::NatsServer;
+pub use temp_dir::TempDir;

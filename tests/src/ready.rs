@@ -52,6 +52,13 @@ pub(crate) fn answers_info(port: u16) -> bool {
     first_line(port).is_some_and(|line| line.starts_with("INFO {"))
 }
 
+/// Whether 127.0.0.1:`port` accepts a TCP connection, for servers that stay silent until the
+/// client starts TLS.
+pub(crate) fn accepts(port: u16) -> bool {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_ok()
+}
+
 /// Whether the server on `ports` counts no client connections, i.e. it has noticed that the
 /// readiness probe closed. Without this wait, a test that asks the server about its
 /// connections right after start can still see the probe.

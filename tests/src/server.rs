@@ -24,6 +24,7 @@ pub struct NatsServer {
     bin: PathBuf,
     args: Vec<String>,
     auth: Auth,
+    silent_until_tls: bool,
     config_path: PathBuf,
     log_path: PathBuf,
     ports_dir: PathBuf,
@@ -76,6 +77,7 @@ impl NatsServer {
             bin,
             args: builder.args,
             auth: builder.auth,
+            silent_until_tls: builder.silent_until_tls,
             log_path: dir.path().join("nats-server.log"),
             config_path,
             ports_dir,
@@ -277,8 +279,13 @@ impl NatsServer {
                 return Err(NotReady::Exited(status));
             }
             if answered.is_none() {
-                answered = ready::read_ports_file(&self.ports_dir, child.id())
-                    .filter(|ports| ready::answers_info(ports.client));
+                answered = ready::read_ports_file(&self.ports_dir, child.id()).filter(|ports| {
+                    if self.silent_until_tls {
+                        ready::accepts(ports.client)
+                    } else {
+                        ready::answers_info(ports.client)
+                    }
+                });
             }
             // After a restart, reconnecting clients may already be back: only a fresh
             // server is expected to be idle.

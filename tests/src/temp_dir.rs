@@ -10,7 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A directory under the system temp dir, removed (with its contents) on drop.
 #[derive(Debug)]
-pub(crate) struct TempDir {
+pub struct TempDir {
     path: PathBuf,
 }
 
@@ -19,7 +19,7 @@ impl TempDir {
     ///
     /// The name joins the process id, a per-process counter and the clock, and creation
     /// fails on an existing directory, so two servers never share one.
-    pub(crate) fn new(prefix: &str) -> io::Result<Self> {
+    pub fn new(prefix: &str) -> io::Result<Self> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let base = std::env::temp_dir();
         let mut last_err = None;
@@ -39,7 +39,7 @@ impl TempDir {
     }
 
     /// The directory's path.
-    pub(crate) fn path(&self) -> &Path {
+    pub fn path(&self) -> &Path {
         &self.path
     }
 }

@@ -38,6 +38,9 @@ pub struct ConnectionConfig {
     pub reconnect_buffer_limit: usize,
     /// Require TLS even when the server does not ask for it.
     pub require_tls: bool,
+    /// Start TLS right after the socket connects, before the server's INFO (servers with
+    /// `tls { handshake_first: true }`, nats-server 2.10.4 and later). Implies TLS.
+    pub tls_first: bool,
     /// Client language reported in CONNECT.
     pub lang: String,
     /// Client version reported in CONNECT.
@@ -61,6 +64,7 @@ impl Default for ConnectionConfig {
             write_buffer_limit: 8 * 1024 * 1024,
             reconnect_buffer_limit: 8 * 1024 * 1024,
             require_tls: false,
+            tls_first: false,
             lang: "rust".to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
         }

@@ -17,10 +17,19 @@ impl Connection {
         if let State::Dialing { server, deadline } = &self.state {
             self.decoder.reset();
             self.control.clear();
+            let server = server.clone();
+            let stage = if self.config.tls_first {
+                self.actions.push_back(Action::UpgradeTls {
+                    server: server.clone(),
+                });
+                Stage::TlsFirst
+            } else {
+                Stage::Info
+            };
             self.state = State::Handshake {
-                server: server.clone(),
+                server,
                 deadline: *deadline,
-                stage: Stage::Info,
+                stage,
             };
         }
     }
@@ -34,13 +43,20 @@ impl Connection {
 
     /// The TLS upgrade asked for by [`Action::UpgradeTls`] succeeded: CONNECT follows.
     pub fn handle_tls_upgraded(&mut self, now: Instant) {
-        if let State::Handshake {
-            stage: stage @ Stage::Tls,
-            ..
-        } = &mut self.state
-        {
-            *stage = Stage::Pong;
-            self.send_connect(now);
+        match &mut self.state {
+            State::Handshake {
+                stage: stage @ Stage::Tls,
+                ..
+            } => {
+                *stage = Stage::Pong;
+                self.send_connect(now);
+            }
+            // TLS-first: the server speaks (INFO) only now, over TLS.
+            State::Handshake {
+                stage: stage @ Stage::TlsFirst,
+                ..
+            } => *stage = Stage::Info,
+            _ => {}
         }
     }
 
@@ -112,7 +128,11 @@ impl Connection {
         let server_tls = info.is_some_and(|i| i.tls_required);
         let server_offers = info.is_some_and(|i| i.tls_required || i.tls_available);
         let wants_tls = self.config.require_tls || server.tls_required();
-        if (wants_tls && !server_offers) && !server_tls {
+        if self.config.tls_first {
+            // The socket is already TLS: go straight to CONNECT.
+            *stage = Stage::Pong;
+            self.send_connect(now);
+        } else if (wants_tls && !server_offers) && !server_tls {
             let reason = "TLS required but the server does not offer it".to_owned();
             self.actions.push_back(Action::Close { flush: false });
             self.connect_failed(now, reason, None);
@@ -135,7 +155,7 @@ impl Connection {
         let mut connect = ConnectInfo {
             verbose: false,
             pedantic: false,
-            tls_required: self.config.require_tls || server.tls_required(),
+            tls_required: self.config.require_tls || self.config.tls_first || server.tls_required(),
             name: self.config.name.clone(),
             lang: self.config.lang.clone(),
             version: self.config.version.clone(),

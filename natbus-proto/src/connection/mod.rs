@@ -42,6 +42,7 @@ mod config;
 mod event;
 mod input;
 mod lifecycle;
+mod tls;
 
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -93,6 +94,8 @@ enum Stage {
     Info,
     /// The driver's TLS upgrade.
     Tls,
+    /// The driver's TLS upgrade, asked for before any INFO (TLS-first); INFO follows it.
+    TlsFirst,
     /// The PONG answering our CONNECT + PING.
     Pong,
 }

@@ -3,11 +3,14 @@
 
 #![allow(dead_code)]
 
+pub mod auth;
+pub mod cluster;
 pub mod core;
 pub mod jetstream;
 pub mod jetstream_consumers;
 pub mod kv;
 pub mod reconnect;
+pub mod tls;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
