@@ -26,6 +26,7 @@
 
 mod client;
 mod driver;
+pub mod envelope;
 mod error;
 mod events;
 mod mailbox;
@@ -33,6 +34,7 @@ mod oneshot;
 mod options;
 mod runtime;
 mod select;
+pub mod service;
 mod shared;
 mod subscriber;
 
