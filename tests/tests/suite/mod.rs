@@ -4,7 +4,11 @@
 #![allow(dead_code)]
 
 pub mod core;
+pub mod envelope;
 pub mod reconnect;
+pub mod service;
+pub mod service_discovery;
+pub mod service_py;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
