@@ -47,6 +47,7 @@ mod error;
 mod handler;
 mod instance;
 mod serve;
+mod state;
 mod sync;
 
 pub use builder::{DEFAULT_WORKERS, ServiceBuilder};

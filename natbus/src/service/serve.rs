@@ -12,7 +12,7 @@ use natbus_proto::service::{EndpointIndex, ServiceError, Verb, encode_error};
 use tracing::Instrument;
 
 use super::handler::{Handler, Request};
-use super::instance::Shared;
+use super::state::Shared;
 use super::sync::Permit;
 use crate::envelope::trace::PROPAGATED_HEADERS;
 use crate::subscriber::Subscriber;

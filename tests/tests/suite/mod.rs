@@ -9,6 +9,7 @@ pub mod reconnect;
 pub mod service;
 pub mod service_discovery;
 pub mod service_py;
+pub mod service_stop;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
