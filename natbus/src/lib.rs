@@ -27,6 +27,7 @@
 mod auth;
 mod client;
 mod driver;
+pub mod envelope;
 mod error;
 mod events;
 pub mod jetstream;
@@ -36,6 +37,7 @@ mod options;
 mod options_prod;
 mod runtime;
 mod select;
+pub mod service;
 mod shared;
 mod subscriber;
 mod tls;

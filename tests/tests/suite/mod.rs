@@ -6,10 +6,15 @@
 pub mod auth;
 pub mod cluster;
 pub mod core;
+pub mod envelope;
 pub mod jetstream;
 pub mod jetstream_consumers;
 pub mod kv;
 pub mod reconnect;
+pub mod service;
+pub mod service_discovery;
+pub mod service_py;
+pub mod service_stop;
 pub mod tls;
 
 use std::sync::Arc;
