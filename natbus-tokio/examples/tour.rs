@@ -8,7 +8,11 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use natbus_tokio::jetstream::{ConsumerConfig, FetchOptions, StreamConfig};
+use natbus_tokio::proto::service::ServiceError;
+use natbus_tokio::service::Handler;
 use natbus_tokio::{Client, ConnectOptions, HeaderMap};
+use serde::{Deserialize, Serialize};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -38,6 +42,8 @@ async fn main() -> Result<(), Error> {
     pub_sub(&client).await?;
     request_reply(&client).await?;
     queue_groups(&client).await?;
+    jetstream(&client).await?;
+    services(&client).await?;
 
     let stats = client.statistics().connection;
     println!(
@@ -123,6 +129,120 @@ async fn queue_groups(client: &Client) -> Result<(), Error> {
         nb += 1;
     }
     println!("   100 jobs split between two workers: {na} + {nb}");
+    Ok(())
+}
+
+/// JetStream: a stream created on demand, a durable pull consumer and a durable push
+/// consumer, each acking what it gets.
+async fn jetstream(client: &Client) -> Result<(), Error> {
+    println!("\n4. JetStream: a stream, a durable pull consumer and a durable push consumer");
+    let js = client.jetstream();
+    js.ensure_stream(StreamConfig::new("TOUR_ORDERS").subjects(["tour.orders.>"]))
+        .await?;
+    for i in 1..=3 {
+        let ack = js
+            .publish(format!("tour.orders.{i}"), format!("order {i}"))
+            .await?;
+        println!(
+            "   published order {i}: stream {} seq {}{}",
+            ack.stream,
+            ack.seq,
+            if ack.duplicate { " (duplicate)" } else { "" }
+        );
+    }
+    let pull = js
+        .get_or_create_pull_consumer("TOUR_ORDERS", ConsumerConfig::durable("tour_pull"))
+        .await?;
+    for msg in pull
+        .fetch(FetchOptions::new(10).expires(Duration::from_secs(1)))
+        .await?
+    {
+        println!(
+            "   pull  got {:<10} seq {} delivered {}x",
+            String::from_utf8_lossy(msg.payload()),
+            msg.metadata.stream_sequence,
+            msg.metadata.delivered
+        );
+        msg.ack().await?;
+    }
+    let mut push = js
+        .push_subscribe("TOUR_ORDERS", ConsumerConfig::durable("tour_push"))
+        .await?;
+    for _ in 0..3 {
+        match tokio::time::timeout(Duration::from_secs(5), push.next()).await? {
+            Some(Ok(msg)) => {
+                println!(
+                    "   push  got {:<10} seq {}",
+                    String::from_utf8_lossy(msg.payload()),
+                    msg.metadata.stream_sequence
+                );
+                msg.double_ack().await?;
+            }
+            Some(Err(e)) => return Err(e.into()),
+            None => break,
+        }
+    }
+    js.delete_stream("TOUR_ORDERS").await?;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct Greet {
+    name: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Greeting {
+    message: String,
+}
+
+/// A service on `v1.greeter.greet` (typed handler, JSON envelope), called from natbus, then
+/// found through the NATS Service API.
+async fn services(client: &Client) -> Result<(), Error> {
+    println!("\n5. services");
+    let service = client
+        .service_builder()
+        .name("greeter")
+        .version("1.0.0")
+        .add_action(
+            "greet",
+            Handler::typed(|req: Greet| async move {
+                if req.name.is_empty() {
+                    return Err(ServiceError::new(400, "name must not be empty"));
+                }
+                Ok(Greeting {
+                    message: format!("Hello {}!", req.name),
+                })
+            }),
+        )
+        .start()
+        .await?;
+    #[derive(Serialize)]
+    struct Req<'a> {
+        name: &'a str,
+    }
+    let hello: Greeting = client
+        .call("v1.greeter.greet", &Req { name: "Ada" })
+        .await?;
+    println!(
+        "   call v1.greeter.greet {{\"name\":\"Ada\"}} -> {}",
+        hello.message
+    );
+    match client
+        .call::<_, Greeting>("v1.greeter.greet", &Req { name: "" })
+        .await
+    {
+        Err(e) => println!("   call with an empty name -> {e}"),
+        Ok(_) => println!("   unexpected success"),
+    }
+    let stats = service.stats();
+    for e in &stats.endpoints {
+        println!(
+            "   $SRV.STATS: {} on {} handled {} requests, {} errors",
+            e.name, e.subject, e.num_requests, e.num_errors
+        );
+    }
+    service.stop().await?;
     Ok(())
 }
 
