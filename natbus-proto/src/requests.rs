@@ -62,7 +62,7 @@ impl Requests {
         self.deadlines.push(Reverse((deadline, token)));
         let mut reply = String::with_capacity(self.base.len() + 20);
         reply.push_str(&self.base);
-        reply.push_str(itoa_u64(token, &mut [0u8; 20]));
+        reply.push_str(crate::wire::itoa::format_u64(token, &mut [0u8; 20]));
         (RequestId(token), reply)
     }
 
@@ -123,21 +123,6 @@ impl Requests {
         ids.sort_unstable();
         ids
     }
-}
-
-/// Formats `n` in decimal into `buf` without allocating.
-fn itoa_u64(mut n: u64, buf: &mut [u8; 20]) -> &str {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    // Only ASCII digits were written.
-    std::str::from_utf8(&buf[i..]).unwrap_or("0")
 }
 
 #[cfg(test)]

@@ -4,8 +4,13 @@
 use bytes::BytesMut;
 
 /// Appends `n` in decimal.
-pub(crate) fn write_u64(out: &mut BytesMut, mut n: u64) {
+pub(crate) fn write_u64(out: &mut BytesMut, n: u64) {
     let mut buf = [0u8; 20];
+    out.extend_from_slice(format_u64(n, &mut buf).as_bytes());
+}
+
+/// Formats `n` in decimal into `buf` (20 bytes hold any `u64`) without allocating.
+pub(crate) fn format_u64(mut n: u64, buf: &mut [u8; 20]) -> &str {
     let mut i = buf.len();
     loop {
         i -= 1;
@@ -16,7 +21,8 @@ pub(crate) fn write_u64(out: &mut BytesMut, mut n: u64) {
             break;
         }
     }
-    out.extend_from_slice(&buf[i..]);
+    // Only ASCII digits were written, which is always valid UTF-8.
+    std::str::from_utf8(&buf[i..]).unwrap_or_default()
 }
 
 /// Parses a non-empty run of ASCII digits; `None` for anything else or on overflow.
