@@ -68,7 +68,7 @@ impl std::fmt::Debug for ClientDecoder {
 
 fn step(f: &mut Framer) -> Result<Option<ClientOp>, DecodeError> {
     if f.pending.is_some() {
-        return Ok(f.finish_pending()?.map(pub_op).transpose()?);
+        return f.finish_pending()?.map(pub_op).transpose();
     }
     let Some(line) = f.next_line()? else {
         return Ok(None);
