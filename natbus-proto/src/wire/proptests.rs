@@ -33,11 +33,13 @@ fn server_op() -> impl Strategy<Value = ServerOp> {
         prop::collection::vec("[a-z0-9.:]{1,20}", 0..3),
     )
         .prop_map(|(id, headers, max, urls)| {
-            let mut info = ServerInfo::default();
-            info.server_id = id;
-            info.headers = headers;
-            info.max_payload = max as usize;
-            info.connect_urls = urls;
+            let info = ServerInfo {
+                server_id: id,
+                headers,
+                max_payload: max as usize,
+                connect_urls: urls,
+                ..ServerInfo::default()
+            };
             ServerOp::Info(Box::new(info))
         });
     prop_oneof![
@@ -68,10 +70,12 @@ fn server_op() -> impl Strategy<Value = ServerOp> {
 fn client_op() -> impl Strategy<Value = ClientOp> {
     let connect = ("[a-z]{0,8}", any::<bool>(), prop::option::of("[ -~]{0,20}")).prop_map(
         |(lang, headers, name)| {
-            let mut c = ConnectInfo::default();
-            c.lang = lang;
-            c.headers = headers;
-            c.name = name;
+            let c = ConnectInfo {
+                lang,
+                headers,
+                name,
+                ..ConnectInfo::default()
+            };
             ClientOp::Connect(Box::new(c))
         },
     );
