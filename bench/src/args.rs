@@ -15,6 +15,8 @@ pub struct Args {
     pub client: Option<String>,
     /// Child mode: the server to use.
     pub url: Option<String>,
+    /// Overrides the message count of `pub`, `pub_sub` and `raw_limit` (for profiling).
+    pub msgs: Option<usize>,
 }
 
 impl Args {
@@ -26,6 +28,7 @@ impl Args {
             rounds: 5,
             client: None,
             url: None,
+            msgs: None,
         };
         let mut it = std::env::args().skip(1);
         while let Some(flag) = it.next() {
@@ -41,6 +44,13 @@ impl Args {
                 }
                 "--client" => args.client = Some(value("--client")?),
                 "--url" => args.url = Some(value("--url")?),
+                "--msgs" => {
+                    let v = value("--msgs")?;
+                    args.msgs = Some(
+                        v.parse()
+                            .map_err(|_| format!("--msgs {v:?}: expected a number"))?,
+                    );
+                }
                 "-h" | "--help" => return Err(USAGE.to_owned()),
                 other => return Err(format!("unknown flag {other:?}\n{USAGE}")),
             }
@@ -54,6 +64,14 @@ impl Args {
 
     /// The sizes of this run.
     pub fn sizes(&self) -> Sizes {
+        let mut sizes = self.default_sizes();
+        if let Some(n) = self.msgs {
+            sizes.pub_msgs = n;
+        }
+        sizes
+    }
+
+    fn default_sizes(&self) -> Sizes {
         if self.quick {
             Sizes {
                 pub_msgs: 5_000,
@@ -99,4 +117,6 @@ pub struct Sizes {
 
 const USAGE: &str = "usage: bench [--quick] [--rounds N] [--scenario NAME]
 scenarios: pub pub_sub req_reply js_pub js_fetch raw_limit memory
+--client C runs only that client (natbus-tokio, natbus-smol, async-nats); --msgs N sets the
+message count of pub, pub_sub and raw_limit (e.g. for callgrind)
 child scenarios (started by the bench itself): mem_subs mem_stream alloc --client C --url U";

@@ -43,6 +43,9 @@ pub fn run(args: &Args) -> Result<(), BoxError> {
                 for i in 0..Kind::ALL.len() {
                     // Alternate who goes first, so drift in the machine's load is shared.
                     let kind = Kind::ALL[(i + round) % Kind::ALL.len()];
+                    if args.client.as_deref().is_some_and(|c| c != kind.name()) {
+                        continue;
+                    }
                     match scenario.run(&rts, kind, &url, sizes, payload) {
                         Ok(metrics) => {
                             for (metric, value) in metrics {
