@@ -16,6 +16,16 @@ use bytes::{Bytes, BytesMut};
 /// as separate chunks without a copy.
 pub const INLINE_PAYLOAD_MAX: usize = 8 * 1024;
 
+/// Once the coalescing buffer holds this much, it becomes a chunk of its own and a fresh
+/// buffer starts. Without a cap the buffer would grow by doubling (copying everything
+/// queued at each step) up to the write-buffer limit; capped, each byte is copied once and
+/// a vectored write still sends many chunks per system call.
+pub const CHUNK_TARGET: usize = 64 * 1024;
+
+/// Capacity of a fresh coalescing buffer: a full chunk plus room for one more inline frame,
+/// so the frame that crosses [`CHUNK_TARGET`] does not reallocate.
+const CHUNK_CAPACITY: usize = CHUNK_TARGET + INLINE_PAYLOAD_MAX + 1024;
+
 /// A FIFO of encoded bytes, counted so that memory stays bounded.
 #[derive(Debug, Default)]
 pub struct Outbound {
@@ -40,6 +50,10 @@ impl Outbound {
 
     /// Appends bytes produced by `write` to the coalescing buffer.
     pub fn write_with(&mut self, write: impl FnOnce(&mut BytesMut)) {
+        if self.tail.len() >= CHUNK_TARGET {
+            let full = std::mem::replace(&mut self.tail, BytesMut::with_capacity(CHUNK_CAPACITY));
+            self.chunks.push_back(full.freeze());
+        }
         let before = self.tail.len();
         write(&mut self.tail);
         self.len += self.tail.len() - before;
@@ -96,6 +110,30 @@ mod tests {
         assert_eq!(q.take_all(&mut out), 1200);
         assert_eq!(out.len(), 1, "one write for many small publishes");
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn a_long_burst_is_cut_into_bounded_chunks_in_order() {
+        let mut q = Outbound::default();
+        let payload = Bytes::from(vec![b'p'; 1000]);
+        let mut expected = Vec::new();
+        for i in 0..300u32 {
+            let head = format!("PUB s.{i} 1000\r\n");
+            expected.extend_from_slice(head.as_bytes());
+            expected.extend_from_slice(&payload);
+            expected.extend_from_slice(b"\r\n");
+            q.write_with(|b| b.extend_from_slice(head.as_bytes()));
+            q.push_payload(&payload);
+            q.write_with(|b| b.extend_from_slice(b"\r\n"));
+        }
+        let mut out = Vec::new();
+        assert_eq!(q.take_all(&mut out), expected.len());
+        assert!(
+            out.len() > 1,
+            "300 KB must not sit in one ever-doubling buffer"
+        );
+        assert!(out.iter().all(|c| c.len() <= CHUNK_CAPACITY));
+        assert_eq!(concat(&out), expected);
     }
 
     #[test]

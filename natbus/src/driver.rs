@@ -248,13 +248,15 @@ impl Driver {
             let Some(socket) = self.socket.as_mut() else {
                 break;
             };
-            let slices: Vec<IoSlice<'_>> = self
-                .writing
-                .iter()
-                .take(MAX_IOVECS)
-                .map(|b| IoSlice::new(b))
-                .collect();
-            let written = match Pin::new(&mut **socket).poll_write_vectored(cx, &slices) {
+            // On the stack: a write must not cost an allocation.
+            let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
+            let mut count = 0;
+            for (slot, chunk) in slices.iter_mut().zip(&self.writing) {
+                *slot = IoSlice::new(chunk);
+                count += 1;
+            }
+            let slices = &slices[..count];
+            let written = match Pin::new(&mut **socket).poll_write_vectored(cx, slices) {
                 Poll::Pending => break,
                 Poll::Ready(Ok(0)) => {
                     self.lost("the socket accepted no bytes".to_owned());

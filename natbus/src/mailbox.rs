@@ -5,6 +5,7 @@
 //! connection nor grow memory without bound.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
@@ -18,10 +19,27 @@ struct State<T> {
     waker: Option<Waker>,
 }
 
+/// The consumer's side: a batch taken from the shared queue in one swap, handed out
+/// without touching the lock the producer uses.
+#[derive(Debug)]
+struct Batch<T> {
+    items: VecDeque<(T, usize)>,
+}
+
 /// A bounded single-consumer queue.
+///
+/// The consumer takes everything queued in one swap (one lock of the shared queue per
+/// batch instead of per item). Items in its batch still count against the limits, through
+/// two atomics the consumer decrements as it hands items out, so the bound covers both
+/// queues (a producer may see a just-freed slot a moment late, never the reverse).
 #[derive(Debug)]
 pub(crate) struct Mailbox<T> {
     state: Mutex<State<T>>,
+    /// Only the consumer locks this, so it is never contended.
+    batch: Mutex<Batch<T>>,
+    /// Items and bytes in the consumer's batch; raised under the state lock, lowered by pops.
+    held_items: AtomicUsize,
+    held_bytes: AtomicUsize,
     max_items: usize,
     max_bytes: usize,
 }
@@ -36,6 +54,11 @@ impl<T> Mailbox<T> {
                 error: None,
                 waker: None,
             }),
+            batch: Mutex::new(Batch {
+                items: VecDeque::new(),
+            }),
+            held_items: AtomicUsize::new(0),
+            held_bytes: AtomicUsize::new(0),
             max_items: max_items.max(1),
             max_bytes: max_bytes.max(1),
         }
@@ -43,16 +66,22 @@ impl<T> Mailbox<T> {
 
     fn lock(&self) -> MutexGuard<'_, State<T>> {
         // A panic while holding this lock cannot leave the queue inconsistent (every
-        // mutation is a single push or pop), so a poisoned lock is still usable.
+        // mutation is a single push or swap), so a poisoned lock is still usable.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn lock_batch(&self) -> MutexGuard<'_, Batch<T>> {
+        self.batch.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Queues `item` of `size` bytes; gives it back when the mailbox is full or closed.
     pub(crate) fn push(&self, item: T, size: usize) -> Result<(), T> {
         let waker = {
             let mut s = self.lock();
-            let over_bytes = !s.items.is_empty() && s.bytes + size > self.max_bytes;
-            if s.closed || s.items.len() >= self.max_items || over_bytes {
+            let items = s.items.len() + self.held_items.load(Ordering::Acquire);
+            let bytes = s.bytes + self.held_bytes.load(Ordering::Acquire);
+            let over_bytes = items > 0 && bytes + size > self.max_bytes;
+            if s.closed || items >= self.max_items || over_bytes {
                 return Err(item);
             }
             s.items.push_back((item, size));
@@ -96,16 +125,17 @@ impl<T> Mailbox<T> {
 
     /// Items queued now.
     pub(crate) fn len(&self) -> usize {
-        self.lock().items.len()
+        let s = self.lock();
+        s.items.len() + self.held_items.load(Ordering::Acquire)
     }
 
     /// The next item, `None` once closed and empty, or pending.
     pub(crate) fn poll_pop(&self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        let mut s = self.lock();
-        if let Some((item, size)) = s.items.pop_front() {
-            s.bytes -= size;
+        let mut batch = self.lock_batch();
+        if let Some(item) = self.pop(&mut batch) {
             return Poll::Ready(Some(item));
         }
+        let mut s = self.lock();
         if s.closed {
             return Poll::Ready(None);
         }
@@ -115,9 +145,27 @@ impl<T> Mailbox<T> {
 
     /// The next item if one is queued, without waiting.
     pub(crate) fn try_pop(&self) -> Option<T> {
-        let mut s = self.lock();
-        let (item, size) = s.items.pop_front()?;
-        s.bytes -= size;
+        let mut batch = self.lock_batch();
+        self.pop(&mut batch)
+    }
+
+    /// Hands out the batch's next item, refilling the batch from the shared queue first
+    /// when it is empty.
+    fn pop(&self, batch: &mut Batch<T>) -> Option<T> {
+        if batch.items.is_empty() {
+            let mut s = self.lock();
+            if s.items.is_empty() {
+                return None;
+            }
+            std::mem::swap(&mut s.items, &mut batch.items);
+            self.held_items
+                .fetch_add(batch.items.len(), Ordering::AcqRel);
+            self.held_bytes
+                .fetch_add(std::mem::take(&mut s.bytes), Ordering::AcqRel);
+        }
+        let (item, size) = batch.items.pop_front()?;
+        self.held_items.fetch_sub(1, Ordering::AcqRel);
+        self.held_bytes.fetch_sub(size, Ordering::AcqRel);
         Some(item)
     }
 }
@@ -141,6 +189,24 @@ mod tests {
             (m.try_pop(), m.try_pop(), m.try_pop()),
             (Some(3), Some(5), None)
         );
+    }
+
+    #[test]
+    fn items_in_the_consumers_batch_still_count() {
+        let m = Mailbox::new(3, 100);
+        for i in 0..3 {
+            assert!(m.push(i, 1).is_ok());
+        }
+        assert_eq!(m.try_pop(), Some(0), "the batch now holds 1 and 2");
+        assert_eq!(m.len(), 2);
+        assert!(m.push(3, 1).is_ok(), "one slot was freed by the pop");
+        assert!(m.push(4, 1).is_err(), "1, 2 (batch) and 3 (queue) fill it");
+        assert_eq!(
+            (m.try_pop(), m.try_pop(), m.try_pop()),
+            (Some(1), Some(2), Some(3))
+        );
+        assert_eq!(m.len(), 0);
+        assert!(m.push(5, 100).is_ok(), "all bytes were released");
     }
 
     #[test]

@@ -73,12 +73,21 @@ impl Shared {
     }
 
     /// Runs `f` on the state and wakes the driver when it left work for it.
+    ///
+    /// Bytes queued behind bytes that were already waiting need no wake-up: whoever queued
+    /// the first of them woke the driver, and it takes everything queued when it runs. So
+    /// a burst of publishes costs one wake-up, not one atomic hand-off per message.
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Inner) -> R) -> R {
         let (r, wake) = {
             let mut inner = self.lock();
+            let was_waiting = inner.conn.pending_bytes() > 0;
             let r = f(&mut inner);
             inner.route_events();
-            (r, inner.conn.wants_write() || inner.conn.is_closed())
+            let conn = &inner.conn;
+            let wake = (conn.wants_write() && !was_waiting)
+                || conn.has_pending_actions()
+                || conn.is_closed();
+            (r, wake)
         };
         if wake {
             self.driver.wake();

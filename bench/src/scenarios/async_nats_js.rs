@@ -1,0 +1,70 @@
+//! `js_pub` and `js_fetch` for async-nats, with its JetStream API.
+
+use std::time::Instant;
+
+use async_nats::jetstream::{self, consumer::PullConsumer};
+use bytes::Bytes;
+use futures::StreamExt;
+
+use super::js_setup::{CONSUMER, STREAM, SUBJECT, create_consumer, fill, reset_stream};
+use super::natbus_js::PULL_BATCH;
+use crate::clients::{async_nats_connect, natbus_connect};
+use crate::stats::per_second;
+use crate::{BoxError, Metrics};
+
+/// Setup runs over a natbus-on-tokio connection, the same for every client.
+async fn admin(url: &str) -> Result<natbus::Client, BoxError> {
+    natbus_connect(&natbus_tokio::runtime(), url, 0).await
+}
+
+/// `js_pub`: `n` publishes into a stream, 64 awaiting their PubAck at a time.
+pub async fn js_publish(url: &str, n: usize, payload: Bytes) -> Result<Metrics, BoxError> {
+    let setup = admin(url).await?;
+    reset_stream(&setup).await?;
+    setup.close().await;
+    let client = async_nats_connect(url, 0).await?;
+    let js = jetstream::new(client.clone());
+    let start = Instant::now();
+    let mut acks = futures::stream::iter(0..n)
+        .map(|_| async {
+            let ack = js.publish(SUBJECT, payload.clone()).await?;
+            ack.await?;
+            Ok::<_, BoxError>(())
+        })
+        .buffer_unordered(64);
+    while let Some(ack) = acks.next().await {
+        ack?;
+    }
+    let rate = per_second(n, start.elapsed());
+    client.drain().await?;
+    Ok(vec![("msgs/s", rate)])
+}
+
+/// `js_fetch`: pull `n` stored messages in batches and ack each one.
+pub async fn js_fetch(url: &str, n: usize, payload: Bytes) -> Result<Metrics, BoxError> {
+    let setup = admin(url).await?;
+    reset_stream(&setup).await?;
+    fill(&setup, n, payload).await?;
+    create_consumer(&setup).await?;
+    setup.close().await;
+    let client = async_nats_connect(url, n).await?;
+    let js = jetstream::new(client.clone());
+    let consumer: PullConsumer = js.get_stream(STREAM).await?.get_consumer(CONSUMER).await?;
+    let start = Instant::now();
+    let mut got = 0;
+    while got < n {
+        let mut batch = consumer
+            .fetch()
+            .max_messages(PULL_BATCH.min(n - got))
+            .messages()
+            .await?;
+        while let Some(msg) = batch.next().await {
+            msg?.ack().await?;
+            got += 1;
+        }
+    }
+    client.flush().await?;
+    let rate = per_second(n, start.elapsed());
+    client.drain().await?;
+    Ok(vec![("msgs/s", rate)])
+}

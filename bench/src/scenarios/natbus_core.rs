@@ -1,0 +1,114 @@
+//! Core scenarios (`pub`, `pub_sub`, `req_reply`) for natbus, on any runtime.
+
+use std::pin::pin;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use futures::StreamExt;
+use futures::future::{Either, join, select};
+
+use crate::clients::natbus_connect;
+use crate::stats::{per_second, percentiles_us};
+use crate::{BoxError, Metrics};
+
+type Rt = Arc<dyn natbus::Runtime>;
+
+/// `pub`: publish `n` messages, then flush.
+pub async fn publish(rt: Rt, url: &str, n: usize, payload: Bytes) -> Result<Metrics, BoxError> {
+    let client = natbus_connect(&rt, url, 0).await?;
+    let start = Instant::now();
+    for _ in 0..n {
+        client.publish("bench.pub", payload.clone()).await?;
+    }
+    client.flush().await?;
+    let rate = per_second(n, start.elapsed());
+    client.close().await;
+    Ok(vec![("msgs/s", rate)])
+}
+
+/// `pub_sub`: one publisher and one subscriber connection; done when the subscriber has all.
+pub async fn pub_sub(rt: Rt, url: &str, n: usize, payload: Bytes) -> Result<Metrics, BoxError> {
+    let sub_client = natbus_connect(&rt, url, n).await?;
+    let mut sub = sub_client.subscribe("bench.pubsub").await?;
+    sub_client.flush().await?;
+    let pub_client = natbus_connect(&rt, url, 0).await?;
+    let start = Instant::now();
+    let publish = async {
+        for _ in 0..n {
+            pub_client.publish("bench.pubsub", payload.clone()).await?;
+        }
+        pub_client.flush().await?;
+        Ok::<_, BoxError>(())
+    };
+    let receive = async {
+        let mut got = 0;
+        while got < n {
+            if sub.next().await.is_none() {
+                return Err(format!("subscription ended after {got} of {n} messages"));
+            }
+            got += 1;
+        }
+        Ok(())
+    };
+    let (published, received) = join(publish, receive).await;
+    published?;
+    received?;
+    let rate = per_second(n, start.elapsed());
+    pub_client.close().await;
+    sub_client.close().await;
+    Ok(vec![("msgs/s", rate)])
+}
+
+/// `req_reply`: an echo responder; sequential latencies, then 64 requests in flight.
+pub async fn req_reply(
+    rt: Rt,
+    url: &str,
+    sequential: usize,
+    concurrent: usize,
+    payload: Bytes,
+) -> Result<Metrics, BoxError> {
+    let responder = natbus_connect(&rt, url, 0).await?;
+    let mut sub = responder.subscribe("bench.echo").await?;
+    responder.flush().await?;
+    let serve = async {
+        while let Some(msg) = sub.next().await {
+            if let Some(reply) = msg.reply
+                && responder.publish(reply, msg.payload).await.is_err()
+            {
+                break;
+            }
+        }
+    };
+    let client = natbus_connect(&rt, url, 0).await?;
+    let work = async {
+        let mut latencies = Vec::with_capacity(sequential);
+        for _ in 0..sequential {
+            let t = Instant::now();
+            client.request("bench.echo", payload.clone()).await?;
+            latencies.push(t.elapsed());
+        }
+        let start = Instant::now();
+        let mut replies = futures::stream::iter(0..concurrent)
+            .map(|_| client.request("bench.echo", payload.clone()))
+            .buffer_unordered(64);
+        while let Some(reply) = replies.next().await {
+            reply?;
+        }
+        let rate = per_second(concurrent, start.elapsed());
+        let [p50, p90, p99] = percentiles_us(&mut latencies, [0.50, 0.90, 0.99]);
+        Ok::<Metrics, BoxError>(vec![
+            ("p50 µs", p50),
+            ("p90 µs", p90),
+            ("p99 µs", p99),
+            ("64 in flight req/s", rate),
+        ])
+    };
+    let metrics = match select(pin!(serve), pin!(work)).await {
+        Either::Left(((), _)) => return Err("the responder stopped early".into()),
+        Either::Right((metrics, _)) => metrics?,
+    };
+    client.close().await;
+    responder.close().await;
+    Ok(metrics)
+}

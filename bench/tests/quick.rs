@@ -1,0 +1,45 @@
+//! `bench --quick` runs end to end against a real server and prints every table.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+#[test]
+fn quick_run_prints_every_scenario_for_every_client() {
+    let start = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_bench"))
+        .arg("--quick")
+        .output()
+        .expect("the bench binary was built by cargo for this test");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "bench --quick failed:\n{stderr}\n{stdout}"
+    );
+    for row in [
+        "| pub msgs/s | 16 B |",
+        "| pub_sub msgs/s | 1 KiB |",
+        "| req_reply p99 µs | 128 B |",
+        "| req_reply 64 in flight req/s | 16 B |",
+        "| js_pub [natbus (core API)] msgs/s | 16 B |",
+        "| js_fetch [natbus (core API)] msgs/s | 1 KiB |",
+        "| raw_limit | 16 B |",
+        "| peak RSS, 10000 subscriptions (KiB) |",
+        "| heap allocs per received msg | 128 B |",
+    ] {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(row))
+            .unwrap_or_else(|| panic!("no row {row:?} in:\n{stdout}"));
+        assert!(!line.contains("err"), "a failed measurement: {line}");
+    }
+    assert!(
+        stdout.contains("- machine: "),
+        "machine line missing:\n{stdout}"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "quick mode is meant for CI smoke runs; it took {:?}",
+        start.elapsed()
+    );
+}
