@@ -9,8 +9,10 @@ mod commands;
 mod connect;
 mod duration;
 mod error;
+mod jetstream;
 mod message;
 mod output;
+mod size;
 mod template;
 
 use std::process::ExitCode;
