@@ -9,21 +9,19 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use indicatif::ProgressBar;
-use natbus_tokio::jetstream::{
-    AckPolicy, ConsumerConfig, DeliverPolicy, FetchOptions, JetStream, JetStreamError,
-    PublishOptions, StreamConfig,
-};
+use natbus_tokio::jetstream::{FetchOptions, JetStream, JetStreamError, PublishOptions};
 use serde_json::json;
 
+use super::js_stream::{clean_up, ensure_stream, prepare_consumer};
 use super::report::{ClientRun, Side};
 use super::{BenchArgs, join_all, progress, share};
 use crate::cli::GlobalArgs;
 use crate::error::{CliError, CliResult};
-use crate::jetstream::{self, consumer_error, failed, stream_error};
+use crate::jetstream::{self, consumer_error, failed};
 use crate::{connect, output};
 
 /// The durable consumer the subscribers share.
-const CONSUMER: &str = "natbus-bench";
+pub(super) const CONSUMER: &str = "natbus-bench";
 /// Most messages one pull asks for.
 const PULL_BATCH: usize = 500;
 
@@ -135,69 +133,6 @@ pub async fn run(global: &GlobalArgs, args: &BenchArgs) -> CliResult {
         removed: removed?,
     };
     print(global, args, name, &outcome)
-}
-
-/// Creates the stream unless it exists; returns whether it was created and how many
-/// messages it holds.
-async fn ensure_stream(js: &JetStream, name: &str, args: &BenchArgs) -> CliResult<(bool, u64)> {
-    match js.stream_info(name).await {
-        Ok(info) => Ok((false, info.state.messages)),
-        Err(JetStreamError::Api(e)) if e.is_stream_not_found() => {
-            let config = StreamConfig::new(name)
-                .subjects([args.subject.clone()])
-                .storage(args.storage.into());
-            js.create_stream(config)
-                .await
-                .map_err(stream_error(name, "create"))?;
-            Ok((true, 0))
-        }
-        Err(e) => Err(stream_error(name, "check")(e)),
-    }
-}
-
-/// A fresh shared pull consumer: new messages when there are publishers, else all.
-async fn prepare_consumer(js: &JetStream, stream: &str, args: &BenchArgs) -> CliResult {
-    match js.delete_consumer(stream, CONSUMER).await {
-        Err(JetStreamError::Api(e)) if e.is_consumer_not_found() => {}
-        other => {
-            other.map_err(consumer_error(stream, CONSUMER, "reset"))?;
-        }
-    }
-    let deliver = if args.publishers > 0 {
-        DeliverPolicy::New
-    } else {
-        DeliverPolicy::All
-    };
-    let config = ConsumerConfig::durable(CONSUMER)
-        .filter(args.subject.clone())
-        .deliver(deliver)
-        .ack(AckPolicy::Explicit);
-    js.create_consumer(stream, config)
-        .await
-        .map_err(consumer_error(stream, CONSUMER, "create"))?;
-    Ok(())
-}
-
-/// Removes the bench consumer, and the stream when the benchmark created it and `--keep`
-/// is off. Returns whether the stream was removed.
-async fn clean_up(
-    js: &JetStream,
-    stream: &str,
-    args: &BenchArgs,
-    created: bool,
-) -> CliResult<bool> {
-    if created && !args.keep {
-        js.delete_stream(stream)
-            .await
-            .map_err(stream_error(stream, "remove"))?;
-        return Ok(true);
-    }
-    if args.subscribers > 0 {
-        js.delete_consumer(stream, CONSUMER)
-            .await
-            .map_err(consumer_error(stream, CONSUMER, "remove"))?;
-    }
-    Ok(false)
 }
 
 /// Publishes `count` messages keeping at most `window` acks outstanding; returns the run

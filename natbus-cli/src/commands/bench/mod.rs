@@ -2,6 +2,7 @@
 //! each client on its own connection, as `nats bench` measures it.
 
 mod jetstream;
+mod js_stream;
 mod pubsub;
 mod report;
 mod request;
