@@ -209,3 +209,23 @@ fn jetstream_disabled_is_one_clear_line() {
     let line = natbus(&server, &["stream", "ls"]).error_line();
     assert!(line.contains("JetStream not available"), "{line}");
 }
+
+#[test]
+fn stream_get_reads_direct_streams_the_same() {
+    let server = NatsServer::start();
+    natbus(
+        &server,
+        &["stream", "add", "D", "--subjects", "d.*", "--allow-direct"],
+    )
+    .ok();
+    publish(&server, &["-H", "k:v", "d.x", "hi"]);
+    let msg = json(&natbus(&server, &["stream", "get", "D", "1", "--json"]).ok());
+    assert_eq!(msg["subject"], "d.x");
+    assert_eq!(msg["data"], "hi");
+    assert_eq!(msg["headers"], serde_json::json!({"k": ["v"]}));
+    let line = natbus(&server, &["stream", "get", "D", "--last-for", "d.y"]).error_line();
+    assert_eq!(
+        line,
+        "natbus: error: no message on subject 'd.y' in stream 'D'"
+    );
+}

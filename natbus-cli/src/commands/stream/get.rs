@@ -94,15 +94,27 @@ fn text(stream: &str, msg: &StoredMessage, headers: Option<&HeaderMap>) -> Vec<u
     out
 }
 
-/// The headers of a stored `NATS/1.0` header block, for display (the status line and
-/// lines without a colon are skipped).
+/// Headers a direct get adds to say where the message is stored; the output shows
+/// stream, subject, sequence and time already, so they are left out, and a stream read
+/// with or without direct gets prints the same.
+const DIRECT_GET_HEADERS: [&str; 4] = [
+    "Nats-Stream",
+    "Nats-Subject",
+    "Nats-Sequence",
+    "Nats-Time-Stamp",
+];
+
+/// The headers of a stored `NATS/1.0` header block, for display (the status line, lines
+/// without a colon and direct-get metadata are skipped).
 fn header_map(block: &[u8]) -> HeaderMap {
     String::from_utf8_lossy(block)
         .split("\r\n")
         .skip(1)
         .filter_map(|line| line.split_once(':'))
         .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-        .filter(|(k, _)| !k.is_empty())
+        .filter(|(k, _)| {
+            !k.is_empty() && !DIRECT_GET_HEADERS.iter().any(|d| d.eq_ignore_ascii_case(k))
+        })
         .collect()
 }
 
@@ -116,5 +128,7 @@ mod tests {
         assert_eq!(h.get_all("A").collect::<Vec<_>>(), ["1", "3"]);
         assert_eq!(h.get("B"), Some("two"));
         assert!(header_map(b"NATS/1.0\r\n\r\n").is_empty());
+        let direct = header_map(b"NATS/1.0\r\nNats-Stream: S\r\nNats-Sequence: 1\r\nx: 1\r\n\r\n");
+        assert_eq!(direct.iter().collect::<Vec<_>>(), [("x", "1")]);
     }
 }
