@@ -1,15 +1,18 @@
 //! The command line: global connection flags and the list of commands.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::commands::{bench, completions, publish, reply, request, server, service, subscribe};
+use crate::commands::{
+    bench, completions, consumer, kv, publish, reply, request, server, service, stream, subscribe,
+};
 
 /// natbus: talk to NATS from the command line.
 ///
-/// The connection comes from --server (or NATS_URL), with optional --user/--password or
-/// --token. Use `natbus <command> --help` for each command.
+/// The connection comes from --server (or NATS_URL), with optional --user/--password,
+/// --token, --creds or --nkey, and TLS files. Use `natbus <command> --help` for each command.
 #[derive(Debug, Parser)]
 #[command(
     name = "natbus",
@@ -56,9 +59,42 @@ pub struct GlobalArgs {
         conflicts_with = "user"
     )]
     pub token: Option<String>,
-    /// Credentials file (JWT + nkey seed); not supported yet.
+    /// Credentials file (user JWT + nkey seed, as `nsc` writes it).
     #[arg(long, global = true, env = "NATS_CREDS", value_name = "FILE")]
-    pub creds: Option<std::path::PathBuf>,
+    pub creds: Option<PathBuf>,
+    /// File holding a user nkey seed (`SU…`) to authenticate with.
+    #[arg(
+        long,
+        global = true,
+        env = "NATS_NKEY",
+        value_name = "SEED_FILE",
+        conflicts_with = "creds"
+    )]
+    pub nkey: Option<PathBuf>,
+    /// CA certificate(s) (PEM) to trust instead of the system store.
+    #[arg(long, global = true, env = "NATS_CA", value_name = "FILE")]
+    pub tlsca: Option<PathBuf>,
+    /// Client certificate (PEM) for mutual TLS (needs --tlskey).
+    #[arg(
+        long,
+        global = true,
+        env = "NATS_CERT",
+        value_name = "FILE",
+        requires = "tlskey"
+    )]
+    pub tlscert: Option<PathBuf>,
+    /// Client private key (PEM) for mutual TLS (needs --tlscert).
+    #[arg(
+        long,
+        global = true,
+        env = "NATS_KEY",
+        value_name = "FILE",
+        requires = "tlscert"
+    )]
+    pub tlskey: Option<PathBuf>,
+    /// Start TLS before the server's INFO (servers with `handshake_first`).
+    #[arg(long, global = true)]
+    pub tlsfirst: bool,
     /// Time allowed to connect and for each request or wait, e.g. 2s, 500ms.
     #[arg(long, global = true, default_value = "5s", value_parser = crate::duration::parse)]
     pub timeout: Duration,
@@ -87,7 +123,15 @@ pub enum Command {
     /// Discover and inspect services (the NATS Service API, `$SRV.*`).
     #[command(alias = "micro")]
     Service(service::ServiceArgs),
-    /// Measure publish/subscribe or request/reply throughput and latency.
+    /// Manage JetStream streams: add, ls, info, rm, purge, get.
+    #[command(alias = "str")]
+    Stream(stream::StreamArgs),
+    /// Manage JetStream consumers and pull messages: add, ls, info, rm, next.
+    #[command(alias = "con")]
+    Consumer(consumer::ConsumerArgs),
+    /// Use key-value buckets: add, put, get, del, ls, watch, history.
+    Kv(kv::KvArgs),
+    /// Measure publish/subscribe, request/reply or JetStream throughput and latency.
     Bench(bench::BenchArgs),
     /// Inspect the server.
     Server(server::ServerArgs),

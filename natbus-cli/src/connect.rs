@@ -1,5 +1,7 @@
 //! Turning the global flags into a connected client.
 
+use std::path::Path;
+
 use natbus_tokio::{Client, ConnectError, ConnectOptions};
 
 use crate::cli::GlobalArgs;
@@ -8,13 +10,10 @@ use crate::error::{CliError, CliResult};
 /// The connect options the global flags ask for.
 ///
 /// # Errors
-/// [`CliError::NotSupported`] for `--creds`, which needs nkey/JWT signing.
+/// [`CliError::Usage`] for `--password` without `--user`; [`CliError::Io`] when the
+/// `--nkey` seed file cannot be read. A bad creds or TLS file fails the connect instead,
+/// naming the file.
 pub fn options(global: &GlobalArgs) -> CliResult<ConnectOptions> {
-    if global.creds.is_some() {
-        return Err(CliError::NotSupported(
-            "--creds (JWT/nkey credentials files)",
-        ));
-    }
     let mut options = ConnectOptions::new()
         .server(&global.server)
         .name(&global.name)
@@ -28,7 +27,42 @@ pub fn options(global: &GlobalArgs) -> CliResult<ConnectOptions> {
         (_, _, Some(token)) => options = options.token(token),
         _ => {}
     }
+    if let Some(creds) = &global.creds {
+        options = options.credentials_file(creds);
+    }
+    if let Some(path) = &global.nkey {
+        options = options.nkey(&read_seed(path)?);
+    }
+    if let Some(ca) = &global.tlsca {
+        options = options.add_root_certificates(ca);
+    }
+    if let (Some(cert), Some(key)) = (&global.tlscert, &global.tlskey) {
+        options = options.add_client_certificate(cert, key);
+    }
+    if global.tlsfirst {
+        options = options.tls_first();
+    }
     Ok(options)
+}
+
+/// The seed in an nkey seed file: the first line that looks like a user seed (`SU…`),
+/// so files with comments or the public key beside the seed work too.
+fn read_seed(path: &Path) -> CliResult<String> {
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::File {
+        what: "read the --nkey seed file",
+        path: path.to_owned(),
+        source,
+    })?;
+    text.lines()
+        .map(str::trim)
+        .find(|line| line.starts_with("SU"))
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "no user nkey seed (a line starting with SU) in {}",
+                path.display()
+            ))
+        })
 }
 
 /// Connects with the global flags.

@@ -58,6 +58,28 @@ pub fn human(d: Duration) -> String {
     format!("{value:.decimals$}{unit}")
 }
 
+/// A duration as Go prints it, with whole units: `2m0s`, `1h0m0s`, `1d2h0m0s`, `500ms`.
+/// Used where the `nats` CLI shows configured limits and windows.
+pub fn long(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs == 0 {
+        return human(d);
+    }
+    let (days, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    let mut out = String::new();
+    if days > 0 {
+        out.push_str(&format!("{days}d"));
+    }
+    if days > 0 || h > 0 {
+        out.push_str(&format!("{h}h"));
+    }
+    if days > 0 || h > 0 || m > 0 {
+        out.push_str(&format!("{m}m"));
+    }
+    out.push_str(&format!("{s}s"));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,6 +99,15 @@ mod tests {
         for bad in ["", "2", "s", "2x", "1..2s", "-1s", "2 s"] {
             assert!(parse(bad).is_err(), "{bad} parsed");
         }
+    }
+
+    #[test]
+    fn prints_go_style() {
+        assert_eq!(long(Duration::from_secs(120)), "2m0s");
+        assert_eq!(long(Duration::from_secs(3600)), "1h0m0s");
+        assert_eq!(long(Duration::from_secs(93_600)), "1d2h0m0s");
+        assert_eq!(long(Duration::from_secs(5)), "5s");
+        assert_eq!(long(Duration::from_millis(500)), "500ms");
     }
 
     #[test]

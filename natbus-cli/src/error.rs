@@ -1,5 +1,6 @@
 //! The CLI's error type: one message a user can act on, causes kept as sources.
 
+use natbus_tokio::jetstream::JetStreamError;
 use natbus_tokio::{CommandError, ConnectError, FlushError, RequestError};
 
 /// Why a command failed. `main` prints it (with its sources) as one line.
@@ -29,9 +30,6 @@ pub enum CliError {
     /// A flag or argument has a value that cannot work.
     #[error("{0}")]
     Usage(String),
-    /// The feature exists in the `nats` CLI but not in natbus yet.
-    #[error("{0} is not supported yet")]
-    NotSupported(&'static str),
     /// A publish was refused by the client.
     #[error("could not publish to '{subject}'")]
     Publish {
@@ -65,6 +63,29 @@ pub enum CliError {
         #[source]
         source: std::io::Error,
     },
+    /// A file named on the command line could not be used.
+    #[error("could not {what} {}", path.display())]
+    File {
+        /// What was being done, e.g. "read the --nkey seed file".
+        what: &'static str,
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A JetStream call failed; `what` says which, the source says why.
+    #[error("{what}")]
+    JetStream {
+        /// What was being done, e.g. "could not get info of stream 'ORDERS'".
+        what: String,
+        /// Why.
+        #[source]
+        source: JetStreamError,
+    },
+    /// Something the user asked for does not exist (stream, consumer, bucket, key, message).
+    #[error("{0}")]
+    NotFound(String),
     /// Stdout was closed by the reader (e.g. `| head`); not an error for the user.
     #[error("stdout closed")]
     BrokenPipe,

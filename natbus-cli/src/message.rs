@@ -88,15 +88,21 @@ pub fn to_json(number: Option<u64>, msg: &Message) -> Value {
             object.insert("status".into(), json!(status.to_string()));
         }
     }
-    object.insert("size".into(), json!(msg.payload.len()));
-    match std::str::from_utf8(&msg.payload) {
-        Ok(text) => object.insert("data".into(), json!(text)),
-        Err(_) => object.insert("data_base64".into(), json!(base64(&msg.payload))),
-    };
+    insert_payload(&mut object, "data", &msg.payload);
     Value::Object(object)
 }
 
-fn headers_json(headers: &HeaderMap) -> Value {
+/// Adds `size` and the payload as `<name>` (UTF-8 text) or `<name>_base64` (anything else).
+pub fn insert_payload(object: &mut Map<String, Value>, name: &str, payload: &[u8]) {
+    object.insert("size".into(), json!(payload.len()));
+    match std::str::from_utf8(payload) {
+        Ok(text) => object.insert(name.into(), json!(text)),
+        Err(_) => object.insert(format!("{name}_base64"), json!(base64(payload))),
+    };
+}
+
+/// Headers as a JSON object of name → list of values.
+pub fn headers_json(headers: &HeaderMap) -> Value {
     let mut map = Map::new();
     for (name, value) in headers.iter() {
         if let Value::Array(values) = map.entry(name).or_insert_with(|| json!([])) {
@@ -107,7 +113,7 @@ fn headers_json(headers: &HeaderMap) -> Value {
 }
 
 /// Standard base64 with padding, for binary payloads in JSON output.
-fn base64(bytes: &[u8]) -> String {
+pub fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {

@@ -1,7 +1,7 @@
 //! Shared output helpers: stdout writes that survive a closed pipe, JSON lines, status
 //! lines on stderr, plain tables, and number formats.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 
 use serde::Serialize;
 
@@ -136,6 +136,59 @@ impl Table {
     }
 }
 
+/// Labelled values, one per line, labels right-aligned as `nats stream info` prints them:
+///
+/// ```text
+///  Subjects: orders.>
+///  Replicas: 1
+/// ```
+pub fn fields(rows: &[(&str, String)]) -> String {
+    let width = rows
+        .iter()
+        .map(|(l, _)| l.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for (label, value) in rows {
+        let pad = width - label.chars().count();
+        out.extend(std::iter::repeat_n(' ', pad + 2));
+        out.push_str(label);
+        out.push_str(": ");
+        out.push_str(value);
+        out.push('\n');
+    }
+    out
+}
+
+/// Asks before destroying data, as the `nats` CLI does: `-f` skips the question, and
+/// without a terminal to ask on, the command refuses instead of guessing.
+///
+/// # Errors
+/// [`CliError::Usage`] when the answer is not yes or there is no terminal to ask.
+pub fn confirm(question: &str, force: bool) -> CliResult {
+    if force {
+        return Ok(());
+    }
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Err(CliError::Usage(format!(
+            "{question}: refusing without confirmation; add -f to do it"
+        )));
+    }
+    eprint!("{question} [y/N] ");
+    let mut answer = String::new();
+    stdin
+        .lock()
+        .take(64)
+        .read_line(&mut answer)
+        .map_err(|e| CliError::io("could not read the answer from stdin", e))?;
+    if matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+        Ok(())
+    } else {
+        Err(CliError::Usage("cancelled".to_owned()))
+    }
+}
+
 /// `1234567` → `1,234,567`.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
@@ -187,6 +240,12 @@ mod tests {
         assert_eq!(bytes(512), "512 B");
         assert_eq!(bytes(1024 * 1024), "1.0 MiB");
         assert_eq!(bytes(1536), "1.5 KiB");
+    }
+
+    #[test]
+    fn aligns_fields() {
+        let text = fields(&[("Subjects", "a".into()), ("Storage", "File".into())]);
+        assert_eq!(text, "  Subjects: a\n   Storage: File\n");
     }
 
     #[test]

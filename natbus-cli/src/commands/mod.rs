@@ -2,11 +2,14 @@
 
 pub mod bench;
 pub mod completions;
+pub mod consumer;
+pub mod kv;
 pub mod publish;
 pub mod reply;
 pub mod request;
 pub mod server;
 pub mod service;
+pub mod stream;
 pub mod subscribe;
 
 use crate::cli::{Cli, Command};
@@ -21,6 +24,9 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Req(args) => request::run(global, args).await,
         Command::Reply(args) => reply::run(global, args).await,
         Command::Service(args) => service::run(global, args).await,
+        Command::Stream(args) => stream::run(global, args).await,
+        Command::Consumer(args) => consumer::run(global, args).await,
+        Command::Kv(args) => kv::run(global, args).await,
         Command::Bench(args) => bench::run(global, args).await,
         Command::Server(args) => server::run(global, args).await,
         Command::Completions(args) => completions::run(args),

@@ -97,7 +97,7 @@ fn invalid_input_is_refused_clearly() {
     assert!(line.contains("expected key:value"), "{line}");
     let line = natbus(&server, &["--creds", "/nonexistent.creds", "pub", "x", "y"]).error_line();
     assert!(
-        line.contains("--creds") && line.contains("not supported yet"),
+        line.contains("cannot read credentials file '/nonexistent.creds'"),
         "{line}"
     );
     let bad_timeout = run(command(&["--timeout", "soon", "pub", "x", "y"]));

@@ -4,7 +4,7 @@ use crate::support::{command, run};
 
 #[test]
 fn every_command_has_help() {
-    let commands: [&[&str]; 13] = [
+    let commands: [&[&str]; 31] = [
         &[],
         &["pub"],
         &["sub"],
@@ -14,6 +14,24 @@ fn every_command_has_help() {
         &["service", "ls"],
         &["service", "info"],
         &["service", "stats"],
+        &["stream"],
+        &["stream", "add"],
+        &["stream", "ls"],
+        &["stream", "info"],
+        &["stream", "rm"],
+        &["stream", "purge"],
+        &["stream", "get"],
+        &["consumer"],
+        &["consumer", "add"],
+        &["consumer", "ls"],
+        &["consumer", "info"],
+        &["consumer", "rm"],
+        &["consumer", "next"],
+        &["kv"],
+        &["kv", "add"],
+        &["kv", "put"],
+        &["kv", "watch"],
+        &["kv", "history"],
         &["bench"],
         &["server"],
         &["server", "check"],
@@ -28,6 +46,10 @@ fn every_command_has_help() {
         assert!(
             out.contains("--server <URL>"),
             "{path:?} shows the connection flags"
+        );
+        assert!(
+            out.contains("--creds <FILE>") && out.contains("--nkey <SEED_FILE>"),
+            "{path:?} shows the credential flags"
         );
     }
 }

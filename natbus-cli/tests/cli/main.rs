@@ -2,10 +2,14 @@
 
 mod support;
 
+mod auth;
 mod bench;
+mod consumer;
 mod errors;
 mod help;
+mod kv;
 mod pubsub;
 mod request;
 mod server;
 mod service;
+mod stream;

@@ -2,6 +2,7 @@
 
 use std::io::Read;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use natbus_tests::NatsServer;
@@ -57,6 +58,10 @@ pub fn command(args: &[&str]) -> Command {
         .env_remove("NATS_PASSWORD")
         .env_remove("NATS_TOKEN")
         .env_remove("NATS_CREDS")
+        .env_remove("NATS_NKEY")
+        .env_remove("NATS_CA")
+        .env_remove("NATS_CERT")
+        .env_remove("NATS_KEY")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -85,7 +90,12 @@ pub fn spawn(server: &NatsServer, args: &[&str]) -> Child {
 }
 
 /// Waits for `child` to exit (killing it past [`RUN_LIMIT`]) and collects its output.
+///
+/// Stdout and stderr are read while the child runs: output larger than a pipe buffer
+/// (completion scripts are over 100 KB) would otherwise block the child forever.
 pub fn finish(mut child: Child) -> Run {
+    let stdout = child.stdout.take().map(read_in_background);
+    let stderr = child.stderr.take().map(read_in_background);
     let deadline = Instant::now() + RUN_LIMIT;
     let status = loop {
         if let Some(status) = child.try_wait().expect("waiting on natbus") {
@@ -98,19 +108,25 @@ pub fn finish(mut child: Child) -> Run {
         }
         std::thread::sleep(Duration::from_millis(10));
     };
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    if let Some(mut out) = child.stdout.take() {
-        out.read_to_string(&mut stdout).expect("stdout is UTF-8");
-    }
-    if let Some(mut err) = child.stderr.take() {
-        err.read_to_string(&mut stderr).expect("stderr is UTF-8");
-    }
+    let collect = |reader: Option<JoinHandle<String>>| {
+        reader
+            .map(|r| r.join().expect("the output reader does not panic"))
+            .unwrap_or_default()
+    };
     Run {
         status,
-        stdout,
-        stderr,
+        stdout: collect(stdout),
+        stderr: collect(stderr),
     }
+}
+
+/// Reads a pipe to its end on a thread.
+fn read_in_background(mut pipe: impl Read + Send + 'static) -> JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        pipe.read_to_string(&mut text).expect("output is UTF-8");
+        text
+    })
 }
 
 /// Waits until the server counts at least `n` subscriptions over all clients.
@@ -144,4 +160,24 @@ pub fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?} is not JSON: {e}")))
         .collect()
+}
+
+/// Parses stdout as one JSON document.
+pub fn json(stdout: &str) -> serde_json::Value {
+    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{stdout:?} is not JSON: {e}"))
+}
+
+/// `natbus --server <url> <args>` with `input` on stdin.
+pub fn natbus_with_stdin(server: &NatsServer, args: &[&str], input: &[u8]) -> Run {
+    use std::io::Write;
+    let url = server.url();
+    let mut all = vec!["--server", url.as_str()];
+    all.extend_from_slice(args);
+    let mut cmd = command(&all);
+    cmd.stdin(Stdio::piped());
+    let mut child = cmd.spawn().expect("the natbus binary runs");
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    stdin.write_all(input).expect("natbus reads stdin");
+    drop(stdin);
+    finish(child)
 }

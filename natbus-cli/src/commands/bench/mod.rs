@@ -1,6 +1,8 @@
 //! `natbus bench SUBJECT`: publish/subscribe or request/reply throughput and latency,
 //! each client on its own connection, as `nats bench` measures it.
 
+mod jetstream;
+mod js_stream;
 mod pubsub;
 mod report;
 mod request;
@@ -14,12 +16,14 @@ use tokio::task::JoinHandle;
 
 use crate::cli::GlobalArgs;
 use crate::error::{CliError, CliResult};
+use crate::jetstream::Storage;
 
 /// Arguments of `natbus bench`.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  natbus bench demo --pub 1 --sub 2 --msgs 100000 --size 128\n  \
-    natbus bench svc --request --pub 4 --sub 2 --msgs 10000 --size 1KB"
+    natbus bench svc --request --pub 4 --sub 2 --msgs 10000 --size 1KB\n  \
+    natbus bench orders --js --stream BENCH --storage memory --pub 2 --sub 2 --msgs 100000"
 )]
 pub struct BenchArgs {
     /// Subject to benchmark on.
@@ -39,18 +43,43 @@ pub struct BenchArgs {
     /// Benchmark request/reply instead of publish/subscribe, with latency percentiles.
     #[arg(long)]
     pub request: bool,
-    /// Benchmark JetStream publishing; not supported yet.
-    #[arg(long)]
+    /// Benchmark JetStream: publishers wait for acks, subscribers pull from a consumer.
+    #[arg(long, conflicts_with = "request")]
     pub js: bool,
-    /// The JetStream stream to use with --js; not supported yet.
-    #[arg(long, value_name = "NAME")]
+    /// The stream to use with --js (created for the run when missing; default benchstream).
+    #[arg(long, value_name = "NAME", requires = "js")]
     pub stream: Option<String>,
+    /// Storage of a stream created for --js.
+    #[arg(long, value_enum, default_value = "file", requires = "js")]
+    pub storage: Storage,
+    /// Keep a stream created for --js instead of removing it afterwards.
+    #[arg(long, requires = "js")]
+    pub keep: bool,
+    /// Most publish acks in flight per --js publisher.
+    #[arg(long, default_value_t = 256, value_parser = window, requires = "js", value_name = "N")]
+    pub window: usize,
+}
+
+/// The stream `bench --js` uses without `--stream`, as `nats bench` names it.
+const DEFAULT_STREAM: &str = "benchstream";
+
+/// An ack window of 1 to 65536.
+fn window(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if (1..=65_536).contains(&n) => Ok(n),
+        _ => Err(format!("invalid window '{text}': use 1 to 65536")),
+    }
 }
 
 /// Runs the benchmark the flags describe.
 pub async fn run(global: &GlobalArgs, args: BenchArgs) -> CliResult {
-    if args.js || args.stream.is_some() {
-        return Err(CliError::NotSupported("bench --js/--stream (JetStream)"));
+    if args.js {
+        if args.publishers == 0 && args.subscribers == 0 {
+            return Err(CliError::Usage(
+                "nothing to benchmark: give --pub N and/or --sub N".to_owned(),
+            ));
+        }
+        return jetstream::run(global, &args).await;
     }
     if args.request {
         if args.publishers == 0 {

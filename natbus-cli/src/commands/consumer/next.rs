@@ -1,0 +1,140 @@
+//! `natbus consumer next STREAM CONSUMER`: pull messages, print them as `sub` does, and
+//! acknowledge each one once it is printed.
+
+use clap::Args;
+use natbus_tokio::jetstream::{AckPolicy, FetchOptions, JetStreamError, JsMessage};
+use natbus_tokio::proto::time::format_rfc3339;
+use serde_json::{Value, json};
+
+use crate::cli::GlobalArgs;
+use crate::error::{CliError, CliResult};
+use crate::jetstream::{self, consumer_error};
+use crate::{message, output};
+
+/// Arguments of `natbus consumer next`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  natbus consumer next ORDERS worker\n  \
+    natbus consumer next ORDERS worker --count 10 --raw\n  \
+    natbus consumer next ORDERS worker --no-ack --timeout 1s")]
+pub struct NextArgs {
+    /// The stream's name.
+    pub stream: String,
+    /// The pull consumer's name.
+    pub consumer: String,
+    /// Most messages to get; fewer are printed when fewer arrive within --timeout.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub count: u64,
+    /// Acknowledge each message after printing it (the default).
+    #[arg(long, conflicts_with = "no_ack")]
+    pub ack: bool,
+    /// Do not acknowledge: the messages are redelivered after the consumer's ack wait.
+    #[arg(long)]
+    pub no_ack: bool,
+    /// Print only the payload of each message, followed by a newline.
+    #[arg(short, long, conflicts_with = "json")]
+    pub raw: bool,
+}
+
+/// Pulls up to `--count` messages, waiting at most `--timeout` for the first one.
+pub async fn run(global: &GlobalArgs, args: NextArgs) -> CliResult {
+    let (client, js) = jetstream::connect(global).await?;
+    let consumer = js
+        .pull_consumer(&args.stream, &args.consumer)
+        .await
+        .map_err(|e| match e {
+            JetStreamError::WrongConsumerKind { consumer, .. } => CliError::Usage(format!(
+                "consumer '{consumer}' is a push consumer: `consumer next` pulls; subscribe \
+                 to its delivery subject with `natbus sub` instead"
+            )),
+            e => consumer_error(&args.stream, &args.consumer, "open")(e),
+        })?;
+    let acks = consumer.cached_info().config.ack_policy != AckPolicy::None && !args.no_ack;
+    // `no_wait` with an expiry: the server waits up to --timeout for the first message,
+    // then returns at once with what is there instead of waiting for a full batch.
+    let batch = usize::try_from(args.count).unwrap_or(usize::MAX);
+    let options = FetchOptions::new(batch).expires(global.timeout).no_wait();
+    let messages = match consumer.fetch(options).await {
+        Ok(messages) => messages,
+        Err(JetStreamError::Timeout { .. }) => Vec::new(),
+        Err(e) => return Err(consumer_error(&args.stream, &args.consumer, "pull from")(e)),
+    };
+    let printed = print_all(global, &args, &messages, acks).await;
+    client.close().await;
+    printed?;
+    if messages.is_empty() {
+        return Err(CliError::TimedOut(format!(
+            "no message from consumer '{}' of stream '{}' within {:?}",
+            args.consumer, args.stream, global.timeout
+        )));
+    }
+    Ok(())
+}
+
+async fn print_all(
+    global: &GlobalArgs,
+    args: &NextArgs,
+    messages: &[JsMessage],
+    acks: bool,
+) -> CliResult {
+    for (i, msg) in messages.iter().enumerate() {
+        let number = i as u64 + 1;
+        if global.json {
+            output::json_line(&to_json(number, msg, acks))?;
+        } else if args.raw {
+            let mut bytes = msg.payload().to_vec();
+            bytes.push(b'\n');
+            output::write_stdout(&bytes)?;
+        } else {
+            output::write_stdout(&render_text(number, msg))?;
+        }
+        if acks {
+            // Waits for the server to confirm, so a `next` right after sees the ack.
+            msg.double_ack().await.map_err(consumer_error(
+                &args.stream,
+                &args.consumer,
+                "acknowledge on",
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+/// `[#1] Received on "orders.new" (stream seq 4, consumer seq 1, delivered 1, pending 3)`,
+/// then headers and payload as `sub` prints them.
+fn render_text(number: u64, msg: &JsMessage) -> Vec<u8> {
+    let m = &msg.metadata;
+    let mut out = format!(
+        "[#{number}] Received on \"{}\" (stream seq {}, consumer seq {}, delivered {}, \
+         pending {})\n",
+        msg.subject(),
+        m.stream_sequence,
+        m.consumer_sequence,
+        m.delivered,
+        m.pending
+    )
+    .into_bytes();
+    if let Some(headers) = &msg.message.headers {
+        out.extend_from_slice(message::render_headers(headers).as_bytes());
+        out.push(b'\n');
+    }
+    out.extend_from_slice(msg.payload());
+    out.extend_from_slice(b"\n\n");
+    out
+}
+
+fn to_json(number: u64, msg: &JsMessage, acked: bool) -> Value {
+    let mut value = message::to_json(Some(number), &msg.message);
+    let m = &msg.metadata;
+    if let Some(object) = value.as_object_mut() {
+        object.remove("reply");
+        object.insert("stream".into(), json!(m.stream));
+        object.insert("consumer".into(), json!(m.consumer));
+        object.insert("stream_seq".into(), json!(m.stream_sequence));
+        object.insert("consumer_seq".into(), json!(m.consumer_sequence));
+        object.insert("delivered".into(), json!(m.delivered));
+        object.insert("pending".into(), json!(m.pending));
+        object.insert("time".into(), json!(format_rfc3339(m.timestamp)));
+        object.insert("acked".into(), json!(acked));
+    }
+    value
+}

@@ -1,0 +1,117 @@
+//! The key-value commands that change something: add, put, del, rm.
+
+use natbus_tokio::jetstream::KeyValueConfig;
+use serde_json::json;
+
+use super::{AddArgs, KeyArgs, PutArgs, RmArgs, open, render};
+use crate::cli::GlobalArgs;
+use crate::error::{CliError, CliResult};
+use crate::jetstream::{self, bucket_error};
+use crate::output;
+
+/// `kv add`: creates the bucket and prints its status.
+pub async fn add(global: &GlobalArgs, args: AddArgs) -> CliResult {
+    let mut config = KeyValueConfig::new(&args.bucket);
+    config.history = args.history;
+    config.max_age = args.ttl.unwrap_or_default();
+    config.storage = args.storage.into();
+    config.replicas = usize::from(args.replicas);
+    // `size::parse` keeps sizes within i64.
+    config.max_bytes = args
+        .max_bytes
+        .and_then(|b| i64::try_from(b).ok())
+        .unwrap_or(-1);
+    config.description = args.description.clone();
+    let (client, js) = jetstream::connect(global).await?;
+    let store = js
+        .create_key_value(config)
+        .await
+        .map_err(bucket_error(&args.bucket, "create"))?;
+    let status = store
+        .status()
+        .await
+        .map_err(bucket_error(&args.bucket, "read the status of"))?;
+    client.close().await;
+    if global.json {
+        output::json_pretty(&render::status_json(&status))
+    } else {
+        output::note(format!("Bucket \"{}\" was created", args.bucket));
+        output::write_stdout(render::status_text(&status).as_bytes())
+    }
+}
+
+/// `kv put`: stores the value and says at which revision.
+pub async fn put(global: &GlobalArgs, args: PutArgs) -> CliResult {
+    let value = output::body_or_stdin(args.value.as_deref(), false)?;
+    let (client, store) = open(global, &args.bucket).await?;
+    let revision =
+        store
+            .put(&args.key, value)
+            .await
+            .map_err(key_error(&args.bucket, &args.key, "store"))?;
+    client.close().await;
+    if global.json {
+        output::json_line(&json!({"bucket": args.bucket, "key": args.key, "revision": revision}))
+    } else {
+        output::note(format!(
+            "Stored \"{}\" in bucket \"{}\" at revision {revision}",
+            args.key, args.bucket
+        ));
+        Ok(())
+    }
+}
+
+/// `kv del`: puts a delete marker on the key.
+pub async fn del(global: &GlobalArgs, args: KeyArgs) -> CliResult {
+    let (client, store) = open(global, &args.bucket).await?;
+    let revision =
+        store
+            .delete(&args.key)
+            .await
+            .map_err(key_error(&args.bucket, &args.key, "delete"))?;
+    client.close().await;
+    if global.json {
+        output::json_line(&json!({
+            "bucket": args.bucket, "key": args.key, "revision": revision, "deleted": true,
+        }))
+    } else {
+        output::note(format!(
+            "Deleted \"{}\" from bucket \"{}\" (revision {revision})",
+            args.key, args.bucket
+        ));
+        Ok(())
+    }
+}
+
+/// `kv rm`: deletes the bucket.
+pub async fn rm(global: &GlobalArgs, args: RmArgs) -> CliResult {
+    output::confirm(
+        &format!("Really delete bucket '{}' and all its keys", args.bucket),
+        args.force,
+    )?;
+    let (client, js) = jetstream::connect(global).await?;
+    js.delete_key_value(&args.bucket)
+        .await
+        .map_err(bucket_error(&args.bucket, "delete"))?;
+    client.close().await;
+    if global.json {
+        output::json_line(&json!({"bucket": args.bucket, "deleted": true}))
+    } else {
+        output::note(format!("Deleted bucket \"{}\"", args.bucket));
+        Ok(())
+    }
+}
+
+/// The error of a failed call on `key`: an invalid key is a usage error, the rest as
+/// [`bucket_error`].
+pub fn key_error(
+    bucket: &str,
+    key: &str,
+    what: &str,
+) -> impl FnOnce(natbus_tokio::jetstream::JetStreamError) -> CliError + use<> {
+    let (bucket, what) = (bucket.to_owned(), format!("{what} key '{key}' in"));
+    move |e| match e {
+        natbus_tokio::jetstream::JetStreamError::Kv(kv) => CliError::Usage(kv.to_string()),
+        e => bucket_error(&bucket, &what)(e),
+    }
+}

@@ -1,0 +1,204 @@
+//! What the JetStream commands share: the connection, flag values that map onto
+//! JetStream enums, and turning failures into one sentence ("stream 'X' not found").
+
+use clap::ValueEnum;
+use natbus_tokio::Client;
+use natbus_tokio::jetstream::{
+    AckPolicy, DeliverPolicy, DiscardPolicy, JetStream, JetStreamError, RetentionPolicy,
+    StorageType,
+};
+
+use crate::cli::GlobalArgs;
+use crate::connect;
+use crate::error::{CliError, CliResult};
+
+/// Connects and makes a JetStream context whose calls wait at most `--timeout`.
+///
+/// # Errors
+/// As [`connect::connect`].
+pub async fn connect(global: &GlobalArgs) -> CliResult<(Client, JetStream)> {
+    let client = connect::connect(global).await?;
+    let js = client.jetstream().with_timeout(global.timeout);
+    Ok((client, js))
+}
+
+/// `--storage`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Storage {
+    /// On disk.
+    File,
+    /// In memory only.
+    Memory,
+}
+
+impl From<Storage> for StorageType {
+    fn from(s: Storage) -> Self {
+        match s {
+            Storage::File => StorageType::File,
+            Storage::Memory => StorageType::Memory,
+        }
+    }
+}
+
+/// `--retention`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Retention {
+    /// Keep messages until a limit removes them.
+    Limits,
+    /// Keep messages while a consumer still has to deliver them.
+    Interest,
+    /// Remove each message once a consumer acknowledged it.
+    Workqueue,
+}
+
+impl From<Retention> for RetentionPolicy {
+    fn from(r: Retention) -> Self {
+        match r {
+            Retention::Limits => RetentionPolicy::Limits,
+            Retention::Interest => RetentionPolicy::Interest,
+            Retention::Workqueue => RetentionPolicy::WorkQueue,
+        }
+    }
+}
+
+/// `--discard`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Discard {
+    /// Drop the oldest messages to make room.
+    Old,
+    /// Refuse new messages.
+    New,
+}
+
+impl From<Discard> for DiscardPolicy {
+    fn from(d: Discard) -> Self {
+        match d {
+            Discard::Old => DiscardPolicy::Old,
+            Discard::New => DiscardPolicy::New,
+        }
+    }
+}
+
+/// `--ack`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Ack {
+    /// Every message is acknowledged on its own.
+    Explicit,
+    /// No acknowledgements: delivered means done.
+    None,
+    /// Acknowledging a message acknowledges every earlier one.
+    All,
+}
+
+impl From<Ack> for AckPolicy {
+    fn from(a: Ack) -> Self {
+        match a {
+            Ack::Explicit => AckPolicy::Explicit,
+            Ack::None => AckPolicy::None,
+            Ack::All => AckPolicy::All,
+        }
+    }
+}
+
+/// `--deliver all|new|last|last-per-subject|SEQ`.
+///
+/// # Errors
+/// A message listing the accepted values.
+pub fn parse_deliver(text: &str) -> Result<DeliverPolicy, String> {
+    match text {
+        "all" => Ok(DeliverPolicy::All),
+        "new" => Ok(DeliverPolicy::New),
+        "last" => Ok(DeliverPolicy::Last),
+        "last-per-subject" | "last_per_subject" => Ok(DeliverPolicy::LastPerSubject),
+        seq => match seq.parse::<u64>() {
+            Ok(n) if n > 0 => Ok(DeliverPolicy::ByStartSequence(n)),
+            _ => Err(format!(
+                "invalid deliver policy '{text}': use all, new, last, last-per-subject or a \
+                 stream sequence (1 or more)"
+            )),
+        },
+    }
+}
+
+/// The error for a failed call on stream `stream`: "stream 'X' not found" when it does
+/// not exist, else `could not <what> stream 'X'` with the cause.
+pub fn stream_error(stream: &str, what: &str) -> impl FnOnce(JetStreamError) -> CliError + use<> {
+    let stream = stream.to_owned();
+    let what = what.to_owned();
+    move |e| match e.api_error() {
+        Some(api) if api.is_stream_not_found() => {
+            CliError::NotFound(format!("stream '{stream}' not found"))
+        }
+        _ => CliError::JetStream {
+            what: format!("could not {what} stream '{stream}'"),
+            source: e,
+        },
+    }
+}
+
+/// As [`stream_error`], for consumer `consumer` of `stream`.
+pub fn consumer_error(
+    stream: &str,
+    consumer: &str,
+    what: &str,
+) -> impl FnOnce(JetStreamError) -> CliError + use<> {
+    let (stream, consumer, what) = (stream.to_owned(), consumer.to_owned(), what.to_owned());
+    move |e| match e.api_error() {
+        Some(api) if api.is_stream_not_found() => {
+            CliError::NotFound(format!("stream '{stream}' not found"))
+        }
+        Some(api) if api.is_consumer_not_found() => CliError::NotFound(format!(
+            "consumer '{consumer}' not found on stream '{stream}'"
+        )),
+        _ => CliError::JetStream {
+            what: format!("could not {what} consumer '{consumer}' of stream '{stream}'"),
+            source: e,
+        },
+    }
+}
+
+/// As [`stream_error`], for key-value bucket `bucket`.
+pub fn bucket_error(bucket: &str, what: &str) -> impl FnOnce(JetStreamError) -> CliError + use<> {
+    let (bucket, what) = (bucket.to_owned(), what.to_owned());
+    move |e| {
+        let missing = matches!(e, JetStreamError::BucketNotFound(_))
+            || e.api_error().is_some_and(|a| a.is_stream_not_found());
+        if missing {
+            CliError::NotFound(format!("key-value bucket '{bucket}' not found"))
+        } else {
+            CliError::JetStream {
+                what: format!("could not {what} bucket '{bucket}'"),
+                source: e,
+            }
+        }
+    }
+}
+
+/// A general JetStream failure while doing `what`.
+pub fn failed(what: &str) -> impl FnOnce(JetStreamError) -> CliError + use<> {
+    let what = what.to_owned();
+    move |source| CliError::JetStream {
+        what: format!("could not {what}"),
+        source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deliver_policies() {
+        assert_eq!(parse_deliver("all"), Ok(DeliverPolicy::All));
+        assert_eq!(parse_deliver("new"), Ok(DeliverPolicy::New));
+        assert_eq!(parse_deliver("last"), Ok(DeliverPolicy::Last));
+        assert_eq!(
+            parse_deliver("last-per-subject"),
+            Ok(DeliverPolicy::LastPerSubject)
+        );
+        assert_eq!(parse_deliver("42"), Ok(DeliverPolicy::ByStartSequence(42)));
+        for bad in ["0", "-1", "first", ""] {
+            assert!(parse_deliver(bad).is_err(), "{bad}");
+        }
+    }
+}
