@@ -36,6 +36,7 @@
 //! # Ok(()) }
 //! ```
 
+mod jetstream;
 mod received;
 pub mod trace;
 
@@ -47,6 +48,7 @@ use serde::Serialize;
 
 use crate::client::{Client, RequestOptions};
 use crate::error::{PublishError, RequestError};
+pub use jetstream::ReceivedMessage;
 pub use received::BusEnvelope;
 use trace::{
     CONTENT_TYPE_HEADER, CORRELATION_ID_HEADER, JSON_CONTENT_TYPE, SENDER_HEADER, TRACE_ID_HEADER,
