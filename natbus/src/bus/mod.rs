@@ -76,3 +76,6 @@ pub use subscription::Subscription;
 
 pub use crate::envelope::{BusMessage, ReceivedMessage};
 pub use natbus_proto::jetstream::stream::StorageType;
+
+#[cfg(test)]
+mod config_tests;
