@@ -24,7 +24,10 @@ fn json_nested_form() {
     )
     .expect("valid config");
     assert_eq!(config.servers, ["nats://a:4222", "b:4223"]);
-    assert_eq!((config.user.as_deref(), config.password.as_deref()), (Some("u"), Some("p")));
+    assert_eq!(
+        (config.user.as_deref(), config.password.as_deref()),
+        (Some("u"), Some("p"))
+    );
     assert_eq!(config.name.as_deref(), Some("orders-svc"));
     assert_eq!(config.queue_group.as_deref(), Some("workers"));
     assert!(config.manual_ack);
@@ -60,8 +63,14 @@ fn json_errors_say_what_is_wrong() {
         (r#"{"sever": "x"}"#, "unknown field `sever`"),
         (r#"{"manual_ack": "yes"}"#, "invalid type"),
         (r#"{"user": "u"}"#, "user is set but password is not"),
-        (r#"{"request_timeout": -1}"#, "request_timeout must be a positive number"),
-        (r#"{"stream": {"name": "A.B", "subjects": ["a"]}}"#, "stream name 'A.B'"),
+        (
+            r#"{"request_timeout": -1}"#,
+            "request_timeout must be a positive number",
+        ),
+        (
+            r#"{"stream": {"name": "A.B", "subjects": ["a"]}}"#,
+            "stream name 'A.B'",
+        ),
         (r#"{"stream": {"name": "A"}}"#, "has no subjects"),
         (r#"{"stream_subjects": ["a"]}"#, "need stream_name"),
         (r#"{"servers": "nats://:::"}"#, "server 'nats://:::'"),
@@ -78,7 +87,10 @@ fn json_errors_say_what_is_wrong() {
 fn from_file_names_the_file() {
     let err = BusConfig::from_file("/nonexistent/natbus-bus.json").expect_err("no file");
     assert!(matches!(err, ConfigError::Read { .. }), "{err:?}");
-    assert!(err.to_string().contains("/nonexistent/natbus-bus.json"), "{err}");
+    assert!(
+        err.to_string().contains("/nonexistent/natbus-bus.json"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -124,7 +136,10 @@ fn env_errors_name_the_variable() {
         (&[(ENV_MANUAL_ACK, "maybe")], "NATBUS_MANUAL_ACK=\"maybe\""),
         (&[(ENV_ACK_TIMEOUT, "soon")], "NATBUS_ACK_TIMEOUT=\"soon\""),
         (&[(ENV_STREAM_SUBJECTS, "a")], "it needs NATBUS_STREAM"),
-        (&[(ENV_STREAM, "S"), (ENV_STREAM_STORAGE, "tape")], "expected file or memory"),
+        (
+            &[(ENV_STREAM, "S"), (ENV_STREAM_STORAGE, "tape")],
+            "expected file or memory",
+        ),
         (&[(ENV_PASSWORD, "p")], "password is set but user is not"),
     ];
     for (vars, expected) in cases {
@@ -135,8 +150,13 @@ fn env_errors_name_the_variable() {
 
 #[test]
 fn debug_never_prints_secrets() {
-    let config = BusConfig::new().user_password("u", "hunter2").token("tok3n");
+    let config = BusConfig::new()
+        .user_password("u", "hunter2")
+        .token("tok3n");
     let text = format!("{config:?}");
-    assert!(!text.contains("hunter2") && !text.contains("tok3n"), "{text}");
+    assert!(
+        !text.contains("hunter2") && !text.contains("tok3n"),
+        "{text}"
+    );
     assert!(text.contains("<redacted>"));
 }

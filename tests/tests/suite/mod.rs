@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod auth;
+pub mod bus;
 pub mod cluster;
 pub mod core;
 pub mod envelope;
