@@ -106,6 +106,32 @@ async fn quiet(rt: &Arc<dyn Runtime>, rx: &mut UnboundedReceiver<Seen>, d: Durat
     }
 }
 
+/// Waits until `consumer` has nothing pending and its ack floor is `floor` (acks are fire
+/// and forget, so the server may apply them a moment after the handler returned).
+async fn wait_settled(
+    rt: &Arc<dyn Runtime>,
+    js: &natbus::jetstream::JetStream,
+    stream: &str,
+    consumer: &str,
+    floor: u64,
+) {
+    let mut last = None;
+    for _ in 0..100 {
+        let info = js.consumer_info(stream, consumer).await.expect("info");
+        let now = (
+            info.num_ack_pending,
+            info.num_pending,
+            info.ack_floor.stream_seq,
+        );
+        if now == (0, 0, floor) {
+            return;
+        }
+        last = Some(now);
+        sleep(rt, Duration::from_millis(20)).await;
+    }
+    panic!("{consumer}: (ack pending, pending, ack floor) stayed {last:?}, not (0, 0, {floor})");
+}
+
 fn json_message() -> BusMessage {
     BusMessage::json("test.stream", &serde_json::json!({"hello": "world"}))
         .expect("JSON encodes")
@@ -190,16 +216,7 @@ pub async fn bus_push_and_pull_receive_json_and_binary(rt: Arc<dyn Runtime>) {
         .await
         .jetstream();
     for consumer in ["orders_push", "orders_pull"] {
-        let info = js
-            .consumer_info("TEST_STREAM", consumer)
-            .await
-            .expect("info");
-        assert_eq!(
-            (info.num_ack_pending, info.num_pending),
-            (0, 0),
-            "{consumer}"
-        );
-        assert_eq!(info.ack_floor.stream_seq, 2, "{consumer}");
+        wait_settled(&rt, &js, "TEST_STREAM", consumer, 2).await;
     }
     let err = bus.publish(json_message()).await.expect_err("drained");
     assert!(matches!(err, BusError::Closed), "{err:?}");
@@ -557,4 +574,40 @@ pub async fn bus_config_from_file_and_env_vars(rt: Arc<dyn Runtime>) {
         .expect_err("nothing listens");
     assert!(matches!(err, BusError::Connect(_)), "{err}");
     sleep(&rt, Duration::from_millis(10)).await;
+}
+
+pub async fn bus_stop_lets_the_running_handler_finish(rt: Arc<dyn Runtime>) {
+    let server = NatsServer::start();
+    let bus = start_bus(&rt, config(&server, "STOP", "stop.x")).await;
+    let (tx, mut rx) = unbounded();
+    let sleeper = rt.clone();
+    let sub = bus
+        .push_subscribe(PushOptions::new("stop.x").durable("stopper"), move |msg| {
+            let (tx, rt) = (tx.clone(), sleeper.clone());
+            async move {
+                let _ = tx.unbounded_send(Seen::of("push", &msg));
+                sleep(&rt, Duration::from_millis(700)).await;
+                Ok(())
+            }
+        })
+        .await
+        .expect("push subscribe");
+    assert_eq!(bus.subscriptions().len(), 1);
+    bus.publish(BusMessage::bytes("stop.x", "slow", ""))
+        .await
+        .expect("publish");
+    take(&rt, &mut rx, 1).await;
+    let started = Instant::now();
+    within(&rt, WAIT, "stop", sub.stop()).await.expect("stops");
+    assert!(
+        started.elapsed() >= Duration::from_millis(400),
+        "stop waited for the handler: {:?}",
+        started.elapsed()
+    );
+    assert!(sub.is_stopped());
+    assert!(bus.subscriptions().is_empty());
+    // The handler returned Ok before the stop completed, so the bus acked it (acks are
+    // fire and forget: the server may take a moment to apply it).
+    wait_settled(&rt, bus.jetstream(), "STOP", "stopper", 1).await;
+    bus.drain().await.expect("drain");
 }

@@ -63,4 +63,5 @@ run_suite!(block_on, rt();
     bus::bus_restart_binds_durables_without_redelivery,
     bus::bus_queue_group_splits_push_messages,
     bus::bus_config_from_file_and_env_vars,
+    bus::bus_stop_lets_the_running_handler_finish,
 );
