@@ -1,7 +1,7 @@
 //! The bus: the Python NATBus's service-facing API in Rust. One [`Bus`] holds a connection,
-//! ensures the service's stream, publishes [`BusMessage`](crate::envelope::BusMessage)s to
+//! ensures the service's stream, publishes [`BusMessage`]s to
 //! JetStream, and runs push and pull subscriptions whose async handlers receive
-//! [`ReceivedMessage`](crate::envelope::ReceivedMessage)s with the envelope fields and
+//! [`ReceivedMessage`]s with the envelope fields and
 //! JetStream acks.
 //!
 //! - **Configure**: [`BusConfig`] in code, from a JSON file ([`BusConfig::from_file`]) or

@@ -54,10 +54,12 @@ impl Subscription {
     }
 
     /// Stops gracefully: takes no new messages, lets the running handler finish (and its
-    /// ack go out), naks messages received but not yet handled so the server redelivers
-    /// them at once, then unsubscribes. A pull subscription first waits for its fetch in
-    /// progress (at most `expires`). The consumer itself stays: a durable resumes where it
-    /// left off on the next subscribe.
+    /// ack go out), then unsubscribes. A pull subscription first finishes its fetch in
+    /// progress (at most `expires`, so no pull request is left open) and naks the
+    /// messages of that batch it has not handled, for immediate redelivery; messages a
+    /// push subscription had buffered but not handled are redelivered by the server after
+    /// their ack wait. The consumer itself stays: a durable resumes where it left off on
+    /// the next subscribe.
     ///
     /// # Errors
     /// [`BusError::StopTimedOut`] when a handler still runs after the client's drain
