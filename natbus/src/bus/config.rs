@@ -6,71 +6,19 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use natbus_proto::jetstream::api::validate_name;
-use natbus_proto::jetstream::stream::StorageType;
 use natbus_proto::server_addr::ServerAddr;
 use natbus_proto::subject::{validate_queue_group, validate_subscribe};
 use serde::Deserialize;
 
 use super::config_file::ConfigFile;
 use super::error::ConfigError;
+pub use super::stream_settings::StreamSettings;
 use crate::options::ConnectOptions;
 
 /// Default timeout of requests (and of connecting plus the handshake).
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default timeout of JetStream calls: publish acks, stream and consumer administration.
 pub const DEFAULT_ACK_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// The stream the bus makes sure exists when it connects (the Python NATBus's
-/// `stream_create=True`, `stream_name`, `stream_subjects`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[non_exhaustive]
-pub struct StreamSettings {
-    /// The stream's name, e.g. `ORDERS`.
-    pub name: String,
-    /// The subjects it captures, e.g. `orders.>`.
-    #[serde(default)]
-    pub subjects: Vec<String>,
-    /// Where messages are kept (`file`, the default, or `memory`).
-    #[serde(default)]
-    pub storage: StorageType,
-    /// Create the stream when it is missing (and update it when its subjects or storage
-    /// changed). When false the stream must exist; it is only the default stream of the
-    /// bus's subscriptions. Default true.
-    #[serde(default = "yes")]
-    pub create: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-impl StreamSettings {
-    /// A stream named `name` capturing `subjects`, on file, created when missing.
-    pub fn new<S: Into<String>>(
-        name: impl Into<String>,
-        subjects: impl IntoIterator<Item = S>,
-    ) -> Self {
-        StreamSettings {
-            name: name.into(),
-            subjects: subjects.into_iter().map(Into::into).collect(),
-            storage: StorageType::File,
-            create: true,
-        }
-    }
-
-    /// Sets the storage.
-    pub fn storage(mut self, storage: StorageType) -> Self {
-        self.storage = storage;
-        self
-    }
-
-    /// Sets whether the bus creates the stream (true) or expects it to exist (false).
-    pub fn create(mut self, create: bool) -> Self {
-        self.create = create;
-        self
-    }
-}
 
 /// How a [`Bus`](super::Bus) connects and what its subscriptions do by default.
 ///

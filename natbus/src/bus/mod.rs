@@ -60,6 +60,7 @@ mod options;
 mod pull;
 mod push;
 mod signal;
+mod stream_settings;
 mod subscription;
 
 pub use config::{BusConfig, DEFAULT_ACK_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, StreamSettings};

@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod bus;
+pub mod bus_lifecycle;
 pub mod cluster;
 pub mod core;
 pub mod envelope;
