@@ -25,6 +25,7 @@
 #![deny(missing_docs)]
 
 mod auth;
+pub mod bus;
 mod client;
 mod driver;
 pub mod envelope;

@@ -9,6 +9,9 @@
 //!
 //! Receiving: [`BusEnvelope::from(&message)`](BusEnvelope) reads the same fields back, plus
 //! [`text`](BusEnvelope::text) and [`json`](BusEnvelope::json) views of the payload.
+//! From JetStream, [`ReceivedMessage`] reads the same fields and adds the acknowledgements
+//! (`ack`, `nak`, `term`, `in_progress`) and the delivery metadata; it is what
+//! [`Bus`](crate::bus::Bus) handlers receive.
 //!
 //! The header names are in [`trace`]'s constants: `Content-Type`, `X-Sender`, `X-Trace-Id`,
 //! `X-Correlation-Id`, and the W3C `traceparent`. Trace ids follow W3C `traceparent` when
@@ -36,6 +39,7 @@
 //! # Ok(()) }
 //! ```
 
+mod jetstream;
 mod received;
 pub mod trace;
 
@@ -47,6 +51,7 @@ use serde::Serialize;
 
 use crate::client::{Client, RequestOptions};
 use crate::error::{PublishError, RequestError};
+pub use jetstream::ReceivedMessage;
 pub use received::BusEnvelope;
 use trace::{
     CONTENT_TYPE_HEADER, CORRELATION_ID_HEADER, JSON_CONTENT_TYPE, SENDER_HEADER, TRACE_ID_HEADER,

@@ -57,4 +57,11 @@ run_suite!(block_on, rt();
     service_py::service_answers_nats_py,
     envelope::envelope_round_trips_json_and_bytes,
     envelope::envelope_reads_foreign_traceparent,
+    bus::bus_push_and_pull_receive_json_and_binary,
+    bus::bus_auto_ack_acks_on_ok_and_naks_on_err,
+    bus::bus_manual_ack_leaves_it_to_the_handler,
+    bus_lifecycle::bus_restart_binds_durables_without_redelivery,
+    bus_lifecycle::bus_queue_group_splits_push_messages,
+    bus_lifecycle::bus_config_from_file_and_env_vars,
+    bus_lifecycle::bus_stop_lets_the_running_handler_finish,
 );

@@ -4,6 +4,8 @@
 #![allow(dead_code)]
 
 pub mod auth;
+pub mod bus;
+pub mod bus_lifecycle;
 pub mod cluster;
 pub mod core;
 pub mod envelope;

@@ -1,0 +1,88 @@
+//! Handlers: the async functions a subscription runs for each message, and what the bus
+//! does with their outcome (automatic or manual acknowledgement).
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use crate::envelope::ReceivedMessage;
+use crate::runtime::BoxFuture;
+
+/// What a handler returns on failure: any error (`?` converts most errors into it).
+pub type HandlerError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+type Erased = dyn Fn(ReceivedMessage) -> BoxFuture<Result<(), HandlerError>> + Send + Sync;
+
+/// A type-erased handler, cheap to clone.
+#[derive(Clone)]
+pub(crate) struct MessageHandler(Arc<Erased>);
+
+impl MessageHandler {
+    pub(crate) fn new<F, Fut>(f: F) -> Self
+    where
+        F: Fn(ReceivedMessage) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
+    {
+        MessageHandler(Arc::new(move |m| Box::pin(f(m))))
+    }
+
+    /// Runs the handler; a panic becomes an error, so one bad message cannot end the
+    /// subscription's loop.
+    async fn call(&self, message: ReceivedMessage) -> Result<(), HandlerError> {
+        let panicked = || HandlerError::from("the handler panicked");
+        let Ok(future) = std::panic::catch_unwind(AssertUnwindSafe(|| (self.0)(message))) else {
+            return Err(panicked());
+        };
+        CatchUnwind(future).await.unwrap_or_else(|| Err(panicked()))
+    }
+
+    /// Runs the handler for one message and settles it: with automatic acks, `Ok` acks and
+    /// `Err` naks (unless the handler already acked, nak'd or terminated it); with manual
+    /// acks the handler's own acks are all there is.
+    pub(crate) async fn handle(&self, message: ReceivedMessage, manual_ack: bool) {
+        let outcome = self.call(message.clone()).await;
+        let meta = message.metadata();
+        let (stream_seq, delivered) = (meta.stream_sequence, meta.delivered);
+        let settle = match &outcome {
+            Ok(()) if manual_ack || message.is_acknowledged() => None,
+            Ok(()) => Some(message.ack().await),
+            Err(e) if manual_ack => {
+                tracing::warn!(subject = %message.subject(), stream_seq, delivered, error = %e,
+                    "handler failed (manual ack: the handler decides; an unacknowledged message is redelivered after ack_wait)");
+                None
+            }
+            Err(e) => {
+                tracing::warn!(subject = %message.subject(), stream_seq, delivered, error = %e,
+                    "handler failed; the message is nak'd for redelivery");
+                if message.is_acknowledged() {
+                    None
+                } else {
+                    Some(message.nak().await)
+                }
+            }
+        };
+        if let Some(Err(e)) = settle {
+            tracing::warn!(stream_seq, error = %e, "could not acknowledge the message");
+        }
+    }
+}
+
+/// Polls a future, turning a panic into `None`.
+struct CatchUnwind(BoxFuture<Result<(), HandlerError>>);
+
+impl Future for CatchUnwind {
+    type Output = Option<Result<(), HandlerError>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        // After a panic this returns Ready and the future is never polled again, so its
+        // possibly broken state cannot be observed: asserting unwind safety is sound.
+        match std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Ready(v)) => Poll::Ready(Some(v)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(_) => Poll::Ready(None),
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! Pull subscriptions: the loop fetches a batch, handles it, and fetches again.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use natbus_proto::jetstream::consumer::ConsumerConfig;
+use natbus_proto::subject::validate_subscribe;
+use tracing::Instrument;
+
+use super::error::BusError;
+use super::handler::{HandlerError, MessageHandler};
+use super::nats_bus::Bus;
+use super::options::PullOptions;
+use super::subscription::{SubState, Subscription};
+use crate::envelope::ReceivedMessage;
+use crate::jetstream::{FetchOptions, JetStreamError, PullConsumer};
+use crate::select::first;
+
+/// First wait after a failed fetch; doubled on each failure up to [`MAX_BACKOFF`].
+const MIN_BACKOFF: Duration = Duration::from_millis(250);
+/// Longest wait between failed fetches.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+impl Bus {
+    /// Starts a pull subscription: gets or creates the consumer (durable when
+    /// `options.durable` is set; an existing durable is resumed unchanged), then in a task
+    /// on the client's runtime fetches up to `batch` messages, runs `handler` on each in
+    /// turn, and fetches again. At most one batch is held at a time.
+    ///
+    /// # Errors
+    /// [`BusError::InvalidOption`] for a zero batch or bad subject, [`BusError::NoStream`],
+    /// JetStream errors (e.g. the durable is a push consumer), [`BusError::Closed`].
+    pub async fn pull_subscribe<F, Fut>(
+        &self,
+        options: PullOptions,
+        handler: F,
+    ) -> Result<Subscription, BusError>
+    where
+        F: Fn(ReceivedMessage) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
+    {
+        self.check_open()?;
+        validate_subscribe(&options.subject)
+            .map_err(|e| BusError::InvalidOption(format!("subject: {e}")))?;
+        if options.batch == 0 {
+            return Err(BusError::InvalidOption("batch must be at least 1".into()));
+        }
+        if options.expires < Duration::from_millis(10) {
+            return Err(BusError::InvalidOption(
+                "expires must be at least 10 ms".into(),
+            ));
+        }
+        let stream = self
+            .resolve_stream(options.stream.as_deref(), &options.subject)
+            .await?;
+        let mut config = match &options.durable {
+            Some(name) => ConsumerConfig::durable(name),
+            None => ConsumerConfig::default(),
+        };
+        config.filter_subject = Some(options.subject.clone());
+        config.ack_wait = options.ack_wait;
+        let consumer = self
+            .jetstream()
+            .get_or_create_pull_consumer(&stream, config)
+            .await?;
+        let state = Arc::new(SubState {
+            kind: "pull",
+            stream,
+            consumer: consumer.name().to_owned(),
+            subject: options.subject,
+            stop: Default::default(),
+            done: Default::default(),
+            client: self.client().clone(),
+        });
+        let manual_ack = self.manual_ack(options.manual_ack);
+        let span =
+            tracing::info_span!("bus_pull", stream = %state.stream, consumer = %state.consumer);
+        tracing::info!(parent: &span, subject = %state.subject, batch = options.batch,
+            expires = ?options.expires, manual_ack, "pull subscription started");
+        let fetch = FetchOptions::new(options.batch).expires(options.expires);
+        let task = pull_loop(
+            state.clone(),
+            consumer,
+            fetch,
+            MessageHandler::new(handler),
+            manual_ack,
+        );
+        self.client()
+            .runtime()
+            .spawn(Box::pin(task.instrument(span)));
+        Ok(self.register(Subscription { state }))
+    }
+}
+
+/// Fetches and handles until a stop is asked for or the connection closes. A fetch in
+/// progress is finished (it ends by `expires`), so no pull request is left open at the
+/// server; messages of a batch not yet handled at a stop are nak'd for redelivery.
+async fn pull_loop(
+    state: Arc<SubState>,
+    consumer: PullConsumer,
+    fetch: FetchOptions,
+    handler: MessageHandler,
+    manual_ack: bool,
+) {
+    let mut backoff = MIN_BACKOFF;
+    while !state.stop.is_fired() {
+        match consumer.fetch(fetch.clone()).await {
+            Ok(batch) => {
+                backoff = MIN_BACKOFF;
+                for message in batch {
+                    let message = ReceivedMessage::new(message);
+                    if state.stop.is_fired() {
+                        if let Err(e) = message.nak().await {
+                            tracing::debug!(error = %e, "could not nak an unhandled message");
+                        }
+                        continue;
+                    }
+                    handler.handle(message, manual_ack).await;
+                }
+            }
+            // Nothing arrived before the client-side deadline: fetch again.
+            Err(JetStreamError::Timeout { .. }) => {}
+            Err(e) if state.client.is_closed() => {
+                tracing::info!(error = %e, "pull subscription ended: the connection closed");
+                break;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, retry_in = ?backoff, "fetch failed");
+                let rt = state.client.runtime();
+                first(state.stop.wait(), rt.sleep_until(rt.now() + backoff)).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        }
+    }
+    state.done.fire();
+    tracing::info!("subscription stopped");
+}

@@ -1,0 +1,143 @@
+//! Push subscriptions: the server delivers; the loop hands each message to the handler.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use natbus_proto::jetstream::consumer::ConsumerConfig;
+use natbus_proto::subject::validate_subscribe;
+use tracing::Instrument;
+
+use super::error::BusError;
+use super::handler::{HandlerError, MessageHandler};
+use super::nats_bus::Bus;
+use super::options::PushOptions;
+use super::subscription::{SubState, Subscription};
+use crate::envelope::ReceivedMessage;
+use crate::jetstream::{JetStreamError, PushMessages};
+use crate::select::{Either, first};
+
+impl Bus {
+    /// Starts a push subscription: creates the consumer (durable when `options.durable`
+    /// is set) or binds to the existing one, then runs `handler` for each message, one at
+    /// a time, in a task on the client's runtime. With a queue group, the subscribers in
+    /// the group share the messages.
+    ///
+    /// ```no_run
+    /// # async fn demo(bus: natbus::bus::Bus) -> Result<(), natbus::bus::BusError> {
+    /// use natbus::bus::PushOptions;
+    /// use natbus::envelope::ReceivedMessage;
+    ///
+    /// let sub = bus
+    ///     .push_subscribe(PushOptions::new("test.stream").durable("orders_push"), |msg: ReceivedMessage| async move {
+    ///         println!("{} from {:?}: {:?}", msg.subject(), msg.sender(), msg.as_text());
+    ///         Ok(())
+    ///     })
+    ///     .await?;
+    /// sub.stop().await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`BusError::NoStream`] when no stream captures the subject,
+    /// [`BusError::ConsumerExists`] with `bind` off, JetStream errors (e.g. the durable is
+    /// a pull consumer, or delivers to another queue group), [`BusError::Closed`].
+    pub async fn push_subscribe<F, Fut>(
+        &self,
+        options: PushOptions,
+        handler: F,
+    ) -> Result<Subscription, BusError>
+    where
+        F: Fn(ReceivedMessage) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
+    {
+        self.check_open()?;
+        validate_subscribe(&options.subject)
+            .map_err(|e| BusError::InvalidOption(format!("subject: {e}")))?;
+        let stream = self
+            .resolve_stream(options.stream.as_deref(), &options.subject)
+            .await?;
+        let queue = match (&options.queue, options.no_queue) {
+            (_, true) => None,
+            (Some(q), false) => Some(q.clone()),
+            (None, false) => self.config().queue_group.clone(),
+        };
+        let mut config = match &options.durable {
+            Some(name) => ConsumerConfig::durable(name),
+            None => ConsumerConfig::default(),
+        };
+        config.filter_subject = Some(options.subject.clone());
+        config.deliver_group = queue.clone();
+        config.ack_wait = options.ack_wait;
+        if let (false, Some(name)) = (options.bind, &options.durable) {
+            match self.jetstream().consumer_info(&stream, name).await {
+                Ok(_) => {
+                    return Err(BusError::ConsumerExists {
+                        stream,
+                        consumer: name.clone(),
+                    });
+                }
+                Err(JetStreamError::Api(e)) if e.is_consumer_not_found() => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let messages = self.jetstream().push_subscribe(&stream, config).await?;
+        // So that a publish from anywhere right after this returns finds the subscription.
+        if let Err(e) = self.client().flush().await {
+            tracing::debug!(error = %e, "flush after subscribing failed");
+        }
+        let state = Arc::new(SubState {
+            kind: "push",
+            stream,
+            consumer: messages.cached_info().name.clone(),
+            subject: options.subject,
+            stop: Default::default(),
+            done: Default::default(),
+            client: self.client().clone(),
+        });
+        let manual_ack = self.manual_ack(options.manual_ack);
+        let span =
+            tracing::info_span!("bus_push", stream = %state.stream, consumer = %state.consumer);
+        tracing::info!(parent: &span, subject = %state.subject, queue = ?queue, manual_ack,
+            "push subscription started");
+        let task = push_loop(
+            state.clone(),
+            messages,
+            MessageHandler::new(handler),
+            manual_ack,
+        );
+        self.client()
+            .runtime()
+            .spawn(Box::pin(task.instrument(span)));
+        Ok(self.register(Subscription { state }))
+    }
+}
+
+/// Handles messages until a stop is asked for or the subscription ends. Messages the
+/// subscription buffered but the handler did not get are left unacknowledged: the server
+/// redelivers them after their ack wait, to another member of the queue group or to the
+/// next subscriber of the durable.
+async fn push_loop(
+    state: Arc<SubState>,
+    mut messages: PushMessages,
+    handler: MessageHandler,
+    manual_ack: bool,
+) {
+    loop {
+        match first(state.stop.wait(), messages.next()).await {
+            Either::Left(()) => break,
+            Either::Right(None) => {
+                tracing::info!("push subscription ended: the connection closed");
+                break;
+            }
+            Either::Right(Some(Err(e))) => tracing::warn!(error = %e, "push consumer notice"),
+            Either::Right(Some(Ok(message))) => {
+                handler
+                    .handle(ReceivedMessage::new(message), manual_ack)
+                    .await;
+            }
+        }
+    }
+    drop(messages);
+    state.done.fire();
+    tracing::info!("subscription stopped");
+}
