@@ -26,6 +26,7 @@
 
 mod auth;
 pub mod bus;
+mod catch_unwind;
 mod client;
 mod driver;
 pub mod envelope;

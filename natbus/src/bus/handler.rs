@@ -2,11 +2,9 @@
 //! does with their outcome (automatic or manual acknowledgement).
 
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
+use crate::catch_unwind::catch_panics;
 use crate::envelope::ReceivedMessage;
 use crate::runtime::BoxFuture;
 
@@ -31,11 +29,9 @@ impl MessageHandler {
     /// Runs the handler; a panic becomes an error, so one bad message cannot end the
     /// subscription's loop.
     async fn call(&self, message: ReceivedMessage) -> Result<(), HandlerError> {
-        let panicked = || HandlerError::from("the handler panicked");
-        let Ok(future) = std::panic::catch_unwind(AssertUnwindSafe(|| (self.0)(message))) else {
-            return Err(panicked());
-        };
-        CatchUnwind(future).await.unwrap_or_else(|| Err(panicked()))
+        catch_panics(|| (self.0)(message))
+            .await
+            .unwrap_or_else(|| Err(HandlerError::from("the handler panicked")))
     }
 
     /// Runs the handler for one message and settles it: with automatic acks, `Ok` acks and
@@ -65,24 +61,6 @@ impl MessageHandler {
         };
         if let Some(Err(e)) = settle {
             tracing::warn!(stream_seq, error = %e, "could not acknowledge the message");
-        }
-    }
-}
-
-/// Polls a future, turning a panic into `None`.
-struct CatchUnwind(BoxFuture<Result<(), HandlerError>>);
-
-impl Future for CatchUnwind {
-    type Output = Option<Result<(), HandlerError>>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let inner = self.0.as_mut();
-        // After a panic this returns Ready and the future is never polled again, so its
-        // possibly broken state cannot be observed: asserting unwind safety is sound.
-        match std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
-            Ok(Poll::Ready(v)) => Poll::Ready(Some(v)),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(_) => Poll::Ready(None),
         }
     }
 }

@@ -2,10 +2,7 @@
 //! message in, bytes and headers out).
 
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use natbus_proto::headers::HeaderMap;
@@ -14,6 +11,7 @@ use natbus_proto::service::{ServiceError, encode_result};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::catch_unwind::catch_panics;
 use crate::envelope::BusEnvelope;
 use crate::runtime::BoxFuture;
 
@@ -227,30 +225,13 @@ impl Handler {
 
     /// Runs the handler; a panic inside it becomes a 500 error instead of a lost reply.
     pub(crate) async fn call(&self, request: Request) -> Result<Response, ServiceError> {
-        let panicked = || ServiceError::internal("the handler panicked; see the service's logs");
-        // The handler function itself may panic before it returns a future.
-        let Ok(future) = std::panic::catch_unwind(AssertUnwindSafe(|| self.0.call(request))) else {
-            return Err(panicked());
-        };
-        CatchUnwind(future).await.unwrap_or_else(|| Err(panicked()))
-    }
-}
-
-/// Polls a future, turning a panic into `None`.
-struct CatchUnwind(BoxFuture<Result<Response, ServiceError>>);
-
-impl Future for CatchUnwind {
-    type Output = Option<Result<Response, ServiceError>>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let inner = self.0.as_mut();
-        // After a panic the future is never polled again (we return Ready), so observing
-        // its possibly broken state is impossible: asserting unwind safety is sound.
-        match std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
-            Ok(Poll::Ready(v)) => Poll::Ready(Some(v)),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(_) => Poll::Ready(None),
-        }
+        catch_panics(|| self.0.call(request))
+            .await
+            .unwrap_or_else(|| {
+                Err(ServiceError::internal(
+                    "the handler panicked; see the service's logs",
+                ))
+            })
     }
 }
 
