@@ -60,6 +60,7 @@ mod options;
 mod pull;
 mod push;
 mod signal;
+mod start;
 mod stream_settings;
 mod subscription;
 

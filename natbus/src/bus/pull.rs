@@ -4,14 +4,11 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use natbus_proto::jetstream::consumer::ConsumerConfig;
-use natbus_proto::subject::validate_subscribe;
-use tracing::Instrument;
-
 use super::error::BusError;
 use super::handler::{HandlerError, MessageHandler};
 use super::nats_bus::Bus;
 use super::options::PullOptions;
+use super::start::consumer_config;
 use super::subscription::{SubState, Subscription};
 use crate::envelope::ReceivedMessage;
 use crate::jetstream::{FetchOptions, JetStreamError, PullConsumer};
@@ -40,9 +37,7 @@ impl Bus {
         F: Fn(ReceivedMessage) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
     {
-        self.check_open()?;
-        validate_subscribe(&options.subject)
-            .map_err(|e| BusError::InvalidOption(format!("subject: {e}")))?;
+        self.check_subscribe(&options.subject)?;
         if options.batch == 0 {
             return Err(BusError::InvalidOption("batch must be at least 1".into()));
         }
@@ -54,25 +49,16 @@ impl Bus {
         let stream = self
             .resolve_stream(options.stream.as_deref(), &options.subject)
             .await?;
-        let mut config = match &options.durable {
-            Some(name) => ConsumerConfig::durable(name),
-            None => ConsumerConfig::default(),
-        };
-        config.filter_subject = Some(options.subject.clone());
-        config.ack_wait = options.ack_wait;
+        let config = consumer_config(
+            &options.subject,
+            options.durable.as_deref(),
+            options.ack_wait,
+        );
         let consumer = self
             .jetstream()
             .get_or_create_pull_consumer(&stream, config)
             .await?;
-        let state = Arc::new(SubState {
-            kind: "pull",
-            stream,
-            consumer: consumer.name().to_owned(),
-            subject: options.subject,
-            stop: Default::default(),
-            done: Default::default(),
-            client: self.client().clone(),
-        });
+        let state = self.sub_state("pull", stream, consumer.name().to_owned(), options.subject);
         let manual_ack = self.manual_ack(options.manual_ack);
         let span =
             tracing::info_span!("bus_pull", stream = %state.stream, consumer = %state.consumer);
@@ -86,10 +72,7 @@ impl Bus {
             MessageHandler::new(handler),
             manual_ack,
         );
-        self.client()
-            .runtime()
-            .spawn(Box::pin(task.instrument(span)));
-        Ok(self.register(Subscription { state }))
+        Ok(self.start(state, span, task))
     }
 }
 

@@ -3,14 +3,11 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use natbus_proto::jetstream::consumer::ConsumerConfig;
-use natbus_proto::subject::validate_subscribe;
-use tracing::Instrument;
-
 use super::error::BusError;
 use super::handler::{HandlerError, MessageHandler};
 use super::nats_bus::Bus;
 use super::options::PushOptions;
+use super::start::consumer_config;
 use super::subscription::{SubState, Subscription};
 use crate::envelope::ReceivedMessage;
 use crate::jetstream::{JetStreamError, PushMessages};
@@ -50,9 +47,7 @@ impl Bus {
         F: Fn(ReceivedMessage) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
     {
-        self.check_open()?;
-        validate_subscribe(&options.subject)
-            .map_err(|e| BusError::InvalidOption(format!("subject: {e}")))?;
+        self.check_subscribe(&options.subject)?;
         let stream = self
             .resolve_stream(options.stream.as_deref(), &options.subject)
             .await?;
@@ -61,13 +56,12 @@ impl Bus {
             (Some(q), false) => Some(q.clone()),
             (None, false) => self.config().queue_group.clone(),
         };
-        let mut config = match &options.durable {
-            Some(name) => ConsumerConfig::durable(name),
-            None => ConsumerConfig::default(),
-        };
-        config.filter_subject = Some(options.subject.clone());
+        let mut config = consumer_config(
+            &options.subject,
+            options.durable.as_deref(),
+            options.ack_wait,
+        );
         config.deliver_group = queue.clone();
-        config.ack_wait = options.ack_wait;
         if let (false, Some(name)) = (options.bind, &options.durable) {
             match self.jetstream().consumer_info(&stream, name).await {
                 Ok(_) => {
@@ -85,15 +79,12 @@ impl Bus {
         if let Err(e) = self.client().flush().await {
             tracing::debug!(error = %e, "flush after subscribing failed");
         }
-        let state = Arc::new(SubState {
-            kind: "push",
+        let state = self.sub_state(
+            "push",
             stream,
-            consumer: messages.cached_info().name.clone(),
-            subject: options.subject,
-            stop: Default::default(),
-            done: Default::default(),
-            client: self.client().clone(),
-        });
+            messages.cached_info().name.clone(),
+            options.subject,
+        );
         let manual_ack = self.manual_ack(options.manual_ack);
         let span =
             tracing::info_span!("bus_push", stream = %state.stream, consumer = %state.consumer);
@@ -105,10 +96,7 @@ impl Bus {
             MessageHandler::new(handler),
             manual_ack,
         );
-        self.client()
-            .runtime()
-            .spawn(Box::pin(task.instrument(span)));
-        Ok(self.register(Subscription { state }))
+        Ok(self.start(state, span, task))
     }
 }
 
