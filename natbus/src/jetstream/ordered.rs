@@ -12,7 +12,7 @@ use super::context::{JetStream, random_name};
 use super::error::JetStreamError;
 use super::message::JsMessage;
 use super::pull::status_of;
-use super::push::answer_control;
+use super::push::{IDLE_WAIT, answer_control};
 use super::unfold::{Step, Unfold, unfold_stream};
 use crate::select::{Either, first};
 use crate::subscriber::Subscriber;
@@ -163,10 +163,7 @@ async fn next_item(s: &mut State) -> Option<Result<JsMessage, JetStreamError>> {
             }
         }
         let now = s.js.now();
-        let deadline = s
-            .ordered
-            .heartbeat_deadline()
-            .unwrap_or(now + Duration::from_secs(60));
+        let deadline = s.ordered.heartbeat_deadline().unwrap_or(now + IDLE_WAIT);
         let sleep = s.js.client.runtime().sleep_until(deadline);
         let woke = first(first(s.sub.next(), s.events.next()), sleep).await;
         let now = s.js.now();

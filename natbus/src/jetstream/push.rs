@@ -18,7 +18,7 @@ use crate::select::{Either, first};
 use crate::subscriber::Subscriber;
 
 /// How long to sleep when no heartbeat is watched.
-const IDLE_WAIT: Duration = Duration::from_secs(60);
+pub(super) const IDLE_WAIT: Duration = Duration::from_secs(60);
 
 /// The messages of a push consumer (see [`JetStream::push_subscribe`]). Heartbeats and
 /// flow-control requests are handled inside; items are messages and, when the server
