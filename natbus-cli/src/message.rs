@@ -1,5 +1,6 @@
 //! Messages in and out: `-H key:value` flags, and how a received message is printed.
 
+use natbus_tokio::proto::jetstream::base64;
 use natbus_tokio::{HeaderMap, Message};
 use serde_json::{Map, Value, json};
 
@@ -97,7 +98,7 @@ pub fn insert_payload(object: &mut Map<String, Value>, name: &str, payload: &[u8
     object.insert("size".into(), json!(payload.len()));
     match std::str::from_utf8(payload) {
         Ok(text) => object.insert(name.into(), json!(text)),
-        Err(_) => object.insert(format!("{name}_base64"), json!(base64(payload))),
+        Err(_) => object.insert(format!("{name}_base64"), json!(base64::encode(payload))),
     };
 }
 
@@ -110,28 +111,6 @@ pub fn headers_json(headers: &HeaderMap) -> Value {
         }
     }
     Value::Object(map)
-}
-
-/// Standard base64 with padding, for binary payloads in JSON output.
-pub fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> shift) as usize & 63]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -151,11 +130,14 @@ mod tests {
     }
 
     #[test]
-    fn base64_matches_rfc4648() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(&[0xff, 0xfe, 0x00, 0x01]), "//4AAQ==");
+    fn binary_payloads_are_base64() {
+        let mut object = Map::new();
+        insert_payload(&mut object, "data", &[0xff, 0xfe, 0x00, 0x01]);
+        assert_eq!(object["data_base64"], "//4AAQ==");
+        assert_eq!(object["size"], 4);
+        assert!(!object.contains_key("data"));
+        let mut object = Map::new();
+        insert_payload(&mut object, "data", b"foo");
+        assert_eq!(object["data"], "foo");
     }
 }

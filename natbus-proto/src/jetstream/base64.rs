@@ -2,6 +2,14 @@
 //!
 //! Written here instead of adding a crate: the server only ever sends the one standard
 //! alphabet with padding, so a strict encoder and decoder are about fifty lines.
+//! Public so that tools built on natbus print binary payloads the same way (the `natbus`
+//! CLI's `--json` output shows a non-UTF-8 payload as `data_base64`).
+//!
+//! ```
+//! use natbus_proto::jetstream::base64;
+//! assert_eq!(base64::encode(b"foo"), "Zm9v");
+//! assert_eq!(base64::decode("Zm9v").as_deref(), Ok(&b"foo"[..]));
+//! ```
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -128,6 +136,8 @@ mod tests {
             assert_eq!(encode(plain.as_bytes()), enc);
             assert_eq!(decode(enc).as_deref(), Ok(plain.as_bytes()));
         }
+        // The last two letters of the alphabet, and a zero byte.
+        assert_eq!(encode(&[0xff, 0xfe, 0x00, 0x01]), "//4AAQ==");
     }
 
     #[test]
