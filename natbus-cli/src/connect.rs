@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use natbus_tokio::{Client, ConnectError, ConnectOptions};
+use natbus_tokio::{Client, ConnectError, ConnectOptions, Subscriber};
 
 use crate::cli::GlobalArgs;
 use crate::error::{CliError, CliResult};
@@ -96,6 +96,26 @@ pub async fn connect_with(global: &GlobalArgs, options: ConnectOptions) -> CliRe
             limit
         ))),
     }
+}
+
+/// Subscribes to `subject`, in queue group `queue` when given.
+///
+/// # Errors
+/// [`CliError::Subscribe`] naming the subject (an invalid subject, or the connection
+/// closed).
+pub async fn subscribe(
+    client: &Client,
+    subject: &str,
+    queue: Option<&str>,
+) -> CliResult<Subscriber> {
+    let subscribed = match queue {
+        Some(queue) => client.queue_subscribe(subject, queue).await,
+        None => client.subscribe(subject).await,
+    };
+    subscribed.map_err(|source| CliError::Subscribe {
+        subject: subject.to_owned(),
+        source,
+    })
 }
 
 /// The server list without passwords or tokens, for messages.

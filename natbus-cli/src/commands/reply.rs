@@ -34,14 +34,7 @@ pub struct ReplyArgs {
 /// Answers until `--count` requests, Ctrl-C, or the connection closes.
 pub async fn run(global: &GlobalArgs, args: ReplyArgs) -> CliResult {
     let client = connect::connect(global).await?;
-    let subscribed = match &args.queue {
-        Some(queue) => client.queue_subscribe(&args.subject, queue).await,
-        None => client.subscribe(&args.subject).await,
-    };
-    let mut subscriber = subscribed.map_err(|source| CliError::Subscribe {
-        subject: args.subject.clone(),
-        source,
-    })?;
+    let mut subscriber = connect::subscribe(&client, &args.subject, args.queue.as_deref()).await?;
     client.flush().await.map_err(CliError::Flush)?;
     if !global.json {
         output::note(format!("Listening for requests on \"{}\"", args.subject));

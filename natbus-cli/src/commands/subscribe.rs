@@ -28,14 +28,7 @@ pub struct SubArgs {
 /// Subscribes and prints until `--count` messages, Ctrl-C, or the connection closes.
 pub async fn run(global: &GlobalArgs, args: SubArgs) -> CliResult {
     let client = connect::connect(global).await?;
-    let subscribed = match &args.queue {
-        Some(queue) => client.queue_subscribe(&args.subject, queue).await,
-        None => client.subscribe(&args.subject).await,
-    };
-    let mut subscriber = subscribed.map_err(|source| CliError::Subscribe {
-        subject: args.subject.clone(),
-        source,
-    })?;
+    let mut subscriber = connect::subscribe(&client, &args.subject, args.queue.as_deref()).await?;
     if let Some(count) = args.count {
         subscriber.unsubscribe_after(count);
     }

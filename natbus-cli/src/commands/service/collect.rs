@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 
 use crate::cli::GlobalArgs;
 use crate::error::{CliError, CliResult};
-use crate::output;
+use crate::{connect, output};
 
 /// How long to wait for more answers after the latest one.
 const QUIET_PERIOD: Duration = Duration::from_millis(300);
@@ -61,13 +61,7 @@ pub async fn collect<T: DeserializeOwned + Instance>(
     global: &GlobalArgs,
 ) -> CliResult<Vec<Answer<T>>> {
     let inbox = client.new_inbox();
-    let mut replies = client
-        .subscribe(&inbox)
-        .await
-        .map_err(|source| CliError::Subscribe {
-            subject: inbox.clone(),
-            source,
-        })?;
+    let mut replies = connect::subscribe(client, &inbox, None).await?;
     let sent = Instant::now();
     client
         .publish_with_reply(subject, &inbox, "")
