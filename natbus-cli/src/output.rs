@@ -49,6 +49,19 @@ pub fn json_pretty(value: &impl Serialize) -> CliResult {
     line(text)
 }
 
+/// Prints names sorted: a JSON array with `--json`, else one a line (for `ls --names`).
+///
+/// # Errors
+/// As [`write_stdout`].
+pub fn names(mut names: Vec<String>, json: bool) -> CliResult {
+    names.sort();
+    if json {
+        json_pretty(&names)
+    } else {
+        names.iter().try_for_each(line)
+    }
+}
+
 /// A progress or status note for the person at the terminal: stderr, so stdout stays
 /// clean for pipes.
 pub fn note(text: impl AsRef<str>) {

@@ -82,17 +82,12 @@ pub async fn run(global: &GlobalArgs, args: ConsumerArgs) -> CliResult {
 async fn ls(global: &GlobalArgs, args: LsArgs) -> CliResult {
     let (client, js) = jetstream::connect(global).await?;
     if args.names {
-        let mut names = js
+        let names = js
             .consumer_names(&args.stream)
             .await
             .map_err(stream_error(&args.stream, "list the consumers of"))?;
         client.close().await;
-        names.sort();
-        return if global.json {
-            output::json_pretty(&names)
-        } else {
-            names.iter().try_for_each(output::line)
-        };
+        return output::names(names, global.json);
     }
     let mut consumers = js
         .consumers(&args.stream)

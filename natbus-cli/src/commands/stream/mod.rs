@@ -101,17 +101,12 @@ async fn ls(global: &GlobalArgs, args: LsArgs) -> CliResult {
     let (client, js) = jetstream::connect(global).await?;
     let subject = args.subject.as_deref();
     if args.names {
-        let mut names = js
+        let names = js
             .stream_names(subject)
             .await
             .map_err(failed("list streams"))?;
         client.close().await;
-        names.sort();
-        return if global.json {
-            output::json_pretty(&names)
-        } else {
-            names.iter().try_for_each(output::line)
-        };
+        return output::names(names, global.json);
     }
     let mut streams = js.streams(subject).await.map_err(failed("list streams"))?;
     client.close().await;
