@@ -14,11 +14,11 @@ use serde_json::json;
 
 use super::js_stream::{clean_up, ensure_stream, prepare_consumer};
 use super::report::{ClientRun, Side};
-use super::{BenchArgs, join_all, progress, share};
+use super::{BenchArgs, announce, close_all, connect_clients, join_all, progress, share};
 use crate::cli::GlobalArgs;
 use crate::error::{CliError, CliResult};
 use crate::jetstream::{self, consumer_error, failed};
-use crate::{connect, output};
+use crate::output;
 
 /// The durable consumer the subscribers share.
 pub(super) const CONSUMER: &str = "natbus-bench";
@@ -49,25 +49,13 @@ pub async fn run(global: &GlobalArgs, args: &BenchArgs) -> CliResult {
     } else {
         args.msgs.min(stored)
     };
-    let mut pub_clients = Vec::with_capacity(args.publishers);
-    for _ in 0..args.publishers {
-        pub_clients.push(connect::connect(global).await?);
-    }
-    let mut sub_clients = Vec::with_capacity(args.subscribers);
-    for _ in 0..args.subscribers {
-        sub_clients.push(connect::connect(global).await?);
-    }
-    if !global.json {
-        output::note(format!(
-            "Starting JetStream benchmark on stream \"{name}\" subject \"{}\": {} of {} bytes, \
-             {}, {}",
-            args.subject,
-            output::count(args.msgs, "msg"),
-            args.size,
-            output::count(args.publishers as u64, "publisher"),
-            output::count(args.subscribers as u64, "subscriber"),
-        ));
-    }
+    let pub_clients = connect_clients(global, args.publishers).await?;
+    let sub_clients = connect_clients(global, args.subscribers).await?;
+    let what = format!(
+        "JetStream benchmark on stream \"{name}\" subject \"{}\"",
+        args.subject
+    );
+    announce(global, args, &what, ["msg", "publisher", "subscriber"]);
     let bar = progress(
         global,
         args.msgs * u64::from(args.publishers > 0) + expected,
@@ -112,9 +100,7 @@ pub async fn run(global: &GlobalArgs, args: &BenchArgs) -> CliResult {
     let published = join_all(pub_tasks).await;
     let drained = join_all(sub_tasks).await;
     bar.finish_and_clear();
-    for client in pub_clients.iter().chain(&sub_clients) {
-        client.close().await;
-    }
+    close_all(pub_clients.iter().chain(&sub_clients)).await;
     let removed = clean_up(&js, name, args, created).await;
     admin.close().await;
     let published = published?;
@@ -194,12 +180,7 @@ async fn drain(
         .pull_consumer(&stream, CONSUMER)
         .await
         .map_err(consumer_error(&stream, CONSUMER, "open"))?;
-    let mut run = ClientRun {
-        msgs: 0,
-        bytes: 0,
-        start: Instant::now(),
-        end: Instant::now(),
-    };
+    let mut run = ClientRun::starting_now();
     let mut idle_since = Instant::now();
     while received.load(Ordering::Relaxed) < expected && idle_since.elapsed() < stall {
         let options = FetchOptions::new(PULL_BATCH)
@@ -218,13 +199,7 @@ async fn drain(
             msg.ack()
                 .await
                 .map_err(consumer_error(&stream, CONSUMER, "acknowledge on"))?;
-            let now = Instant::now();
-            if run.msgs == 0 {
-                run.start = now;
-            }
-            run.end = now;
-            run.msgs += 1;
-            run.bytes += msg.payload().len() as u64;
+            run.record(msg.payload().len());
         }
         received.fetch_add(batch.len() as u64, Ordering::Relaxed);
         bar.inc(batch.len() as u64);
@@ -250,13 +225,7 @@ fn print(global: &GlobalArgs, args: &BenchArgs, stream: &str, o: &Outcome) -> Cl
             "subscribers": o.subs.json(),
         }))?;
     } else {
-        let mut text = String::new();
-        if !o.pubs.clients.is_empty() {
-            text.push_str(&o.pubs.text());
-        }
-        if !o.subs.clients.is_empty() {
-            text.push_str(&o.subs.text());
-        }
+        let mut text = Side::text_of(&[&o.pubs, &o.subs]);
         let elapsed = o.pubs.elapsed().max(o.subs.elapsed());
         let fate = match (o.created, o.removed) {
             (true, true) => "created and removed",

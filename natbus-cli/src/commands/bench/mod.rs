@@ -12,11 +12,13 @@ use std::time::Duration;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use natbus_tokio::Client;
 use tokio::task::JoinHandle;
 
 use crate::cli::GlobalArgs;
 use crate::error::{CliError, CliResult};
 use crate::jetstream::Storage;
+use crate::{connect, output};
 
 /// Arguments of `natbus bench`.
 #[derive(Debug, Args)]
@@ -125,6 +127,39 @@ fn parse_size(text: &str) -> Result<usize, String> {
 fn share(total: u64, clients: usize, index: usize) -> u64 {
     let clients = clients.max(1) as u64;
     total / clients + u64::from((index as u64) < total % clients)
+}
+
+/// `count` connections made with the global flags: each benchmark client has its own.
+async fn connect_clients(global: &GlobalArgs, count: usize) -> CliResult<Vec<Client>> {
+    let mut clients = Vec::with_capacity(count);
+    for _ in 0..count {
+        clients.push(connect::connect(global).await?);
+    }
+    Ok(clients)
+}
+
+/// Closes every benchmark connection once the clients are done.
+async fn close_all<'a>(clients: impl IntoIterator<Item = &'a Client>) {
+    for client in clients {
+        client.close().await;
+    }
+}
+
+/// Tells the person at the terminal what is about to run (nothing with `--json`):
+/// `Starting <what>: <msgs> of <size> bytes, <publishers>, <subscribers>`, counted with
+/// the `nouns` for a message, a publisher and a subscriber.
+fn announce(global: &GlobalArgs, args: &BenchArgs, what: &str, nouns: [&str; 3]) {
+    if global.json {
+        return;
+    }
+    let [msg, publisher, subscriber] = nouns;
+    output::note(format!(
+        "Starting {what}: {} of {} bytes, {}, {}",
+        output::count(args.msgs, msg),
+        args.size,
+        output::count(args.publishers as u64, publisher),
+        output::count(args.subscribers as u64, subscriber),
+    ));
 }
 
 /// A progress bar on stderr while people watch; hidden when stdout is not a terminal or

@@ -8,7 +8,7 @@ use natbus_tokio::{Client, Subscriber};
 use serde_json::json;
 
 use super::report::{ClientRun, Side};
-use super::{BenchArgs, join_all, progress, share};
+use super::{BenchArgs, announce, close_all, connect_clients, join_all, progress, share};
 use crate::cli::GlobalArgs;
 use crate::error::{CliError, CliResult};
 use crate::{connect, output};
@@ -26,32 +26,14 @@ pub async fn run(global: &GlobalArgs, args: &BenchArgs) -> CliResult {
         connect::options(global)?.subscription_capacity(SUBSCRIBER_BUFFER, SUBSCRIBER_BUFFER_BYTES);
     for _ in 0..args.subscribers {
         let client = connect::connect_with(global, options.clone()).await?;
-        let subscriber =
-            client
-                .subscribe(&args.subject)
-                .await
-                .map_err(|source| CliError::Subscribe {
-                    subject: args.subject.clone(),
-                    source,
-                })?;
+        let subscriber = connect::subscribe(&client, &args.subject, None).await?;
         client.flush().await.map_err(CliError::Flush)?;
         sub_clients.push(client);
         subscribers.push(subscriber);
     }
-    let mut pub_clients = Vec::with_capacity(args.publishers);
-    for _ in 0..args.publishers {
-        pub_clients.push(connect::connect(global).await?);
-    }
-    if !global.json {
-        output::note(format!(
-            "Starting pub/sub benchmark on \"{}\": {} of {} bytes, {}, {}",
-            args.subject,
-            output::count(args.msgs, "msg"),
-            args.size,
-            output::count(args.publishers as u64, "publisher"),
-            output::count(args.subscribers as u64, "subscriber"),
-        ));
-    }
+    let pub_clients = connect_clients(global, args.publishers).await?;
+    let what = format!("pub/sub benchmark on \"{}\"", args.subject);
+    announce(global, args, &what, ["msg", "publisher", "subscriber"]);
     let per_sub = args.msgs;
     let total = args.msgs * u64::from(args.publishers > 0) + per_sub * args.subscribers as u64;
     let bar = progress(global, total);
@@ -78,9 +60,7 @@ pub async fn run(global: &GlobalArgs, args: &BenchArgs) -> CliResult {
     let published = join_all(pub_tasks).await;
     let received = join_all(sub_tasks).await;
     bar.finish_and_clear();
-    for client in pub_clients.iter().chain(&sub_clients) {
-        client.close().await;
-    }
+    close_all(pub_clients.iter().chain(&sub_clients)).await;
     let pubs = Side {
         label: "Pub",
         clients: published?,
@@ -128,23 +108,12 @@ async fn receive(
     stall: std::time::Duration,
     bar: ProgressBar,
 ) -> CliResult<ClientRun> {
-    let mut run = ClientRun {
-        msgs: 0,
-        bytes: 0,
-        start: Instant::now(),
-        end: Instant::now(),
-    };
+    let mut run = ClientRun::starting_now();
     while run.msgs < expected {
         let Ok(Some(msg)) = tokio::time::timeout(stall, subscriber.next()).await else {
             break;
         };
-        let now = Instant::now();
-        if run.msgs == 0 {
-            run.start = now;
-        }
-        run.end = now;
-        run.msgs += 1;
-        run.bytes += msg.payload.len() as u64;
+        run.record(msg.payload.len());
         bar.inc(1);
     }
     Ok(run)
@@ -165,13 +134,7 @@ fn print(global: &GlobalArgs, args: &BenchArgs, pubs: &Side, subs: &Side) -> Cli
             "subscribers": subs.json(),
         }))?;
     } else {
-        let mut text = String::new();
-        if !pubs.clients.is_empty() {
-            text.push_str(&pubs.text());
-        }
-        if !subs.clients.is_empty() {
-            text.push_str(&subs.text());
-        }
+        let mut text = Side::text_of(&[pubs, subs]);
         let elapsed = pubs.elapsed().max(subs.elapsed());
         text.push_str(&format!(
             "summary: published {} msgs, received {} msgs ({} x {}) in {}\n",

@@ -21,6 +21,28 @@ pub struct ClientRun {
 }
 
 impl ClientRun {
+    /// A client that has not sent or received anything yet.
+    pub fn starting_now() -> Self {
+        let now = Instant::now();
+        ClientRun {
+            msgs: 0,
+            bytes: 0,
+            start: now,
+            end: now,
+        }
+    }
+
+    /// Counts one message of `bytes` received now; the first one starts the clock.
+    pub fn record(&mut self, bytes: usize) {
+        let now = Instant::now();
+        if self.msgs == 0 {
+            self.start = now;
+        }
+        self.end = now;
+        self.msgs += 1;
+        self.bytes += bytes as u64;
+    }
+
     fn elapsed(&self) -> Duration {
         self.end.saturating_duration_since(self.start)
     }
@@ -83,6 +105,15 @@ impl Side {
             ));
         }
         out
+    }
+
+    /// [`text`](Self::text) of each side that has clients, one after the other.
+    pub fn text_of(sides: &[&Side]) -> String {
+        sides
+            .iter()
+            .filter(|side| !side.clients.is_empty())
+            .map(|side| side.text())
+            .collect()
     }
 
     /// Aggregate and per-client numbers.

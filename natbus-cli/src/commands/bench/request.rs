@@ -9,7 +9,7 @@ use natbus_tokio::{Client, RequestError, RequestOptions, Subscriber};
 use serde_json::json;
 
 use super::report::{ClientRun, Latencies, Side};
-use super::{BenchArgs, join_all, progress, share};
+use super::{BenchArgs, announce, close_all, connect_clients, join_all, progress, share};
 use crate::cli::GlobalArgs;
 use crate::error::{CliError, CliResult};
 use crate::{connect, output};
@@ -30,31 +30,14 @@ pub async fn run(global: &GlobalArgs, args: &BenchArgs) -> CliResult {
     let mut responder_tasks = Vec::with_capacity(args.subscribers);
     for _ in 0..args.subscribers {
         let client = connect::connect(global).await?;
-        let subscriber = client
-            .queue_subscribe(&args.subject, RESPONDER_QUEUE)
-            .await
-            .map_err(|source| CliError::Subscribe {
-                subject: args.subject.clone(),
-                source,
-            })?;
+        let subscriber = connect::subscribe(&client, &args.subject, Some(RESPONDER_QUEUE)).await?;
         client.flush().await.map_err(CliError::Flush)?;
         responder_tasks.push(tokio::spawn(respond(client.clone(), subscriber)));
         responder_clients.push(client);
     }
-    let mut requesters = Vec::with_capacity(args.publishers);
-    for _ in 0..args.publishers {
-        requesters.push(connect::connect(global).await?);
-    }
-    if !global.json {
-        output::note(format!(
-            "Starting request/reply benchmark on \"{}\": {} of {} bytes, {}, {}",
-            args.subject,
-            output::count(args.msgs, "request"),
-            args.size,
-            output::count(args.publishers as u64, "requester"),
-            output::count(args.subscribers as u64, "responder"),
-        ));
-    }
+    let requesters = connect_clients(global, args.publishers).await?;
+    let what = format!("request/reply benchmark on \"{}\"", args.subject);
+    announce(global, args, &what, ["request", "requester", "responder"]);
     let bar = progress(global, args.msgs);
     let payload = Bytes::from(vec![b'x'; args.size]);
     let tasks: Vec<_> = requesters
@@ -79,9 +62,7 @@ pub async fn run(global: &GlobalArgs, args: &BenchArgs) -> CliResult {
         .collect();
     let results = join_all(tasks).await;
     bar.finish_and_clear();
-    for client in requesters.iter().chain(&responder_clients) {
-        client.close().await;
-    }
+    close_all(requesters.iter().chain(&responder_clients)).await;
     let answered = join_all(responder_tasks).await?;
     let results = results?;
     let failed: u64 = results.iter().map(|r| r.failed).sum();
