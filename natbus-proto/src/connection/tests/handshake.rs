@@ -1,0 +1,114 @@
+//! Connecting: the CONNECT we send, credentials refused, servers that cannot be
+//! reached, a server that never answers, and a server that sends garbage.
+
+use super::*;
+
+#[test]
+fn handshake_sends_connect_with_our_options_then_connects() {
+    let mut s = Script::new(config(&["nats://alice:secret@127.0.0.1:4222"]));
+    s.actions();
+    s.conn.handle_connected(s.now);
+    assert_eq!(s.written(), "", "the server speaks first");
+    s.read(INFO);
+    let hello = s.written();
+    let json = hello
+        .strip_prefix("CONNECT ")
+        .and_then(|r| r.strip_suffix("\r\nPING\r\n"))
+        .expect("CONNECT + PING");
+    let v: serde_json::Value = serde_json::from_str(json).expect("CONNECT carries JSON");
+    assert_eq!(v["user"], "alice");
+    assert_eq!(v["pass"], "secret");
+    assert_eq!(v["name"], "script");
+    assert_eq!(v["headers"], true);
+    assert_eq!(v["no_responders"], true);
+    assert_eq!(v["protocol"], 1);
+    assert_eq!(v["verbose"], false);
+    assert!(!s.conn.is_connected());
+    s.read("PONG\r\n");
+    assert!(s.conn.is_connected());
+    let events = s.events();
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            Event::Connected {
+                reconnected: false,
+                ..
+            }
+        )),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn bad_credentials_on_first_connect_close_without_retry_storm() {
+    let mut s = Script::new(config(&["127.0.0.1", "127.0.0.2"]));
+    s.actions();
+    s.conn.handle_connected(s.now);
+    s.read(INFO);
+    s.written();
+    s.read("-ERR 'Authorization Violation'\r\n");
+    let events = s.events();
+    assert!(
+        matches!(
+            events.last(),
+            Some(Event::Closed {
+                reason: CloseReason::Auth(_)
+            })
+        ),
+        "{events:?}"
+    );
+    assert!(s.conn.is_closed());
+    assert!(
+        s.actions()
+            .iter()
+            .all(|a| !matches!(a, Action::Dial { .. }))
+    );
+}
+
+#[test]
+fn initial_connect_gives_up_after_one_pass() {
+    let mut s = Script::new(config(&["127.0.0.1:1", "127.0.0.1:2"]));
+    s.actions();
+    s.conn.handle_dial_failed(s.now, "connection refused");
+    assert!(
+        matches!(s.actions().as_slice(), [Action::Dial { .. }]),
+        "tries the second server"
+    );
+    s.conn.handle_dial_failed(s.now, "connection refused");
+    let events = s.events();
+    assert!(
+        matches!(events.last(), Some(Event::Closed { reason: CloseReason::ConnectFailed(r) }) if r.contains("refused"))
+    );
+}
+
+#[test]
+fn handshake_times_out() {
+    let mut s = Script::new(config(&["127.0.0.1"]));
+    s.actions();
+    s.conn.handle_connected(s.now);
+    assert_eq!(s.conn.poll_timeout(), Some(s.now + Duration::from_secs(5)));
+    s.advance(Duration::from_secs(5));
+    assert!(
+        s.events().iter().any(
+            |e| matches!(e, Event::ConnectFailed { reason, .. } if reason.contains("timed out"))
+        )
+    );
+}
+
+#[test]
+fn garbage_from_the_server_is_a_protocol_error_not_a_panic() {
+    let mut s = Script::new(config(&["127.0.0.1"]));
+    s.handshake();
+    s.events();
+    s.read("MSG a notanumber 1\r\nx\r\n");
+    let events = s.events();
+    assert!(
+        matches!(
+            &events[0],
+            Event::Disconnected {
+                reason: DisconnectReason::Protocol(_)
+            }
+        ),
+        "{events:?}"
+    );
+}

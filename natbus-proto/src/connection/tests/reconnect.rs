@@ -1,0 +1,139 @@
+//! Losing a server and carrying on: stale connections, resubscribing, the bounded
+//! reconnect buffer, and lame duck mode.
+
+use super::*;
+
+#[test]
+fn answers_server_pings_and_keeps_alive_until_stale() {
+    let mut s = Script::new(config(&["127.0.0.1"]));
+    s.handshake();
+    s.read("PING\r\n");
+    assert_eq!(s.written(), "PONG\r\n");
+    // Idle: the next deadline is the keep-alive, in the future; no busy loop.
+    let deadline = s.conn.poll_timeout().expect("keep-alive armed");
+    assert!(deadline > s.now);
+    s.conn.handle_timeout(s.now);
+    assert_eq!(s.written(), "");
+    s.advance(Duration::from_secs(10));
+    assert_eq!(s.written(), "PING\r\n");
+    s.read("PONG\r\n");
+    s.advance(Duration::from_secs(10));
+    s.advance(Duration::from_secs(10));
+    assert_eq!(s.written(), "PING\r\nPING\r\n");
+    s.events();
+    s.advance(Duration::from_secs(10));
+    let events = s.events();
+    assert!(
+        events.contains(&Event::Disconnected {
+            reason: DisconnectReason::Stale
+        }),
+        "{events:?}"
+    );
+    let actions = s.actions();
+    assert_eq!(actions[0], Action::Close { flush: false });
+    assert!(
+        matches!(actions[1], Action::Dial { .. }),
+        "reconnects at once: {actions:?}"
+    );
+}
+
+#[test]
+fn reconnect_resubscribes_then_sends_what_was_buffered() {
+    let mut s = Script::new(config(&["127.0.0.1"]));
+    s.handshake();
+    let keep = s.conn.subscribe("keep", None).expect("valid");
+    let limited = s.conn.subscribe("limited", None).expect("valid");
+    s.conn.unsubscribe(limited, Some(3));
+    s.written();
+    s.read(&format!("MSG limited {limited} 1\r\nx\r\n"));
+    let t = Duration::from_secs(5);
+    let pending = s
+        .conn
+        .request("svc", None, Bytes::new(), t, s.now)
+        .expect("valid");
+    s.written();
+    let flush = s.conn.flush().expect("open");
+    s.written();
+    s.events();
+    s.conn.handle_disconnected(s.now, "connection reset");
+    let events = s.events();
+    assert!(
+        events.contains(&Event::Flushed {
+            id: flush,
+            result: Err(FlushError::Disconnected)
+        }),
+        "{events:?}"
+    );
+    assert!(events.contains(&Event::Reply {
+        id: pending,
+        result: Err(RequestError::Disconnected)
+    }));
+    // Published while disconnected: buffered, not written yet.
+    s.conn
+        .publish("while.down", None, None, Bytes::from_static(b"buffered"))
+        .expect("fits the buffer");
+    assert_eq!(s.written(), "");
+    let after = s.handshake();
+    let inbox_sid = 3;
+    assert_eq!(
+        after,
+        format!(
+            "SUB keep {keep}\r\nSUB limited {limited}\r\nUNSUB {limited} 2\r\nSUB {} {inbox_sid}\r\nPUB while.down 8\r\nbuffered\r\n",
+            s.conn.requests.wildcard()
+        )
+    );
+    let events = s.events();
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Event::Connected {
+            reconnected: true,
+            ..
+        }
+    )));
+    assert_eq!(s.conn.statistics().reconnects, 1);
+}
+
+#[test]
+fn reconnect_buffer_is_bounded() {
+    let mut c = config(&["127.0.0.1"]);
+    c.reconnect_buffer_limit = 100;
+    let mut s = Script::new(c);
+    s.handshake();
+    s.conn.handle_disconnected(s.now, "reset");
+    s.conn
+        .publish("a", None, None, Bytes::from(vec![1u8; 60]))
+        .expect("first fits");
+    assert_eq!(
+        s.conn.publish("a", None, None, Bytes::from(vec![1u8; 60])),
+        Err(CommandError::BufferFull { limit: 100 })
+    );
+}
+
+#[test]
+fn lame_duck_moves_to_another_server_and_discovery_is_reported() {
+    let mut s = Script::new(config(&["127.0.0.1:4222"]));
+    s.handshake();
+    s.events();
+    s.read("INFO {\"server_id\":\"S1\",\"proto\":1,\"headers\":true,\"max_payload\":1024,\"connect_urls\":[\"127.0.0.1:4222\",\"127.0.0.1:4223\"]}\r\n");
+    assert!(s.events().contains(&Event::ServersDiscovered));
+    s.conn
+        .publish("keep.me", None, None, Bytes::from_static(b"1"))
+        .expect("valid");
+    s.read("INFO {\"server_id\":\"S1\",\"proto\":1,\"headers\":true,\"max_payload\":1024,\"ldm\":true,\"connect_urls\":[\"127.0.0.1:4223\"]}\r\n");
+    let events = s.events();
+    assert!(events.contains(&Event::LameDuck), "{events:?}");
+    let actions = s.actions();
+    let Some(Action::Dial { server }) = actions.last() else {
+        panic!("expected a dial: {actions:?}")
+    };
+    assert_eq!(server.port, 4223, "moves away from the lame-duck server");
+    s.conn.handle_connected(s.now);
+    s.read(INFO);
+    s.written();
+    s.read("PONG\r\n");
+    assert_eq!(
+        s.written(),
+        "PUB keep.me 1\r\n1\r\n",
+        "nothing queued is lost"
+    );
+}
