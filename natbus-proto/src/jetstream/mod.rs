@@ -100,6 +100,7 @@ pub mod response;
 pub mod stream;
 pub mod stream_info;
 pub mod stream_msg;
+mod stream_source;
 
 pub use ack::AckKind;
 pub use api::ApiPrefix;
