@@ -4,22 +4,10 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use natbus::Runtime;
-use natbus::jetstream::{
-    JetStream, JetStreamError, PublishOptions, PurgeRequest, StorageType, StreamConfig,
-};
+use natbus::jetstream::{JetStreamError, PublishOptions, PurgeRequest, StorageType, StreamConfig};
 use natbus_tests::NatsServer;
 
-use super::{connect, options};
-
-pub async fn js_for(rt: &Arc<dyn Runtime>, server: &NatsServer) -> JetStream {
-    connect(rt, options(&server.url())).await.jetstream()
-}
-
-pub fn api_code(result: Result<impl std::fmt::Debug, JetStreamError>) -> u16 {
-    let err = result.expect_err("the server refuses this");
-    err.err_code()
-        .unwrap_or_else(|| panic!("expected an API error, got {err:?}"))
-}
+use super::js_support::{api_code, js_for, js_with_stream};
 
 pub async fn js_stream_crud_and_error_codes(rt: Arc<dyn Runtime>) {
     let server = NatsServer::start();
@@ -164,10 +152,7 @@ pub async fn js_not_enabled_is_reported(rt: Arc<dyn Runtime>) {
 
 pub async fn js_publish_dedupes_by_msg_id(rt: Arc<dyn Runtime>) {
     let server = NatsServer::start();
-    let js = js_for(&rt, &server).await;
-    js.create_stream(StreamConfig::new("DEDUP").subjects(["dedup"]))
-        .await
-        .expect("create");
+    let js = js_with_stream(&rt, &server, "DEDUP", "dedup").await;
     let opts = PublishOptions {
         msg_id: Some("abc".into()),
         ..PublishOptions::default()
@@ -189,10 +174,7 @@ pub async fn js_publish_dedupes_by_msg_id(rt: Arc<dyn Runtime>) {
 
 pub async fn js_expected_sequence_conflict(rt: Arc<dyn Runtime>) {
     let server = NatsServer::start();
-    let js = js_for(&rt, &server).await;
-    js.create_stream(StreamConfig::new("SEQ").subjects(["seq.*"]))
-        .await
-        .expect("create");
+    let js = js_with_stream(&rt, &server, "SEQ", "seq.*").await;
     js.publish("seq.a", "1").await.expect("publish");
     let ok = PublishOptions {
         expected_last_sequence: Some(1),

@@ -12,7 +12,7 @@ use natbus::jetstream::{
 };
 use natbus_tests::NatsServer;
 
-use super::jetstream::{api_code, js_for};
+use super::js_support::{api_code, js_for, js_with_stream};
 use super::{WAIT, sleep, within};
 
 async fn fetch_n(consumer: &natbus::jetstream::PullConsumer, n: usize) -> Vec<JsMessage> {
@@ -34,10 +34,7 @@ async fn fetch_n(consumer: &natbus::jetstream::PullConsumer, n: usize) -> Vec<Js
 
 pub async fn js_fetch_returns_messages_in_order_with_metadata(rt: Arc<dyn Runtime>) {
     let server = NatsServer::start();
-    let js = js_for(&rt, &server).await;
-    js.create_stream(StreamConfig::new("FETCH").subjects(["fetch.>"]))
-        .await
-        .expect("create");
+    let js = js_with_stream(&rt, &server, "FETCH", "fetch.>").await;
     for i in 0..10 {
         js.publish(format!("fetch.{i}"), format!("p{i}"))
             .await
@@ -114,10 +111,7 @@ pub async fn js_fetch_returns_messages_in_order_with_metadata(rt: Arc<dyn Runtim
 
 pub async fn js_nak_redelivers_term_and_ack_wait(rt: Arc<dyn Runtime>) {
     let server = NatsServer::start();
-    let js = js_for(&rt, &server).await;
-    js.create_stream(StreamConfig::new("REDELIVER").subjects(["re.*"]))
-        .await
-        .expect("create");
+    let js = js_with_stream(&rt, &server, "REDELIVER", "re.*").await;
     let mut config = ConsumerConfig::durable("re");
     config.ack_wait = Some(Duration::from_millis(500));
     let consumer = js
@@ -153,10 +147,7 @@ pub async fn js_nak_redelivers_term_and_ack_wait(rt: Arc<dyn Runtime>) {
 pub async fn js_durable_resumes_after_the_client_is_replaced(rt: Arc<dyn Runtime>) {
     let server = NatsServer::start();
     {
-        let js = js_for(&rt, &server).await;
-        js.create_stream(StreamConfig::new("RESUME").subjects(["resume"]))
-            .await
-            .expect("create");
+        let js = js_with_stream(&rt, &server, "RESUME", "resume").await;
         for i in 0..6 {
             js.publish("resume", format!("{i}")).await.expect("publish");
         }
@@ -223,10 +214,7 @@ fn push_config() -> ConsumerConfig {
 
 pub async fn js_push_deliver_group_splits_the_load(rt: Arc<dyn Runtime>) {
     let server = NatsServer::start();
-    let js = js_for(&rt, &server).await;
-    js.create_stream(StreamConfig::new("GROUP").subjects(["group"]))
-        .await
-        .expect("create");
+    let js = js_with_stream(&rt, &server, "GROUP", "group").await;
     let mut config = ConsumerConfig::durable("workers");
     config.deliver_group = Some("workers".into());
     let mut a = js
@@ -274,10 +262,7 @@ pub async fn js_push_deliver_group_splits_the_load(rt: Arc<dyn Runtime>) {
 
 pub async fn js_ordered_consumer_survives_consumer_deletion(rt: Arc<dyn Runtime>) {
     let server = NatsServer::start();
-    let js = js_for(&rt, &server).await;
-    js.create_stream(StreamConfig::new("ORDERED").subjects(["ordered.>"]))
-        .await
-        .expect("create");
+    let js = js_with_stream(&rt, &server, "ORDERED", "ordered.>").await;
     for i in 0..5 {
         js.publish(format!("ordered.{i}"), format!("{i}"))
             .await
@@ -325,10 +310,7 @@ pub async fn js_ordered_consumer_survives_consumer_deletion(rt: Arc<dyn Runtime>
 
 pub async fn js_pull_messages_stream_refills(rt: Arc<dyn Runtime>) {
     let server = NatsServer::start();
-    let js = js_for(&rt, &server).await;
-    js.create_stream(StreamConfig::new("CONSUME").subjects(["consume"]))
-        .await
-        .expect("create");
+    let js = js_with_stream(&rt, &server, "CONSUME", "consume").await;
     let consumer = js
         .get_or_create_pull_consumer("CONSUME", ConsumerConfig::durable("c"))
         .await

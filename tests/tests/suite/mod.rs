@@ -11,6 +11,7 @@ pub mod core;
 pub mod envelope;
 pub mod jetstream;
 pub mod jetstream_consumers;
+pub mod js_support;
 pub mod kv;
 pub mod reconnect;
 pub mod service;
