@@ -53,16 +53,21 @@ fn total_connections(server: &NatsServer) -> u64 {
         .expect("varz has total_connections")
 }
 
-pub async fn nkey_auth_signs_the_nonce(rt: Arc<dyn Runtime>) {
-    let user = KeyPair::new_user();
-    let seed = user.seed().expect("a new key has a seed");
-    let server = NatsServer::builder()
+/// A server (without JetStream) that lets in only the nkey user `user`.
+fn nkey_server(user: &KeyPair) -> NatsServer {
+    NatsServer::builder()
         .jetstream(false)
         .config(&format!(
             "authorization {{ users: [ {{ nkey: {} }} ] }}",
             user.public_key()
         ))
-        .start();
+        .start()
+}
+
+pub async fn nkey_auth_signs_the_nonce(rt: Arc<dyn Runtime>) {
+    let user = KeyPair::new_user();
+    let seed = user.seed().expect("a new key has a seed");
+    let server = nkey_server(&user);
     let client = connect(&rt, options(&server.url()).nkey(&seed)).await;
     let mut sub = client.subscribe("who").await.expect("subscribe");
     client.publish("who", "me").await.expect("publish");
@@ -85,13 +90,7 @@ pub async fn nkey_auth_signs_the_nonce(rt: Arc<dyn Runtime>) {
 
 pub async fn bad_credentials_fail_once_without_a_reconnect_storm(rt: Arc<dyn Runtime>) {
     let user = KeyPair::new_user();
-    let server = NatsServer::builder()
-        .jetstream(false)
-        .config(&format!(
-            "authorization {{ users: [ {{ nkey: {} }} ] }}",
-            user.public_key()
-        ))
-        .start();
+    let server = nkey_server(&user);
     let before = total_connections(&server);
     let stranger = KeyPair::new_user().seed().expect("a new key has a seed");
     let opts = options(&server.url())
