@@ -117,7 +117,7 @@ impl Client {
     ) -> Result<(), PublishError> {
         poll_fn(|cx| {
             self.shared().with(|inner| {
-                match inner.conn.publish(subject, reply, headers, payload.clone()) {
+                match inner.conn.publish_borrowed(subject, reply, headers, &payload) {
                     Err(CommandError::BufferFull { .. }) => {
                         inner.space_waiters.push(cx.waker().clone());
                         Poll::Pending
@@ -247,10 +247,10 @@ impl Client {
         let now = self.shared().runtime.now();
         let id = poll_fn(|cx| {
             self.shared().with(|inner| {
-                match inner.conn.request(
+                match inner.conn.request_borrowed(
                     subject,
                     options.headers.as_ref(),
-                    payload.clone(),
+                    &payload,
                     timeout,
                     now,
                 ) {
