@@ -82,16 +82,19 @@ impl Requests {
         self.deadlines.push(Reverse((deadline, token)));
         reply.clear();
         reply.push_str(&self.base);
-        reply.push_str(crate::wire::itoa::format_u64(token, &mut [0u8; 20]));
+        crate::wire::itoa::push_u64(&mut reply, token);
         (RequestId(token), reply)
     }
 
     /// Finds the request a reply on `subject` belongs to and removes it.
     pub fn complete(&mut self, subject: &str) -> Option<RequestId> {
-        let token = subject
-            .strip_prefix(self.base.as_str())?
-            .parse::<u64>()
-            .ok()?;
+        self.complete_bytes(subject.as_bytes())
+    }
+
+    /// [`complete`](Self::complete) on the subject's bytes (no UTF-8 view needed).
+    pub fn complete_bytes(&mut self, subject: &[u8]) -> Option<RequestId> {
+        let token = subject.strip_prefix(self.base.as_bytes())?;
+        let token = crate::wire::itoa::parse_u64(token)?;
         self.pending.remove(&token).map(|_| RequestId(token))
     }
 

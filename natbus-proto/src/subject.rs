@@ -90,7 +90,11 @@ impl Subject {
         if bytes.is_empty() {
             return Err(SubjectError::Empty);
         }
-        std::str::from_utf8(&bytes).map_err(|_| SubjectError::InvalidUtf8)?;
+        // Subjects are nearly always ASCII, which `is_ascii` checks a word at a time; only
+        // the rest needs the full UTF-8 validation.
+        if !bytes.is_ascii() {
+            std::str::from_utf8(&bytes).map_err(|_| SubjectError::InvalidUtf8)?;
+        }
         Ok(Subject(bytes))
     }
 

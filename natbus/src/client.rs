@@ -262,7 +262,7 @@ impl Client {
                         // Registered under the same lock as the request, so the reply
                         // cannot be routed before someone waits for it.
                         if let Some(tx) = tx.take() {
-                            inner.replies.insert(id, tx);
+                            inner.replies.insert(id.0, tx);
                         }
                         Poll::Ready(Ok(id))
                     }
@@ -440,7 +440,7 @@ impl Drop for CancelOnDrop<'_> {
         if let Some(id) = self.id.take() {
             let mut inner = self.client.shared().lock();
             inner.conn.cancel_request(id);
-            inner.replies.remove(&id);
+            inner.replies.remove(&id.0);
         }
     }
 }

@@ -16,7 +16,6 @@ use natbus_proto::connection::{
     RequestError as ProtoRequestError, SubscriptionEnd,
 };
 use natbus_proto::message::Message;
-use natbus_proto::requests::RequestId;
 use natbus_proto::subscriptions::SidMap;
 
 use crate::error::ConnectError;
@@ -71,7 +70,9 @@ impl Tally {
 pub(crate) struct Inner {
     pub(crate) conn: Connection,
     pub(crate) subscribers: SidMap<SubEntry>,
-    pub(crate) replies: HashMap<RequestId, oneshot::Sender<Result<Message, ProtoRequestError>>>,
+    /// Reply waiters by request id (`RequestId.0`): a `SidMap`, as the ids are small
+    /// unique counters that need no SipHash.
+    pub(crate) replies: SidMap<oneshot::Sender<Result<Message, ProtoRequestError>>>,
     pub(crate) flushes: HashMap<u64, oneshot::Sender<Result<(), ProtoFlushError>>>,
     pub(crate) space_waiters: Vec<Waker>,
     pub(crate) listeners: Vec<Arc<Mailbox<ClientEvent>>>,
@@ -174,7 +175,7 @@ impl Inner {
         match event {
             Event::Message { sid, message } => self.deliver(sid, message),
             Event::Reply { id, result } => {
-                if let Some(tx) = self.replies.remove(&id) {
+                if let Some(tx) = self.replies.remove(&id.0) {
                     tx.send(result);
                 }
             }

@@ -45,10 +45,10 @@ fn digits(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
     &buf[i..]
 }
 
-/// Formats `n` in decimal into `buf` (20 bytes hold any `u64`) without allocating.
-pub(crate) fn format_u64(n: u64, buf: &mut [u8; 20]) -> &str {
-    // Only ASCII digits were written, which is always valid UTF-8.
-    std::str::from_utf8(digits(n, buf)).unwrap_or_default()
+/// Appends `n` in decimal to a `String`, without a UTF-8 check of the digits.
+pub(crate) fn push_u64(out: &mut String, n: u64) {
+    let mut buf = [0u8; 20];
+    out.extend(digits(n, &mut buf).iter().copied().map(char::from));
 }
 
 /// Parses a non-empty run of ASCII digits; `None` for anything else or on overflow.
@@ -89,7 +89,9 @@ mod tests {
             write_u64(&mut out, n);
             assert_eq!(&out[..], n.to_string().as_bytes());
             assert_eq!(parse_u64(&out), Some(n));
-            assert_eq!(format_u64(n, &mut [0u8; 20]), n.to_string());
+            let mut s = String::from("x");
+            push_u64(&mut s, n);
+            assert_eq!(s, format!("x{n}"));
         }
     }
 
