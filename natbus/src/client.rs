@@ -117,7 +117,10 @@ impl Client {
     ) -> Result<(), PublishError> {
         poll_fn(|cx| {
             self.shared().with(|inner| {
-                match inner.conn.publish_borrowed(subject, reply, headers, &payload) {
+                match inner
+                    .conn
+                    .publish_borrowed(subject, reply, headers, &payload)
+                {
                     Err(CommandError::BufferFull { .. }) => {
                         inner.space_waiters.push(cx.waker().clone());
                         Poll::Pending

@@ -294,11 +294,19 @@ mod tests {
         let mut cx = Context::from_waker(&waker);
         assert!(m.poll_pop(&mut cx).is_pending());
         drop(m.batch());
-        assert_eq!(woken.load(Ordering::SeqCst), 0, "nothing queued, nothing to wake");
+        assert_eq!(
+            woken.load(Ordering::SeqCst),
+            0,
+            "nothing queued, nothing to wake"
+        );
         {
             let mut batch = m.batch();
             assert!(batch.push(1, 1) && batch.push(2, 1));
-            assert_eq!(woken.load(Ordering::SeqCst), 0, "not while the lock is held");
+            assert_eq!(
+                woken.load(Ordering::SeqCst),
+                0,
+                "not while the lock is held"
+            );
         }
         assert_eq!(woken.load(Ordering::SeqCst), 1, "once for the whole batch");
         assert_eq!(m.poll_pop(&mut cx), Poll::Ready(Some(1)));

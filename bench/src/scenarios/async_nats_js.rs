@@ -29,11 +29,11 @@ pub async fn js_publish(url: &str, n: usize, payload: Bytes) -> Result<Metrics, 
     // The same pattern as natbus's side: publish now, await the oldest ack when 64 wait.
     let mut acks = VecDeque::with_capacity(ACK_WINDOW);
     for _ in 0..n {
-        if acks.len() >= ACK_WINDOW {
-            if let Some(ack) = acks.pop_front() {
-                let ack: PublishAckFuture = ack;
-                ack.await?;
-            }
+        if acks.len() >= ACK_WINDOW
+            && let Some(ack) = acks.pop_front()
+        {
+            let ack: PublishAckFuture = ack;
+            ack.await?;
         }
         acks.push_back(js.publish(SUBJECT, payload.clone()).await?);
     }

@@ -31,10 +31,10 @@ pub async fn js_publish(
     let start = Instant::now();
     let mut acks = VecDeque::with_capacity(ACK_WINDOW);
     for _ in 0..n {
-        if acks.len() >= ACK_WINDOW {
-            if let Some(ack) = acks.pop_front() {
-                ack.await?;
-            }
+        if acks.len() >= ACK_WINDOW
+            && let Some(ack) = acks.pop_front()
+        {
+            ack.await?;
         }
         acks.push_back(
             js.publish_async(SUBJECT, None, &options, payload.clone())

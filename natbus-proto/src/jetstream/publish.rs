@@ -167,13 +167,18 @@ mod tests {
 
     #[test]
     fn an_error_without_success_fields_is_an_api_error_and_a_bare_object_is_json_error() {
-        let err = PubAck::parse(br#"{"error":{"code":503,"err_code":10039,"description":"jetstream not enabled"}}"#)
-            .expect_err("an error reply");
+        let err = PubAck::parse(
+            br#"{"error":{"code":503,"err_code":10039,"description":"jetstream not enabled"}}"#,
+        )
+        .expect_err("an error reply");
         assert_eq!(err.err_code(), Some(10039));
         let err = PubAck::parse(br#"{"seq":1}"#).expect_err("no stream");
         assert!(matches!(err, ResponseError::Json(_)), "{err:?}");
         assert!(err.to_string().contains("stream"), "{err}");
-        assert!(matches!(PubAck::parse(b"not json"), Err(ResponseError::Json(_))));
+        assert!(matches!(
+            PubAck::parse(b"not json"),
+            Err(ResponseError::Json(_))
+        ));
     }
 
     #[test]

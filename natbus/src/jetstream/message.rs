@@ -83,7 +83,9 @@ impl JsMessage {
         if kind.is_final() && self.acked.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
-        self.client.publish(self.ack_subject(), ack_body(&kind)).await?;
+        self.client
+            .publish(self.ack_subject(), ack_body(&kind))
+            .await?;
         Ok(())
     }
 
