@@ -67,6 +67,8 @@ impl Args {
         let mut sizes = self.default_sizes();
         if let Some(n) = self.msgs {
             sizes.pub_msgs = n;
+            sizes.concurrent_requests = n;
+            sizes.js_msgs = n;
         }
         sizes
     }
@@ -118,5 +120,6 @@ pub struct Sizes {
 const USAGE: &str = "usage: bench [--quick] [--rounds N] [--scenario NAME]
 scenarios: pub pub_sub req_reply js_pub js_fetch raw_limit memory
 --client C runs only that client (natbus-tokio, natbus-smol, async-nats); --msgs N sets the
-message count of pub, pub_sub and raw_limit (e.g. for callgrind)
+message count of pub, pub_sub, raw_limit, the concurrent requests and JetStream (e.g. for
+callgrind)
 child scenarios (started by the bench itself): mem_subs mem_stream alloc --client C --url U";

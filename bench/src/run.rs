@@ -97,11 +97,7 @@ pub fn run(args: &Args) -> Result<(), BoxError> {
 }
 
 fn label(scenario: Scenario, metric: &str) -> String {
-    let api = match scenario {
-        Scenario::JsPub | Scenario::JsFetch => " [natbus (core API)]",
-        _ => "",
-    };
-    format!("{}{api} {metric}", scenario.name())
+    format!("{} {metric}", scenario.name())
 }
 
 /// `raw_limit`: pre-encoded frames in 64 KiB writes, and natbus's `pub` as a fraction.

@@ -12,6 +12,9 @@ use std::collections::VecDeque;
 
 use bytes::{Bytes, BytesMut};
 
+use crate::headers::HeaderMap;
+use crate::wire::encode;
+
 /// Payloads up to this size are copied into the coalescing buffer; larger ones are queued
 /// as separate chunks without a copy.
 pub const INLINE_PAYLOAD_MAX: usize = 8 * 1024;
@@ -50,13 +53,39 @@ impl Outbound {
 
     /// Appends bytes produced by `write` to the coalescing buffer.
     pub fn write_with(&mut self, write: impl FnOnce(&mut BytesMut)) {
-        if self.tail.len() >= CHUNK_TARGET {
-            let full = std::mem::replace(&mut self.tail, BytesMut::with_capacity(CHUNK_CAPACITY));
-            self.chunks.push_back(full.freeze());
-        }
+        self.start_frame();
         let before = self.tail.len();
         write(&mut self.tail);
         self.len += self.tail.len() - before;
+    }
+
+    /// Cuts a full coalescing buffer off as a chunk, and gives an unused one its full
+    /// capacity at once (instead of growing it by doubling, copying each time).
+    fn start_frame(&mut self) {
+        if self.tail.len() >= CHUNK_TARGET {
+            let full = std::mem::replace(&mut self.tail, BytesMut::with_capacity(CHUNK_CAPACITY));
+            self.chunks.push_back(full.freeze());
+        } else if self.tail.capacity() == 0 {
+            self.tail.reserve(CHUNK_CAPACITY);
+        }
+    }
+
+    /// Queues a whole `PUB`/`HPUB` frame (control line, headers, payload, CR LF) in one
+    /// step: the publish hot path. Subjects and headers must already be validated.
+    pub fn push_pub(
+        &mut self,
+        subject: &str,
+        reply: Option<&str>,
+        headers: Option<&HeaderMap>,
+        payload: &Bytes,
+    ) {
+        self.start_frame();
+        let before = self.tail.len();
+        encode::encode_pub_prefix(&mut self.tail, subject, reply, headers, payload.len());
+        self.len += self.tail.len() - before;
+        self.push_payload(payload);
+        self.tail.extend_from_slice(b"\r\n");
+        self.len += 2;
     }
 
     /// Queues a payload: copied when small, as its own chunk when large.
@@ -134,6 +163,26 @@ mod tests {
         );
         assert!(out.iter().all(|c| c.len() <= CHUNK_CAPACITY));
         assert_eq!(concat(&out), expected);
+    }
+
+    #[test]
+    fn push_pub_queues_the_same_bytes_as_the_encoder() {
+        let mut q = Outbound::default();
+        let small = Bytes::from_static(b"hello");
+        let big = Bytes::from(vec![b'b'; INLINE_PAYLOAD_MAX + 10]);
+        let mut expected = BytesMut::new();
+        for payload in [&small, &big, &small] {
+            q.push_pub("a.b", Some("_INBOX.x.1"), None, payload);
+            encode::encode_pub(&mut expected, "a.b", Some("_INBOX.x.1"), None, payload);
+        }
+        assert_eq!(q.len(), expected.len());
+        let mut out = Vec::new();
+        q.take_all(&mut out);
+        assert_eq!(concat(&out), expected.to_vec());
+        assert!(
+            out.iter().any(|c| c.as_ptr() == big.as_ptr()),
+            "the large payload is queued without a copy"
+        );
     }
 
     #[test]

@@ -25,6 +25,9 @@ pub struct Requests {
     pending: SidMap<Instant>,
     /// Deadlines, earliest first; entries of finished requests are skipped lazily.
     deadlines: BinaryHeap<Reverse<(Instant, u64)>>,
+    /// A reply-subject buffer handed out by [`start_reusing`](Self::start_reusing) and
+    /// given back by [`recycle`](Self::recycle), so requests do not allocate one each.
+    spare: String,
 }
 
 impl Requests {
@@ -36,6 +39,7 @@ impl Requests {
             next_token: 0,
             pending: SidMap::default(),
             deadlines: BinaryHeap::new(),
+            spare: String::new(),
         }
     }
 
@@ -56,22 +60,41 @@ impl Requests {
 
     /// Starts a request that times out at `deadline`; returns its id and reply subject.
     pub fn start(&mut self, deadline: Instant) -> (RequestId, String) {
+        self.start_into(deadline, String::with_capacity(self.base.len() + 20))
+    }
+
+    /// As [`start`](Self::start), writing the reply subject into the spare buffer; give it
+    /// back with [`recycle`](Self::recycle) once it was encoded.
+    pub fn start_reusing(&mut self, deadline: Instant) -> (RequestId, String) {
+        let spare = std::mem::take(&mut self.spare);
+        self.start_into(deadline, spare)
+    }
+
+    /// Returns a reply buffer from [`start_reusing`](Self::start_reusing) for the next request.
+    pub fn recycle(&mut self, reply: String) {
+        self.spare = reply;
+    }
+
+    fn start_into(&mut self, deadline: Instant, mut reply: String) -> (RequestId, String) {
         self.next_token += 1;
         let token = self.next_token;
         self.pending.insert(token, deadline);
         self.deadlines.push(Reverse((deadline, token)));
-        let mut reply = String::with_capacity(self.base.len() + 20);
+        reply.clear();
         reply.push_str(&self.base);
-        reply.push_str(crate::wire::itoa::format_u64(token, &mut [0u8; 20]));
+        crate::wire::itoa::push_u64(&mut reply, token);
         (RequestId(token), reply)
     }
 
     /// Finds the request a reply on `subject` belongs to and removes it.
     pub fn complete(&mut self, subject: &str) -> Option<RequestId> {
-        let token = subject
-            .strip_prefix(self.base.as_str())?
-            .parse::<u64>()
-            .ok()?;
+        self.complete_bytes(subject.as_bytes())
+    }
+
+    /// [`complete`](Self::complete) on the subject's bytes (no UTF-8 view needed).
+    pub fn complete_bytes(&mut self, subject: &[u8]) -> Option<RequestId> {
+        let token = subject.strip_prefix(self.base.as_bytes())?;
+        let token = crate::wire::itoa::parse_u64(token)?;
         self.pending.remove(&token).map(|_| RequestId(token))
     }
 
@@ -145,6 +168,21 @@ mod tests {
         assert_eq!(r.complete("_INBOX.abc.x"), None);
         assert_eq!(r.complete(&ra), Some(a));
         assert!(r.is_empty());
+    }
+
+    #[test]
+    fn a_recycled_reply_buffer_is_rewritten_for_the_next_request() {
+        let now = Instant::now();
+        let mut r = Requests::new("_INBOX", "abc");
+        let (a, ra) = r.start_reusing(now + Duration::from_secs(1));
+        assert_eq!(ra, "_INBOX.abc.1");
+        let ptr = ra.as_ptr();
+        r.recycle(ra);
+        let (b, rb) = r.start_reusing(now + Duration::from_secs(1));
+        assert_eq!(rb, "_INBOX.abc.2", "no leftovers of the previous subject");
+        assert_eq!(rb.as_ptr(), ptr, "the same buffer, not a new allocation");
+        assert_eq!(r.complete(&rb), Some(b));
+        assert_eq!(r.complete("_INBOX.abc.1"), Some(a));
     }
 
     #[test]

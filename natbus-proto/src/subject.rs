@@ -90,13 +90,28 @@ impl Subject {
         if bytes.is_empty() {
             return Err(SubjectError::Empty);
         }
-        std::str::from_utf8(&bytes).map_err(|_| SubjectError::InvalidUtf8)?;
+        // Subjects are nearly always ASCII, which `is_ascii` checks a word at a time; only
+        // the rest needs the full UTF-8 validation.
+        if !bytes.is_ascii() {
+            std::str::from_utf8(&bytes).map_err(|_| SubjectError::InvalidUtf8)?;
+        }
         Ok(Subject(bytes))
     }
 
     /// The subject as a string slice.
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).expect("a Subject is validated as UTF-8 at construction")
+    }
+
+    /// Length in bytes. Inherent (not through `Deref<Target = str>`), so it costs no
+    /// UTF-8 check: the receive path asks for it on every message.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Always false: a subject is never empty. Present because `len` is.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     /// The subject's bytes.
@@ -193,27 +208,34 @@ impl<'de> Deserialize<'de> for Subject {
 }
 
 /// Checks the tokens of a subject; `wildcards` says whether `*` and a final `>` are allowed.
+///
+/// One pass over the bytes (this runs on every publish): a token is checked when the dot
+/// that ends it is found, so errors come in the order of the tokens, as with a split.
 fn validate_tokens(subject: &str, wildcards: bool) -> Result<(), SubjectError> {
-    if subject.is_empty() {
+    let bytes = subject.as_bytes();
+    if bytes.is_empty() {
         return Err(SubjectError::Empty);
     }
-    let mut tokens = subject.split('.').peekable();
-    while let Some(token) = tokens.next() {
-        if token.is_empty() {
-            return Err(SubjectError::EmptyToken);
-        }
-        if token.bytes().any(is_subject_whitespace) {
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'.' {
+            check_token(&bytes[start..i], wildcards, false)?;
+            start = i + 1;
+        } else if is_subject_whitespace(b) {
             return Err(SubjectError::Whitespace);
         }
-        match (token, wildcards) {
-            ("*" | ">", false) => return Err(SubjectError::WildcardInPublish),
-            (">", true) if tokens.peek().is_some() => {
-                return Err(SubjectError::FullWildcardNotLast);
-            }
-            _ => {}
-        }
     }
-    Ok(())
+    check_token(&bytes[start..], wildcards, true)
+}
+
+/// The rules of one token: not empty, and wildcards only where allowed.
+fn check_token(token: &[u8], wildcards: bool, last: bool) -> Result<(), SubjectError> {
+    match (token, wildcards) {
+        ([], _) => Err(SubjectError::EmptyToken),
+        ([b'*' | b'>'], false) => Err(SubjectError::WildcardInPublish),
+        ([b'>'], true) if !last => Err(SubjectError::FullWildcardNotLast),
+        _ => Ok(()),
+    }
 }
 
 /// Validates a subject to publish to (or to use as a reply): literal tokens only.

@@ -117,7 +117,10 @@ impl Client {
     ) -> Result<(), PublishError> {
         poll_fn(|cx| {
             self.shared().with(|inner| {
-                match inner.conn.publish(subject, reply, headers, payload.clone()) {
+                match inner
+                    .conn
+                    .publish_borrowed(subject, reply, headers, &payload)
+                {
                     Err(CommandError::BufferFull { .. }) => {
                         inner.space_waiters.push(cx.waker().clone());
                         Poll::Pending
@@ -247,10 +250,10 @@ impl Client {
         let now = self.shared().runtime.now();
         let id = poll_fn(|cx| {
             self.shared().with(|inner| {
-                match inner.conn.request(
+                match inner.conn.request_borrowed(
                     subject,
                     options.headers.as_ref(),
-                    payload.clone(),
+                    &payload,
                     timeout,
                     now,
                 ) {
@@ -262,7 +265,7 @@ impl Client {
                         // Registered under the same lock as the request, so the reply
                         // cannot be routed before someone waits for it.
                         if let Some(tx) = tx.take() {
-                            inner.replies.insert(id, tx);
+                            inner.replies.insert(id.0, tx);
                         }
                         Poll::Ready(Ok(id))
                     }
@@ -440,7 +443,7 @@ impl Drop for CancelOnDrop<'_> {
         if let Some(id) = self.id.take() {
             let mut inner = self.client.shared().lock();
             inner.conn.cancel_request(id);
-            inner.replies.remove(&id);
+            inner.replies.remove(&id.0);
         }
     }
 }

@@ -304,7 +304,12 @@ impl Driver {
             self.timer = None;
             return false;
         };
-        if self.timer.as_ref().is_none_or(|(at, _)| *at != deadline) {
+        // Re-arm only for an earlier deadline. Every request moves the earliest deadline
+        // later (its own timeout), and replacing the sleep each time costs a timer
+        // registration and removal per request. A sleep that fires before the real
+        // deadline is harmless: `handle_timeout` acts only on what is due, and the next
+        // turn arms the sleep for the deadline then current.
+        if self.timer.as_ref().is_none_or(|(at, _)| deadline < *at) {
             self.timer = Some((deadline, self.shared.runtime.sleep_until(deadline)));
         }
         let Some((_, sleep)) = self.timer.as_mut() else {

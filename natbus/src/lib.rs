@@ -86,7 +86,7 @@ pub async fn connect_with(
     let inner = Inner {
         conn,
         subscribers: Default::default(),
-        replies: HashMap::new(),
+        replies: Default::default(),
         flushes: HashMap::new(),
         space_waiters: Vec::new(),
         listeners: Vec::new(),

@@ -94,6 +94,21 @@ impl<T> Mailbox<T> {
         Ok(())
     }
 
+    /// Opens a batch of pushes under one lock, with at most one wake-up when it is dropped
+    /// (the driver delivers a whole read's messages for a subscriber at once). Each item is
+    /// still checked against the limits on its own, exactly as [`push`](Self::push) does.
+    pub(crate) fn batch(&self) -> PushBatch<'_, T> {
+        let state = self.lock();
+        PushBatch {
+            // Loaded once: the consumer only lowers these, so a stale value is conservative.
+            held_items: self.held_items.load(Ordering::Acquire),
+            held_bytes: self.held_bytes.load(Ordering::Acquire),
+            mailbox: self,
+            state: Some(state),
+            pushed: false,
+        }
+    }
+
     /// No more items will be pushed; the consumer gets what is queued, then the end.
     pub(crate) fn close(&self) {
         let waker = {
@@ -170,6 +185,48 @@ impl<T> Mailbox<T> {
     }
 }
 
+/// Pushes into a [`Mailbox`] under one lock; wakes the consumer when dropped, if
+/// anything was queued.
+pub(crate) struct PushBatch<'a, T> {
+    mailbox: &'a Mailbox<T>,
+    state: Option<MutexGuard<'a, State<T>>>,
+    held_items: usize,
+    held_bytes: usize,
+    pushed: bool,
+}
+
+impl<T> PushBatch<'_, T> {
+    /// Queues `item` of `size` bytes; false (and the item dropped) when it does not fit.
+    pub(crate) fn push(&mut self, item: T, size: usize) -> bool {
+        let Some(s) = self.state.as_mut() else {
+            return false;
+        };
+        let items = s.items.len() + self.held_items;
+        let bytes = s.bytes + self.held_bytes;
+        let over_bytes = items > 0 && bytes + size > self.mailbox.max_bytes;
+        if s.closed || items >= self.mailbox.max_items || over_bytes {
+            return false;
+        }
+        s.items.push_back((item, size));
+        s.bytes += size;
+        self.pushed = true;
+        true
+    }
+}
+
+impl<T> Drop for PushBatch<'_, T> {
+    fn drop(&mut self) {
+        let waker = match self.state.take() {
+            Some(mut s) if self.pushed => s.waker.take(),
+            _ => None,
+        };
+        // The lock is released above, before waking.
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,6 +264,62 @@ mod tests {
         );
         assert_eq!(m.len(), 0);
         assert!(m.push(5, 100).is_ok(), "all bytes were released");
+    }
+
+    #[test]
+    fn a_batch_is_checked_item_by_item_like_single_pushes() {
+        let batched = Mailbox::new(3, 10);
+        let single = Mailbox::new(3, 10);
+        let items = [(1, 4), (2, 7), (3, 5), (4, 0), (5, 0)];
+        let verdicts: Vec<bool> = {
+            let mut batch = batched.batch();
+            items.iter().map(|&(i, size)| batch.push(i, size)).collect()
+        };
+        let expected: Vec<bool> = items
+            .into_iter()
+            .map(|(i, size)| single.push(i, size).is_ok())
+            .collect();
+        assert_eq!(verdicts, expected);
+        assert_eq!(verdicts, [true, false, true, true, false]);
+        let drain = |m: &Mailbox<i32>| std::iter::from_fn(|| m.try_pop()).collect::<Vec<_>>();
+        assert_eq!(drain(&batched), vec![1, 3, 4]);
+        assert_eq!(drain(&single), vec![1, 3, 4]);
+    }
+
+    #[test]
+    fn a_batch_wakes_the_waiting_consumer_once_it_has_items() {
+        let m = Mailbox::new(10, 100);
+        let woken = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let waker = counting_waker(woken.clone());
+        let mut cx = Context::from_waker(&waker);
+        assert!(m.poll_pop(&mut cx).is_pending());
+        drop(m.batch());
+        assert_eq!(
+            woken.load(Ordering::SeqCst),
+            0,
+            "nothing queued, nothing to wake"
+        );
+        {
+            let mut batch = m.batch();
+            assert!(batch.push(1, 1) && batch.push(2, 1));
+            assert_eq!(
+                woken.load(Ordering::SeqCst),
+                0,
+                "not while the lock is held"
+            );
+        }
+        assert_eq!(woken.load(Ordering::SeqCst), 1, "once for the whole batch");
+        assert_eq!(m.poll_pop(&mut cx), Poll::Ready(Some(1)));
+    }
+
+    fn counting_waker(count: std::sync::Arc<std::sync::atomic::AtomicUsize>) -> Waker {
+        struct Count(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+        impl std::task::Wake for Count {
+            fn wake(self: std::sync::Arc<Self>) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        Waker::from(std::sync::Arc::new(Count(count)))
     }
 
     #[test]

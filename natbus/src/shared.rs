@@ -16,7 +16,6 @@ use natbus_proto::connection::{
     RequestError as ProtoRequestError, SubscriptionEnd,
 };
 use natbus_proto::message::Message;
-use natbus_proto::requests::RequestId;
 use natbus_proto::subscriptions::SidMap;
 
 use crate::error::ConnectError;
@@ -35,12 +34,45 @@ pub(crate) struct SubEntry {
     pub(crate) slow: bool,
 }
 
+/// Deliveries to one subscription: drops, and how many times it went from keeping up to
+/// dropping (each such episode is reported once).
+#[derive(Debug, Clone, Copy)]
+struct Tally {
+    slow: bool,
+    dropped: u64,
+    episodes: usize,
+}
+
+impl Tally {
+    fn new(slow: bool) -> Self {
+        Tally {
+            slow,
+            dropped: 0,
+            episodes: 0,
+        }
+    }
+
+    fn record(&mut self, accepted: bool) {
+        if accepted {
+            self.slow = false;
+        } else {
+            self.dropped += 1;
+            if !self.slow {
+                self.slow = true;
+                self.episodes += 1;
+            }
+        }
+    }
+}
+
 /// Everything behind the lock.
 #[derive(Debug)]
 pub(crate) struct Inner {
     pub(crate) conn: Connection,
     pub(crate) subscribers: SidMap<SubEntry>,
-    pub(crate) replies: HashMap<RequestId, oneshot::Sender<Result<Message, ProtoRequestError>>>,
+    /// Reply waiters by request id (`RequestId.0`): a `SidMap`, as the ids are small
+    /// unique counters that need no SipHash.
+    pub(crate) replies: SidMap<oneshot::Sender<Result<Message, ProtoRequestError>>>,
     pub(crate) flushes: HashMap<u64, oneshot::Sender<Result<(), ProtoFlushError>>>,
     pub(crate) space_waiters: Vec<Waker>,
     pub(crate) listeners: Vec<Arc<Mailbox<ClientEvent>>>,
@@ -98,9 +130,44 @@ impl Shared {
 
 impl Inner {
     /// Delivers every pending event of the state machine to whoever waits for it.
+    ///
+    /// Consecutive messages for one subscription (a read's worth, typically) go to its
+    /// mailbox as one batch: one lock and at most one wake-up, not one per message.
     pub(crate) fn route_events(&mut self) {
-        while let Some(event) = self.conn.poll_event() {
-            self.route(event);
+        let mut next = self.conn.poll_event();
+        while let Some(event) = next.take() {
+            let Event::Message { sid, message } = event else {
+                self.route(event);
+                next = self.conn.poll_event();
+                continue;
+            };
+            let Some(entry) = self.subscribers.get_mut(&sid) else {
+                next = self.conn.poll_event();
+                continue;
+            };
+            let mut tally = Tally::new(entry.slow);
+            {
+                let mut batch = entry.mailbox.batch();
+                let size = message.size();
+                tally.record(batch.push(message, size));
+                loop {
+                    next = self.conn.poll_event();
+                    match next {
+                        Some(Event::Message { sid: s, .. }) if s == sid => {
+                            if let Some(Event::Message { message, .. }) = next.take() {
+                                let size = message.size();
+                                tally.record(batch.push(message, size));
+                            }
+                        }
+                        _ => break,
+                    }
+                }
+            }
+            entry.slow = tally.slow;
+            if tally.dropped > 0 {
+                let subject = entry.subject.clone();
+                self.slow_consumer(sid, &subject, tally);
+            }
         }
     }
 
@@ -108,7 +175,7 @@ impl Inner {
         match event {
             Event::Message { sid, message } => self.deliver(sid, message),
             Event::Reply { id, result } => {
-                if let Some(tx) = self.replies.remove(&id) {
+                if let Some(tx) = self.replies.remove(&id.0) {
                     tx.send(result);
                 }
             }
@@ -181,18 +248,25 @@ impl Inner {
         let Some(entry) = self.subscribers.get_mut(&sid) else {
             return;
         };
+        let mut tally = Tally::new(entry.slow);
         let size = message.size();
-        match entry.mailbox.push(message, size) {
-            Ok(()) => entry.slow = false,
-            Err(_) => {
-                self.slow_consumer_drops += 1;
-                if !entry.slow {
-                    entry.slow = true;
-                    let subject = entry.subject.clone();
-                    tracing::warn!(sid, %subject, "slow consumer: subscription buffer full, dropping messages");
-                    self.emit(ClientEvent::SlowConsumer { sid, subject });
-                }
-            }
+        tally.record(entry.mailbox.batch().push(message, size));
+        entry.slow = tally.slow;
+        if tally.dropped > 0 {
+            let subject = entry.subject.clone();
+            self.slow_consumer(sid, &subject, tally);
+        }
+    }
+
+    /// Counts dropped messages, with one slow-consumer event per episode.
+    fn slow_consumer(&mut self, sid: u64, subject: &str, tally: Tally) {
+        self.slow_consumer_drops += tally.dropped;
+        for _ in 0..tally.episodes {
+            tracing::warn!(sid, %subject, "slow consumer: subscription buffer full, dropping messages");
+            self.emit(ClientEvent::SlowConsumer {
+                sid,
+                subject: subject.to_owned(),
+            });
         }
     }
 

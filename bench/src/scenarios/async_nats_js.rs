@@ -1,13 +1,14 @@
 //! `js_pub` and `js_fetch` for async-nats, with its JetStream API.
 
+use std::collections::VecDeque;
 use std::time::Instant;
 
-use async_nats::jetstream::{self, consumer::PullConsumer};
+use async_nats::jetstream::{self, consumer::PullConsumer, context::PublishAckFuture};
 use bytes::Bytes;
 use futures::StreamExt;
 
 use super::js_setup::{CONSUMER, STREAM, SUBJECT, create_consumer, fill, reset_stream};
-use super::natbus_js::PULL_BATCH;
+use super::natbus_js::{ACK_WINDOW, PULL_BATCH};
 use crate::clients::{async_nats_connect, natbus_connect};
 use crate::stats::per_second;
 use crate::{BoxError, Metrics};
@@ -25,15 +26,19 @@ pub async fn js_publish(url: &str, n: usize, payload: Bytes) -> Result<Metrics, 
     let client = async_nats_connect(url, 0).await?;
     let js = jetstream::new(client.clone());
     let start = Instant::now();
-    let mut acks = futures::stream::iter(0..n)
-        .map(|_| async {
-            let ack = js.publish(SUBJECT, payload.clone()).await?;
+    // The same pattern as natbus's side: publish now, await the oldest ack when 64 wait.
+    let mut acks = VecDeque::with_capacity(ACK_WINDOW);
+    for _ in 0..n {
+        if acks.len() >= ACK_WINDOW
+            && let Some(ack) = acks.pop_front()
+        {
+            let ack: PublishAckFuture = ack;
             ack.await?;
-            Ok::<_, BoxError>(())
-        })
-        .buffer_unordered(64);
-    while let Some(ack) = acks.next().await {
-        ack?;
+        }
+        acks.push_back(js.publish(SUBJECT, payload.clone()).await?);
+    }
+    for ack in acks {
+        ack.await?;
     }
     let rate = per_second(n, start.elapsed());
     client.drain().await?;

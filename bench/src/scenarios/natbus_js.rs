@@ -1,23 +1,21 @@
-//! `js_pub` and `js_fetch` for natbus over raw core requests ("natbus (core API)").
-//!
-//! natbus's JetStream API is written in parallel; until it lands these scenarios speak the
-//! JetStream wire protocol by hand (using natbus-proto's JSON types), so the numbers show
-//! the core client's cost. Switch them to the JetStream API when it exists.
+//! `js_pub` and `js_fetch` for natbus, with its JetStream API (`natbus::jetstream`).
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use futures::StreamExt;
-use natbus::proto::jetstream::{AckKind, ApiPrefix, PubAck, PullRequest};
+use natbus::jetstream::{ConsumerConfig, FetchOptions, PublishOptions};
 
-use super::js_setup::{CONSUMER, STREAM, SUBJECT, create_consumer, fill, reset_stream};
+use super::js_setup::{CONSUMER, STREAM, SUBJECT, fill, reset_stream};
 use crate::clients::natbus_connect;
 use crate::stats::per_second;
 use crate::{BoxError, Metrics};
 
 /// Messages asked for per pull request.
 pub const PULL_BATCH: usize = 500;
+/// Publishes awaiting their PubAck at a time in `js_pub`.
+pub const ACK_WINDOW: usize = 64;
 
 /// `js_pub`: `n` publishes into a stream, 64 awaiting their PubAck at a time.
 pub async fn js_publish(
@@ -28,14 +26,26 @@ pub async fn js_publish(
 ) -> Result<Metrics, BoxError> {
     let client = natbus_connect(&rt, url, 0).await?;
     reset_stream(&client).await?;
+    let js = client.jetstream().with_max_pending_acks(ACK_WINDOW);
+    let options = PublishOptions::default();
     let start = Instant::now();
-    let mut acks = futures::stream::iter(0..n)
-        .map(|_| client.request(SUBJECT, payload.clone()))
-        .buffer_unordered(64);
-    while let Some(reply) = acks.next().await {
-        PubAck::parse(&reply?.payload)?;
+    let mut acks = VecDeque::with_capacity(ACK_WINDOW);
+    for _ in 0..n {
+        if acks.len() >= ACK_WINDOW
+            && let Some(ack) = acks.pop_front()
+        {
+            ack.await?;
+        }
+        acks.push_back(
+            js.publish_async(SUBJECT, None, &options, payload.clone())
+                .await?,
+        );
+    }
+    for ack in acks {
+        ack.await?;
     }
     let rate = per_second(n, start.elapsed());
+    drop(js);
     client.close().await;
     Ok(vec![("msgs/s", rate)])
 }
@@ -50,34 +60,22 @@ pub async fn js_fetch(
     let client = natbus_connect(&rt, url, n).await?;
     reset_stream(&client).await?;
     fill(&client, n, payload).await?;
-    create_consumer(&client).await?;
-    let next = ApiPrefix::new().consumer_msg_next(STREAM, CONSUMER)?;
-    let inbox = client.new_inbox();
-    let mut sub = client.subscribe(&inbox).await?;
-    client.flush().await?;
-    let ack = Bytes::from(AckKind::Ack.body());
+    let js = client.jetstream();
+    let consumer = js
+        .get_or_create_pull_consumer(STREAM, ConsumerConfig::durable(CONSUMER))
+        .await?;
     let start = Instant::now();
     let mut got = 0;
     while got < n {
         let batch = PULL_BATCH.min(n - got);
-        let request = PullRequest {
-            no_wait: true,
-            ..PullRequest::new(batch)
-        };
-        client
-            .publish_with_reply(&next, &inbox, request.to_json())
-            .await?;
-        let mut in_batch = 0;
-        while in_batch < batch {
-            let msg = sub.next().await.ok_or("the pull subscription ended")?;
-            if msg.status().is_some() {
-                break; // 404/408: this pull request is over
-            }
-            let reply = msg.reply.ok_or("a stream message without an ack subject")?;
-            client.publish(reply, ack.clone()).await?;
-            in_batch += 1;
+        let messages = consumer.fetch(FetchOptions::new(batch).no_wait()).await?;
+        if messages.is_empty() {
+            return Err(format!("the consumer ran dry after {got} of {n} messages").into());
         }
-        got += in_batch;
+        for msg in &messages {
+            msg.ack().await?;
+        }
+        got += messages.len();
     }
     client.flush().await?;
     let rate = per_second(n, start.elapsed());

@@ -36,11 +36,38 @@ impl Connection {
         headers: Option<&HeaderMap>,
         payload: Bytes,
     ) -> Result<(), CommandError> {
+        self.publish_borrowed(subject, reply, headers, &payload)
+    }
+
+    /// [`publish`](Self::publish) with a borrowed payload: a caller that retries after
+    /// [`CommandError::BufferFull`] keeps its `Bytes` instead of cloning it (two atomic
+    /// operations) for every attempt. Only a payload queued without a copy is cloned.
+    ///
+    /// # Errors
+    /// As [`publish`](Self::publish).
+    pub fn publish_borrowed(
+        &mut self,
+        subject: &str,
+        reply: Option<&str>,
+        headers: Option<&HeaderMap>,
+        payload: &Bytes,
+    ) -> Result<(), CommandError> {
         self.check_open()?;
         subject::validate_publish(subject)?;
         if let Some(reply) = reply {
             subject::validate_publish(reply)?;
         }
+        self.queue_pub(subject, reply, headers, payload)
+    }
+
+    /// Queues a `PUB`/`HPUB` whose subject and reply were already validated.
+    fn queue_pub(
+        &mut self,
+        subject: &str,
+        reply: Option<&str>,
+        headers: Option<&HeaderMap>,
+        payload: &Bytes,
+    ) -> Result<(), CommandError> {
         let header_len = match headers {
             Some(h) => {
                 h.validate()?;
@@ -60,10 +87,7 @@ impl Connection {
         if !self.outbound.is_empty() && self.outbound.len() + size > limit {
             return Err(CommandError::BufferFull { limit });
         }
-        self.outbound
-            .write_with(|b| encode::encode_pub_prefix(b, subject, reply, headers, payload.len()));
-        self.outbound.push_payload(&payload);
-        self.outbound.write_with(|b| b.extend_from_slice(b"\r\n"));
+        self.outbound.push_pub(subject, reply, headers, payload);
         self.stats.out_msgs += 1;
         self.stats.out_bytes += payload.len() as u64;
         Ok(())
@@ -154,6 +178,22 @@ impl Connection {
         timeout: Duration,
         now: Instant,
     ) -> Result<RequestId, CommandError> {
+        self.request_borrowed(subject, headers, &payload, timeout, now)
+    }
+
+    /// [`request`](Self::request) with a borrowed payload, for callers that retry (see
+    /// [`publish_borrowed`](Self::publish_borrowed)).
+    ///
+    /// # Errors
+    /// As [`publish`](Self::publish).
+    pub fn request_borrowed(
+        &mut self,
+        subject: &str,
+        headers: Option<&HeaderMap>,
+        payload: &Bytes,
+        timeout: Duration,
+        now: Instant,
+    ) -> Result<RequestId, CommandError> {
         self.check_open()?;
         if self.requests.sid().is_none() {
             let wildcard = self.requests.wildcard();
@@ -166,8 +206,13 @@ impl Connection {
             }
             self.requests.set_sid(sid);
         }
-        let (id, reply) = self.requests.start(now + timeout);
-        if let Err(err) = self.publish(subject, Some(&reply), headers, payload) {
+        subject::validate_publish(subject)?;
+        // The reply subject is the connection's own inbox: valid by construction, and
+        // its buffer is reused, so a request allocates nothing here.
+        let (id, reply) = self.requests.start_reusing(now + timeout);
+        let queued = self.queue_pub(subject, Some(&reply), headers, payload);
+        self.requests.recycle(reply);
+        if let Err(err) = queued {
             self.requests.cancel(id);
             return Err(err);
         }

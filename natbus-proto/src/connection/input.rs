@@ -68,7 +68,7 @@ impl Connection {
         self.stats.in_msgs += 1;
         self.stats.in_bytes += message.payload.len() as u64;
         if Some(sid) == self.requests.sid() {
-            let Some(id) = self.requests.complete(message.subject.as_str()) else {
+            let Some(id) = self.requests.complete_bytes(message.subject.as_bytes()) else {
                 return; // a late reply to a request that timed out or was cancelled
             };
             let result = if message.status() == Some(StatusCode::NO_RESPONDERS)

@@ -62,16 +62,22 @@ pub enum MetadataError {
 }
 
 fn number(field: &'static str, value: &str) -> Result<u64, MetadataError> {
-    // `u64::from_str` accepts a leading '+', which no server writes.
-    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(MetadataError::Number {
-            field,
-            value: value.to_owned(),
-        });
-    }
-    value.parse().map_err(|_| MetadataError::Number {
+    // One pass over the digits; `u64::from_str` would also accept a leading '+', which no
+    // server writes.
+    let bad = || MetadataError::Number {
         field,
         value: value.to_owned(),
+    };
+    if value.is_empty() {
+        return Err(bad());
+    }
+    value.bytes().try_fold(0u64, |n, b| {
+        if !b.is_ascii_digit() {
+            return Err(bad());
+        }
+        n.checked_mul(10)
+            .and_then(|n| n.checked_add(u64::from(b - b'0')))
+            .ok_or_else(bad)
     })
 }
 
@@ -92,16 +98,25 @@ impl MessageMetadata {
         let Some(rest) = reply.strip_prefix(ACK_PREFIX) else {
             return Err(MetadataError::NotJetStream(reply.to_owned()));
         };
-        let tokens: Vec<&str> = rest.split('.').collect();
+        // Every delivered message is parsed: the tokens go into a fixed array (the first
+        // nine are all any form uses), not a Vec, and the count is kept separately.
+        let mut tokens = [""; 9];
+        let mut count = 0;
+        for token in rest.split('.') {
+            if let Some(slot) = tokens.get_mut(count) {
+                *slot = token;
+            }
+            count += 1;
+        }
         // Token counts are checked before any index: v1 leaves 7 tokens after `$JS.ACK`,
         // v2 at least 9, of which the first two are domain and hash; `t` has ≥ 7 either way.
-        let (domain, account_hash, t) = match tokens.len() + 2 {
-            9 => (None, None, &tokens[..]),
+        let (domain, account_hash, t) = match count + 2 {
+            9 => (None, None, &tokens[..7]),
             n if n >= 11 => {
                 let domain = name("domain", tokens[0])?;
                 let hash = name("account hash", tokens[1])?;
                 let domain = (domain != "_").then(|| domain.to_owned());
-                (domain, Some(hash.to_owned()), &tokens[2..])
+                (domain, Some(hash.to_owned()), &tokens[2..9])
             }
             n => return Err(MetadataError::TokenCount(n)),
         };

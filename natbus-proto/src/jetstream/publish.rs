@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::json::is_false;
-use super::response::{ResponseError, parse_response};
+use super::response::ResponseError;
 
 /// Deduplication id: a repeat within the stream's duplicate window is not stored again.
 pub const NATS_MSG_ID: &str = "Nats-Msg-Id";
@@ -52,8 +52,37 @@ impl PubAck {
     /// [`ResponseError::Api`] when the server refused the message (e.g. 10071 wrong last
     /// sequence), [`ResponseError::Json`] when the reply is not a PubAck.
     pub fn parse(json: &[u8]) -> Result<Self, ResponseError> {
-        parse_response(json)
+        // One pass (every publish into a stream parses one of these): the success fields
+        // and `error` are read together, instead of probing for `error` and parsing again.
+        let reply: PubAckReply = serde_json::from_slice(json)?;
+        if let Some(error) = reply.error {
+            return Err(ResponseError::Api(error));
+        }
+        let stream = reply
+            .stream
+            .ok_or_else(|| <serde_json::Error as serde::de::Error>::missing_field("stream"))?;
+        Ok(PubAck {
+            stream,
+            seq: reply.seq,
+            duplicate: reply.duplicate,
+            domain: reply.domain,
+        })
     }
+}
+
+/// A publish reply as sent: a [`PubAck`] or an `error`, in one shape.
+#[derive(Deserialize)]
+struct PubAckReply {
+    #[serde(default)]
+    error: Option<super::response::ApiError>,
+    #[serde(default)]
+    stream: Option<String>,
+    #[serde(default)]
+    seq: u64,
+    #[serde(default)]
+    duplicate: bool,
+    #[serde(default)]
+    domain: Option<String>,
 }
 
 /// Options of a publish into a stream, all carried as headers.
@@ -134,6 +163,22 @@ mod tests {
             err.api_error().map(|e| e.description.as_str()),
             Some("wrong last sequence: 3")
         );
+    }
+
+    #[test]
+    fn an_error_without_success_fields_is_an_api_error_and_a_bare_object_is_json_error() {
+        let err = PubAck::parse(
+            br#"{"error":{"code":503,"err_code":10039,"description":"jetstream not enabled"}}"#,
+        )
+        .expect_err("an error reply");
+        assert_eq!(err.err_code(), Some(10039));
+        let err = PubAck::parse(br#"{"seq":1}"#).expect_err("no stream");
+        assert!(matches!(err, ResponseError::Json(_)), "{err:?}");
+        assert!(err.to_string().contains("stream"), "{err}");
+        assert!(matches!(
+            PubAck::parse(b"not json"),
+            Err(ResponseError::Json(_))
+        ));
     }
 
     #[test]

@@ -62,3 +62,36 @@ proptest! {
         prop_assert_eq!(matches(&a, &b), a == b);
     }
 }
+
+/// The token-by-token rules written the obvious way (split on dots), to check the
+/// single-pass validator against.
+fn reference(subject: &str, wildcards: bool) -> Result<(), SubjectError> {
+    if subject.is_empty() {
+        return Err(SubjectError::Empty);
+    }
+    let tokens: Vec<&str> = subject.split('.').collect();
+    for (i, token) in tokens.iter().enumerate() {
+        if token.is_empty() {
+            return Err(SubjectError::EmptyToken);
+        }
+        if token.bytes().any(is_subject_whitespace) {
+            return Err(SubjectError::Whitespace);
+        }
+        match (*token, wildcards) {
+            ("*" | ">", false) => return Err(SubjectError::WildcardInPublish),
+            (">", true) if i + 1 < tokens.len() => return Err(SubjectError::FullWildcardNotLast),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    /// The single-pass validator gives the same verdict and the same first error as the
+    /// split-based rules, on strings made of the characters that matter.
+    #[test]
+    fn single_pass_validation_agrees_with_the_token_rules(s in "[ab.*> \t\r\n]{0,12}") {
+        prop_assert_eq!(validate_publish(&s), reference(&s, false));
+        prop_assert_eq!(validate_subscribe(&s), reference(&s, true));
+    }
+}

@@ -3,26 +3,52 @@
 
 use bytes::BytesMut;
 
+/// "00" to "99": two digits per division, half the divisions of a digit-by-digit loop.
+const PAIRS: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        // `i` is below 100, so both digits are below 10 and the casts cannot truncate.
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
 /// Appends `n` in decimal.
 pub(crate) fn write_u64(out: &mut BytesMut, n: u64) {
     let mut buf = [0u8; 20];
-    out.extend_from_slice(format_u64(n, &mut buf).as_bytes());
+    out.extend_from_slice(digits(n, &mut buf));
 }
 
-/// Formats `n` in decimal into `buf` (20 bytes hold any `u64`) without allocating.
-pub(crate) fn format_u64(mut n: u64, buf: &mut [u8; 20]) -> &str {
+/// Writes `n`'s decimal digits at the end of `buf` (20 bytes hold any `u64`).
+fn digits(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
     let mut i = buf.len();
-    loop {
-        i -= 1;
-        // `n % 10` is below 10, so the cast cannot truncate.
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+    while n >= 100 {
+        // `n % 100` is below 100, so the cast cannot truncate.
+        let pair = 2 * (n % 100) as usize;
+        n /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
     }
-    // Only ASCII digits were written, which is always valid UTF-8.
-    std::str::from_utf8(&buf[i..]).unwrap_or_default()
+    if n >= 10 {
+        // `n` is below 100 here.
+        let pair = 2 * n as usize;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    } else {
+        i -= 1;
+        // `n` is below 10 here.
+        buf[i] = b'0' + n as u8;
+    }
+    &buf[i..]
+}
+
+/// Appends `n` in decimal to a `String`, without a UTF-8 check of the digits.
+pub(crate) fn push_u64(out: &mut String, n: u64) {
+    let mut buf = [0u8; 20];
+    out.extend(digits(n, &mut buf).iter().copied().map(char::from));
 }
 
 /// Parses a non-empty run of ASCII digits; `None` for anything else or on overflow.
@@ -51,11 +77,21 @@ mod tests {
 
     #[test]
     fn formats_every_width() {
-        for n in [0, 1, 9, 10, 99, 100, 4096, 1 << 32, u64::MAX] {
+        let mut widths = vec![0, u64::MAX, u64::MAX - 1];
+        let mut p = 1u64;
+        while let Some(next) = p.checked_mul(10) {
+            widths.extend([p - 1, p, p + 1, next / 2]);
+            p = next;
+        }
+        widths.extend([p - 1, p, p + 1]);
+        for n in widths {
             let mut out = BytesMut::new();
             write_u64(&mut out, n);
             assert_eq!(&out[..], n.to_string().as_bytes());
             assert_eq!(parse_u64(&out), Some(n));
+            let mut s = String::from("x");
+            push_u64(&mut s, n);
+            assert_eq!(s, format!("x{n}"));
         }
     }
 

@@ -3,12 +3,26 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use bytes::Bytes;
 use natbus_proto::jetstream::ack::AckKind;
 use natbus_proto::jetstream::metadata::MessageMetadata;
 use natbus_proto::message::Message;
 
 use super::error::JetStreamError;
 use crate::{Client, RequestOptions};
+
+/// The body of an ack: the fixed ones are static (no allocation per ack), the ones
+/// carrying a delay or a reason are built.
+fn ack_body(kind: &AckKind) -> Bytes {
+    match kind {
+        AckKind::Ack => Bytes::from_static(b"+ACK"),
+        AckKind::Nak(None) => Bytes::from_static(b"-NAK"),
+        AckKind::Term(None) => Bytes::from_static(b"+TERM"),
+        AckKind::Progress => Bytes::from_static(b"+WPI"),
+        AckKind::Next => Bytes::from_static(b"+NXT"),
+        other => Bytes::from(other.body()),
+    }
+}
 
 /// A message delivered by a consumer. The core [`Message`] is in `message`; its reply
 /// subject is the ack subject, parsed into `metadata` (stream and consumer sequences,
@@ -69,7 +83,9 @@ impl JsMessage {
         if kind.is_final() && self.acked.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
-        self.client.publish(self.ack_subject(), kind.body()).await?;
+        self.client
+            .publish(self.ack_subject(), ack_body(&kind))
+            .await?;
         Ok(())
     }
 
@@ -142,5 +158,26 @@ impl JsMessage {
     /// The connection is closed.
     pub async fn in_progress(&self) -> Result<(), JetStreamError> {
         self.send(AckKind::Progress).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn static_ack_bodies_match_the_protocol_bodies() {
+        let kinds = [
+            AckKind::Ack,
+            AckKind::Nak(None),
+            AckKind::Nak(Some(Duration::from_secs(1))),
+            AckKind::Term(None),
+            AckKind::Term(Some("bad".to_owned())),
+            AckKind::Progress,
+            AckKind::Next,
+        ];
+        for kind in kinds {
+            assert_eq!(&ack_body(&kind)[..], &kind.body()[..], "{kind:?}");
+        }
     }
 }

@@ -4,7 +4,6 @@
 //! background task that hands each reply to the [`PubAckFuture`] waiting for its token.
 //! The window (default 256) bounds memory: when it is full, `publish_async` waits.
 
-use std::collections::HashMap;
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -16,6 +15,7 @@ use futures_core::Stream as _;
 use natbus_proto::headers::HeaderMap;
 use natbus_proto::jetstream::publish::{PubAck, PublishOptions};
 use natbus_proto::message::Message;
+use natbus_proto::subscriptions::SidMap;
 
 use super::context::JetStream;
 use super::error::JetStreamError;
@@ -27,7 +27,8 @@ use crate::subscriber::Subscriber;
 #[derive(Debug, Default)]
 struct MuxState {
     next_token: u64,
-    pending: HashMap<u64, oneshot::Sender<Message>>,
+    /// By token: small unique counters, so no SipHash.
+    pending: SidMap<oneshot::Sender<Message>>,
     max: usize,
     space_waiters: Vec<Waker>,
     closed: bool,
@@ -106,13 +107,50 @@ impl AckMux {
             })
             .await;
             let Some(msg) = next else { break };
-            let token = msg.subject.rsplit('.').next().and_then(|t| t.parse().ok());
+            let token = token_of(msg.subject.as_bytes());
             if let Some(tx) = token.and_then(|t| self.take(t)) {
                 tx.send(msg);
             }
         }
         self.close();
     }
+}
+
+/// `<inbox>.<token>`, built without the formatting machinery (`format!` cost more than
+/// the rest of a publish).
+fn reply_subject(inbox: &str, token: u64) -> String {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = token;
+    loop {
+        i -= 1;
+        // `n % 10` is below 10, so the cast cannot truncate.
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut reply = String::with_capacity(inbox.len() + 1 + digits.len() - i);
+    reply.push_str(inbox);
+    reply.push('.');
+    reply.extend(digits[i..].iter().copied().map(char::from));
+    reply
+}
+
+/// The token after the last dot of an ack's subject.
+fn token_of(subject: &[u8]) -> Option<u64> {
+    let start = subject
+        .iter()
+        .rposition(|&b| b == b'.')
+        .map_or(0, |i| i + 1);
+    let digits = &subject[start..];
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, &d| {
+        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    })
 }
 
 impl JetStream {
@@ -169,7 +207,7 @@ impl JetStream {
         let mux = self.ack_mux().await?;
         let (token, rx) = mux.reserve().await?;
         let headers = with_options(headers, options);
-        let reply = format!("{}.{token}", mux.inbox);
+        let reply = reply_subject(&mux.inbox, token);
         if let Err(e) = self
             .client
             .publish_full(subject, Some(&reply), headers.as_ref(), payload.into())
@@ -241,5 +279,23 @@ impl Drop for PubAckFuture {
         if !self.done {
             self.mux.take(self.token);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reply_subjects_carry_their_token_back() {
+        for token in [0, 7, 10, 12345, u64::MAX] {
+            let reply = reply_subject("_INBOX.abc", token);
+            assert_eq!(reply, format!("_INBOX.abc.{token}"));
+            assert_eq!(token_of(reply.as_bytes()), Some(token));
+        }
+        assert_eq!(token_of(b"_INBOX.abc."), None);
+        assert_eq!(token_of(b"_INBOX.abc.x1"), None);
+        assert_eq!(token_of(b"_INBOX.abc.+1"), None);
+        assert_eq!(token_of(b"_INBOX.abc.18446744073709551616"), None);
     }
 }

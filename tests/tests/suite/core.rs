@@ -215,6 +215,8 @@ pub async fn drain_delivers_buffered_messages(rt: Arc<dyn Runtime>) {
     let server = NatsServer::start();
     let client = connect(&rt, options(&server.url())).await;
     let mut sub = client.subscribe("work").await.expect("subscribe");
+    // The server must have the SUB before the other connection publishes.
+    client.flush().await.expect("flush the SUB");
     let publisher = connect(&rt, options(&server.url())).await;
     for i in 0..500 {
         publisher

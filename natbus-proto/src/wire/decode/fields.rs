@@ -14,6 +14,9 @@ pub(super) struct Fields {
 impl Fields {
     /// Splits `line[start..]` on runs of spaces and tabs; `len` counts every field even past
     /// [`MAX_FIELDS`], so a wrong count is reported as such.
+    ///
+    /// Runs on every received message: the end of each field is found with `memchr2`
+    /// (many bytes per step) rather than testing byte by byte.
     pub(super) fn split(line: &[u8], start: usize) -> Fields {
         let mut fields = Fields {
             ranges: [(0, 0); MAX_FIELDS],
@@ -28,9 +31,7 @@ impl Fields {
                 break;
             }
             let begin = i;
-            while i < line.len() && !is_blank(line[i]) {
-                i += 1;
-            }
+            i = memchr::memchr2(b' ', b'\t', &line[i..]).map_or(line.len(), |n| i + n);
             if fields.len < MAX_FIELDS {
                 fields.ranges[fields.len] = (begin, i);
             }
