@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::error::BusError;
 use super::handler::{HandlerError, MessageHandler};
@@ -9,6 +10,7 @@ use super::nats_bus::Bus;
 use super::options::PushOptions;
 use super::start::consumer_config;
 use super::subscription::{SubState, Subscription};
+use crate::Runtime;
 use crate::envelope::ReceivedMessage;
 use crate::jetstream::{JetStreamError, PushMessages};
 use crate::select::{Either, first};
@@ -100,10 +102,43 @@ impl Bus {
     }
 }
 
-/// Handles messages until a stop is asked for or the subscription ends. Messages the
-/// subscription buffered but the handler did not get are left unacknowledged: the server
-/// redelivers them after their ack wait, to another member of the queue group or to the
-/// next subscriber of the durable.
+/// How long a stopping push subscription waits for the next buffered message before it
+/// considers its buffer empty; messages already buffered come out at once.
+const GIVE_BACK_IDLE: Duration = Duration::from_millis(50);
+/// Upper bound of the give-back, for a consumer that keeps delivering while it stops.
+const GIVE_BACK_MAX: Duration = Duration::from_secs(1);
+/// Given-back messages are redelivered after this delay: past the give-back window, so the
+/// stopping subscription (still subscribed while it gives back) does not get them again.
+const REDELIVER_AFTER: Duration = Duration::from_secs(2);
+
+/// Naks what the subscription holds (see [`push_loop`]); bounded in time.
+async fn give_back_buffered(runtime: &Arc<dyn Runtime>, messages: &mut PushMessages) {
+    let until = runtime.now() + GIVE_BACK_MAX;
+    let mut returned = 0u64;
+    while runtime.now() < until {
+        let idle = runtime.sleep_until(runtime.now() + GIVE_BACK_IDLE);
+        match first(messages.next(), idle).await {
+            Either::Left(Some(Ok(message))) => {
+                if message.nak_with_delay(REDELIVER_AFTER).await.is_ok() {
+                    returned += 1;
+                }
+            }
+            Either::Left(Some(Err(_))) => continue,
+            Either::Left(None) | Either::Right(()) => break,
+        }
+    }
+    if returned > 0 {
+        tracing::info!(
+            returned,
+            "stopping: gave buffered messages back to the server"
+        );
+    }
+}
+
+/// Handles messages until a stop is asked for or the subscription ends. On a stop, messages
+/// the subscription already buffered but the handler did not get are given back with a
+/// delayed nak, so the server redelivers them within seconds (to another member of the queue
+/// group or to the next subscriber of the durable) instead of after their ack wait.
 async fn push_loop(
     state: Arc<SubState>,
     mut messages: PushMessages,
@@ -125,6 +160,7 @@ async fn push_loop(
             }
         }
     }
+    give_back_buffered(state.client.runtime(), &mut messages).await;
     drop(messages);
     state.done.fire();
     tracing::info!("subscription stopped");

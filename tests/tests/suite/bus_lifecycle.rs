@@ -262,3 +262,44 @@ pub async fn bus_stop_lets_the_running_handler_finish(rt: Arc<dyn Runtime>) {
     wait_settled(&rt, bus.jetstream(), "STOP", "stopper", 1).await;
     bus.drain().await.expect("drain");
 }
+
+pub async fn bus_stop_gives_buffered_push_messages_back(rt: Arc<dyn Runtime>) {
+    let server = NatsServer::start();
+    let bus = start_bus(&rt, config(&server, "GIVE", "give.x")).await;
+    let (slow_tx, mut slow_rx) = unbounded();
+    let sleeper = rt.clone();
+    let slow = bus
+        .push_subscribe(PushOptions::new("give.x").durable("giver"), move |msg| {
+            let (tx, rt) = (slow_tx.clone(), sleeper.clone());
+            async move {
+                let _ = tx.unbounded_send(Seen::of("slow", &msg));
+                sleep(&rt, Duration::from_millis(300)).await;
+                Ok(())
+            }
+        })
+        .await
+        .expect("push subscribe");
+    for i in 0..5 {
+        bus.publish(BusMessage::bytes("give.x", format!("{i}"), ""))
+            .await
+            .expect("publish");
+    }
+    // The first message is in the handler; the other four wait in the subscription.
+    take(&rt, &mut slow_rx, 1).await;
+    within(&rt, WAIT, "stop", slow.stop()).await.expect("stops");
+
+    // The same durable, bound again: the four come back within seconds, not after the 30 s
+    // ack wait, because the stopping subscription gave them back.
+    let (tx, mut rx) = unbounded();
+    bus.push_subscribe(
+        PushOptions::new("give.x").durable("giver"),
+        acking("fast", &tx),
+    )
+    .await
+    .expect("binds again");
+    let seen = take(&rt, &mut rx, 4).await;
+    let payloads: BTreeSet<Vec<u8>> = seen.iter().map(|s| s.payload.clone()).collect();
+    let expected: BTreeSet<Vec<u8>> = (1..5).map(|i| format!("{i}").into_bytes()).collect();
+    assert_eq!(payloads, expected, "{seen:?}");
+    bus.drain().await.expect("drain");
+}

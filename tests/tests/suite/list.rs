@@ -64,4 +64,5 @@ run_suite!(block_on, rt();
     bus_lifecycle::bus_queue_group_splits_push_messages,
     bus_lifecycle::bus_config_from_file_and_env_vars,
     bus_lifecycle::bus_stop_lets_the_running_handler_finish,
+    bus_lifecycle::bus_stop_gives_buffered_push_messages_back,
 );
