@@ -41,8 +41,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!(
                 "pull: {} #{} (delivery {})",
                 String::from_utf8_lossy(msg.payload()),
-                msg.metadata.stream_sequence,
-                msg.metadata.delivered
+                msg.metadata()?.stream_sequence,
+                msg.metadata()?.delivered
             );
             msg.ack().await?;
             pulled += 1;
@@ -64,7 +64,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!(
             "push: {} #{}",
             String::from_utf8_lossy(msg.payload()),
-            msg.metadata.stream_sequence
+            msg.metadata()?.stream_sequence
         );
         msg.double_ack().await?;
         pushed += 1;

@@ -160,8 +160,8 @@ async fn jetstream(client: &Client) -> Result<(), Error> {
         println!(
             "   pull  got {:<10} seq {} delivered {}x",
             String::from_utf8_lossy(msg.payload()),
-            msg.metadata.stream_sequence,
-            msg.metadata.delivered
+            msg.metadata()?.stream_sequence,
+            msg.metadata()?.delivered
         );
         msg.ack().await?;
     }
@@ -174,7 +174,7 @@ async fn jetstream(client: &Client) -> Result<(), Error> {
                 println!(
                     "   push  got {:<10} seq {}",
                     String::from_utf8_lossy(msg.payload()),
-                    msg.metadata.stream_sequence
+                    msg.metadata()?.stream_sequence
                 );
                 msg.double_ack().await?;
             }

@@ -39,8 +39,10 @@ impl MessageHandler {
     /// acks the handler's own acks are all there is.
     pub(crate) async fn handle(&self, message: ReceivedMessage, manual_ack: bool) {
         let outcome = self.call(message.clone()).await;
-        let meta = message.metadata();
-        let (stream_seq, delivered) = (meta.stream_sequence, meta.delivered);
+        // Only for the log lines; a malformed ack subject (never from a server) logs zeros.
+        let (stream_seq, delivered) = message
+            .metadata()
+            .map_or((0, 0), |m| (m.stream_sequence, m.delivered));
         let settle = match &outcome {
             Ok(()) if manual_ack || message.is_acknowledged() => None,
             Ok(()) => Some(message.ack().await),

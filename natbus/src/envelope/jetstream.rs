@@ -131,9 +131,13 @@ impl ReceivedMessage {
         self.envelope().is_json()
     }
 
-    /// Stream, consumer, sequences, delivery count, timestamp and pending count.
-    pub fn metadata(&self) -> &MessageMetadata {
-        &self.inner.delivery.metadata
+    /// Stream, consumer, sequences, delivery count, timestamp and pending count, parsed
+    /// from the ack subject on first use (see [`JsMessage::metadata`]).
+    ///
+    /// # Errors
+    /// [`JetStreamError::Metadata`] when the ack subject is malformed.
+    pub fn metadata(&self) -> Result<&MessageMetadata, JetStreamError> {
+        self.inner.delivery.metadata()
     }
 
     /// The core message (subject, ack subject as reply, headers, payload).

@@ -25,7 +25,7 @@ impl Watch {
         Ok(Entry::from_delivery(
             &self.bucket,
             &msg.message.subject,
-            &msg.metadata,
+            msg.metadata()?,
             msg.header(KV_OPERATION),
             msg.header(NATS_MARKER_REASON),
             msg.message.payload.clone(),

@@ -1,11 +1,12 @@
 //! `JsMessage`: a delivered JetStream message, its metadata, and its acknowledgements.
 
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
 use natbus_proto::jetstream::ack::AckKind;
-use natbus_proto::jetstream::metadata::MessageMetadata;
+use natbus_proto::jetstream::metadata::{ACK_PREFIX, MessageMetadata, MetadataError};
 use natbus_proto::message::Message;
 
 use super::error::JetStreamError;
@@ -25,8 +26,12 @@ fn ack_body(kind: &AckKind) -> Bytes {
 }
 
 /// A message delivered by a consumer. The core [`Message`] is in `message`; its reply
-/// subject is the ack subject, parsed into `metadata` (stream and consumer sequences,
-/// delivery count, timestamp, pending).
+/// subject is the ack subject, which [`metadata`](Self::metadata) parses (stream and
+/// consumer sequences, delivery count, timestamp, pending).
+///
+/// The metadata is parsed on first use, not on delivery: most consumers only ack, and
+/// parsing every ack subject (three `String`s) cost as much as the rest of a fetched
+/// message's handling.
 ///
 /// After the first final acknowledgement (`ack`, `nak`, `term`), further ones are ignored,
 /// as the server would ignore them anyway.
@@ -34,29 +39,68 @@ fn ack_body(kind: &AckKind) -> Bytes {
 pub struct JsMessage {
     /// The message as delivered (subject is the stream message's subject).
     pub message: Message,
-    /// What the ack subject says about this delivery.
-    pub metadata: MessageMetadata,
+    /// The ack subject parsed, filled on the first [`metadata`](Self::metadata) call.
+    metadata: OnceLock<Result<MessageMetadata, MetadataError>>,
     client: Client,
     ack_timeout: Duration,
     acked: AtomicBool,
 }
 
 impl JsMessage {
-    /// Wraps a delivered message; fails when its reply is not a JetStream ack subject.
+    /// Wraps a delivered message; fails when its reply is not a JetStream ack subject
+    /// (`$JS.ACK.…`). The rest of the subject is only read by [`metadata`](Self::metadata).
     pub(crate) fn new(
         client: Client,
         message: Message,
         ack_timeout: Duration,
     ) -> Result<Self, JetStreamError> {
-        let reply = message.reply.as_deref().unwrap_or_default();
-        let metadata = MessageMetadata::parse(reply)?;
-        Ok(Self {
+        // On the bytes: `&str` access re-checks UTF-8 (a third of this function's cost).
+        let reply = message.reply.as_ref().map_or(&[][..], |r| r.as_bytes());
+        if !reply.starts_with(ACK_PREFIX.as_bytes()) {
+            let reply = String::from_utf8_lossy(reply).into_owned();
+            return Err(MetadataError::NotJetStream(reply).into());
+        }
+        Ok(Self::with(client, message, ack_timeout, OnceLock::new()))
+    }
+
+    /// Wraps a delivered message whose ack subject the caller already parsed (the ordered
+    /// consumer needs the sequences before it delivers), so it is not parsed twice.
+    pub(crate) fn with_metadata(
+        client: Client,
+        message: Message,
+        ack_timeout: Duration,
+        metadata: MessageMetadata,
+    ) -> Self {
+        Self::with(client, message, ack_timeout, OnceLock::from(Ok(metadata)))
+    }
+
+    fn with(
+        client: Client,
+        message: Message,
+        ack_timeout: Duration,
+        metadata: OnceLock<Result<MessageMetadata, MetadataError>>,
+    ) -> Self {
+        Self {
             message,
             metadata,
             client,
             ack_timeout,
             acked: AtomicBool::new(false),
-        })
+        }
+    }
+
+    /// What the ack subject says about this delivery: stream, consumer, stream and
+    /// consumer sequences, delivery count, timestamp, pending. Parsed on the first call
+    /// and kept; later calls cost nothing.
+    ///
+    /// # Errors
+    /// [`JetStreamError::Metadata`] when the ack subject is malformed (never the case for
+    /// subjects a NATS server writes).
+    pub fn metadata(&self) -> Result<&MessageMetadata, JetStreamError> {
+        self.metadata
+            .get_or_init(|| MessageMetadata::parse(self.ack_subject()))
+            .as_ref()
+            .map_err(|e| JetStreamError::Metadata(e.clone()))
     }
 
     /// The message's subject.

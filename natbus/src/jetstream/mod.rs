@@ -20,7 +20,7 @@
 //!     .get_or_create_pull_consumer("ORDERS", ConsumerConfig::durable("worker"))
 //!     .await?;
 //! for msg in consumer.fetch(FetchOptions::new(10)).await? {
-//!     println!("{} #{}", msg.subject(), msg.metadata.stream_sequence);
+//!     println!("{} #{}", msg.subject(), msg.metadata()?.stream_sequence);
 //!     msg.ack().await?;
 //! }
 //! # Ok(()) }

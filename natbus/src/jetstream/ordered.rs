@@ -177,7 +177,12 @@ async fn next_item(s: &mut State) -> Option<Result<JsMessage, JetStreamError>> {
                         };
                     match s.ordered.on_message(now, &meta) {
                         OrderedEvent::Deliver => {
-                            return Some(JsMessage::new(s.js.client.clone(), msg, s.js.timeout));
+                            return Some(Ok(JsMessage::with_metadata(
+                                s.js.client.clone(),
+                                msg,
+                                s.js.timeout,
+                                meta,
+                            )));
                         }
                         OrderedEvent::Stale => {}
                         OrderedEvent::Reset(r) => s.recreate = Some(r.old_consumer),

@@ -161,9 +161,11 @@ impl PullConsumer {
         let deadline =
             self.js.now() + options.expires + self.js.timeout.min(Duration::from_secs(2));
         let mut out = Vec::with_capacity(options.batch.min(1024));
+        // One timer for the whole batch (the deadline does not move), not one boxed sleep
+        // per message; it is polled only while no message is ready.
+        let mut sleep = self.js.client.runtime().sleep_until(deadline);
         while out.len() < options.batch {
-            let sleep = self.js.client.runtime().sleep_until(deadline);
-            let msg = match first(sub.next(), sleep).await {
+            let msg = match first(sub.next(), &mut sleep).await {
                 Either::Left(Some(msg)) => msg,
                 Either::Left(None) => return Err(JetStreamError::Closed),
                 Either::Right(()) if out.is_empty() => {

@@ -38,8 +38,8 @@ impl Seen {
         Seen {
             via,
             payload: msg.payload().to_vec(),
-            delivered: msg.metadata().delivered,
-            stream_seq: msg.metadata().stream_sequence,
+            delivered: msg.metadata().expect("metadata").delivered,
+            stream_seq: msg.metadata().expect("metadata").stream_sequence,
             content_type: msg.content_type().map(str::to_owned),
             sender: msg.sender().map(str::to_owned),
             trace_id: msg.trace_id().map(str::to_owned),

@@ -50,7 +50,9 @@ pub async fn js_fetch_returns_messages_in_order_with_metadata(rt: Arc<dyn Runtim
         let i = i as u64;
         assert_eq!(msg.subject(), format!("fetch.{i}"));
         assert_eq!(msg.payload(), format!("p{i}").as_bytes());
-        let m = &msg.metadata;
+        let m = msg.metadata().expect("a server-written ack subject parses");
+        // Parsed once, on first use, then kept.
+        assert!(std::ptr::eq(m, msg.metadata().expect("cached")));
         assert_eq!(
             (m.stream.as_str(), m.consumer.as_str()),
             ("FETCH", "worker")
@@ -130,7 +132,10 @@ pub async fn js_nak_redelivers_term_and_ack_wait(rt: Arc<dyn Runtime>) {
     for _ in 0..2 {
         let m = fetch_n(&consumer, 1).await.pop().expect("one message");
         m.double_ack().await.expect("ack");
-        again.push((m.subject().to_owned(), m.metadata.delivered));
+        again.push((
+            m.subject().to_owned(),
+            m.metadata().expect("metadata").delivered,
+        ));
     }
     again.sort();
     assert_eq!(again, [("re.nak".to_owned(), 2), ("re.wait".to_owned(), 2)]);
@@ -250,7 +255,7 @@ pub async fn js_push_deliver_group_splits_the_load(rt: Arc<dyn Runtime>) {
         };
         let msg = msg.expect("open").expect("message");
         msg.ack().await.expect("ack");
-        seen.insert(msg.metadata.stream_sequence);
+        seen.insert(msg.metadata().expect("metadata").stream_sequence);
         if from_a { got_a += 1 } else { got_b += 1 }
     }
     assert_eq!(got_a + got_b, 40, "each message once");
@@ -281,8 +286,8 @@ pub async fn js_ordered_consumer_survives_consumer_deletion(rt: Arc<dyn Runtime>
             .await
             .expect("open")
             .expect("msg");
-        consumer_name = m.metadata.consumer.clone();
-        seqs.push(m.metadata.stream_sequence);
+        consumer_name = m.metadata().expect("metadata").consumer.clone();
+        seqs.push(m.metadata().expect("metadata").stream_sequence);
     }
     js.delete_consumer("ORDERED", &consumer_name)
         .await
@@ -297,7 +302,7 @@ pub async fn js_ordered_consumer_survives_consumer_deletion(rt: Arc<dyn Runtime>
             .await
             .expect("open")
         {
-            Ok(m) => seqs.push(m.metadata.stream_sequence),
+            Ok(m) => seqs.push(m.metadata().expect("metadata").stream_sequence),
             Err(e) => panic!("ordered consumer failed: {e}"),
         }
     }
@@ -329,7 +334,7 @@ pub async fn js_pull_messages_stream_refills(rt: Arc<dyn Runtime>) {
             .await
             .expect("open")
             .expect("msg");
-        assert_eq!(m.metadata.stream_sequence, i + 1);
+        assert_eq!(m.metadata().expect("metadata").stream_sequence, i + 1);
         m.ack().await.expect("ack");
     }
     assert!(
@@ -343,7 +348,7 @@ pub async fn js_pull_messages_stream_refills(rt: Arc<dyn Runtime>) {
             match messages.next().await {
                 Some(Err(JetStreamError::Terminal(reason))) => return reason,
                 Some(Err(_)) => continue,
-                Some(Ok(m)) => panic!("unexpected message {:?}", m.metadata),
+                Some(Ok(m)) => panic!("unexpected message {:?}", m.metadata()),
                 None => panic!("ended without a reason"),
             }
         }

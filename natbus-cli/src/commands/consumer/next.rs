@@ -2,7 +2,9 @@
 //! acknowledge each one once it is printed.
 
 use clap::Args;
-use natbus_tokio::jetstream::{AckPolicy, FetchOptions, JetStreamError, JsMessage};
+use natbus_tokio::jetstream::{
+    AckPolicy, FetchOptions, JetStreamError, JsMessage, MessageMetadata,
+};
 use natbus_tokio::proto::time::format_rfc3339;
 use serde_json::{Value, json};
 
@@ -78,14 +80,21 @@ async fn print_all(
 ) -> CliResult {
     for (i, msg) in messages.iter().enumerate() {
         let number = i as u64 + 1;
+        let metadata = || {
+            msg.metadata().map_err(consumer_error(
+                &args.stream,
+                &args.consumer,
+                "read a message's ack subject from",
+            ))
+        };
         if global.json {
-            output::json_line(&to_json(number, msg, acks))?;
+            output::json_line(&to_json(number, msg, metadata()?, acks))?;
         } else if args.raw {
             let mut bytes = msg.payload().to_vec();
             bytes.push(b'\n');
             output::write_stdout(&bytes)?;
         } else {
-            output::write_stdout(&render_text(number, msg))?;
+            output::write_stdout(&render_text(number, msg, metadata()?))?;
         }
         if acks {
             // Waits for the server to confirm, so a `next` right after sees the ack.
@@ -101,8 +110,7 @@ async fn print_all(
 
 /// `[#1] Received on "orders.new" (stream seq 4, consumer seq 1, delivered 1, pending 3)`,
 /// then headers and payload as `sub` prints them.
-fn render_text(number: u64, msg: &JsMessage) -> Vec<u8> {
-    let m = &msg.metadata;
+fn render_text(number: u64, msg: &JsMessage, m: &MessageMetadata) -> Vec<u8> {
     let mut out = format!(
         "[#{number}] Received on \"{}\" (stream seq {}, consumer seq {}, delivered {}, \
          pending {})\n",
@@ -122,9 +130,8 @@ fn render_text(number: u64, msg: &JsMessage) -> Vec<u8> {
     out
 }
 
-fn to_json(number: u64, msg: &JsMessage, acked: bool) -> Value {
+fn to_json(number: u64, msg: &JsMessage, m: &MessageMetadata, acked: bool) -> Value {
     let mut value = message::to_json(Some(number), &msg.message);
-    let m = &msg.metadata;
     if let Some(object) = value.as_object_mut() {
         object.remove("reply");
         object.insert("stream".into(), json!(m.stream));
