@@ -63,8 +63,13 @@ pub(crate) fn accepts(port: u16) -> bool {
 /// readiness probe closed. Without this wait, a test that asks the server about its
 /// connections right after start can still see the probe.
 pub(crate) fn has_no_clients(ports: Ports) -> bool {
-    crate::monitor::get_json(ports.monitor, "/varz")
-        .is_ok_and(|varz| varz.get("connections").and_then(|n| n.as_u64()) == Some(0))
+    // Both views must agree: `/varz` and `/connz` are updated at slightly different moments
+    // while a connection closes, and tests read either.
+    let zero = |path: &str, field: &str| {
+        crate::monitor::get_json(ports.monitor, path)
+            .is_ok_and(|v| v.get(field).and_then(|n| n.as_u64()) == Some(0))
+    };
+    zero("/varz", "connections") && zero("/connz", "num_connections")
 }
 
 /// The first line the server on `port` sends, if it sends one within a second.
