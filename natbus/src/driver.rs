@@ -157,14 +157,9 @@ impl Driver {
     }
 
     fn poll_dial(&mut self, cx: &mut Context<'_>) -> bool {
-        let Some(dial) = self.dialing.as_mut() else {
+        let Some(result) = poll_socket_future(&mut self.dialing, cx) else {
             return false;
         };
-        let result = match dial.as_mut().poll(cx) {
-            Poll::Ready(r) => r,
-            Poll::Pending => return false,
-        };
-        self.dialing = None;
         match result {
             Ok(socket) => {
                 self.socket = Some(socket);
@@ -179,14 +174,9 @@ impl Driver {
     }
 
     fn poll_upgrade(&mut self, cx: &mut Context<'_>) -> bool {
-        let Some(upgrade) = self.upgrading.as_mut() else {
+        let Some(result) = poll_socket_future(&mut self.upgrading, cx) else {
             return false;
         };
-        let result = match upgrade.as_mut().poll(cx) {
-            Poll::Ready(r) => r,
-            Poll::Pending => return false,
-        };
-        self.upgrading = None;
         match result {
             Ok(socket) => {
                 self.socket = Some(socket);
@@ -329,6 +319,19 @@ impl Driver {
             && self.upgrading.is_none()
             && self.shared.lock().conn.is_closed()
     }
+}
+
+/// Polls a pending dial or TLS upgrade; clears it and returns its result once it is done.
+fn poll_socket_future(
+    pending: &mut Option<BoxFuture<io::Result<Box<dyn Socket>>>>,
+    cx: &mut Context<'_>,
+) -> Option<io::Result<Box<dyn Socket>>> {
+    let result = match pending.as_mut()?.as_mut().poll(cx) {
+        Poll::Ready(result) => result,
+        Poll::Pending => return None,
+    };
+    *pending = None;
+    Some(result)
 }
 
 impl Future for Driver {
