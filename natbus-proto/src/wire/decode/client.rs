@@ -6,63 +6,16 @@
 use bytes::Bytes;
 
 use super::fields::{Fields, sid_field, size_field, split_op};
-use super::framer::{BodyLine, Framer, Pending};
-use super::{DecodeError, DecodeLimits, field_text};
+use super::framer::{BodyLine, Framer, Pending, incremental_decoder};
+use super::{DecodeError, field_text};
 use crate::connect::ConnectInfo;
 use crate::subject::{Subject, SubjectError};
 use crate::wire::itoa::parse_u64;
 use crate::wire::ops::ClientOp;
 
-/// Incremental decoder of client → server operations.
-pub struct ClientDecoder {
-    framer: Framer,
-}
-
-impl ClientDecoder {
-    /// A decoder with an empty buffer.
-    pub fn new(limits: DecodeLimits) -> Self {
-        ClientDecoder {
-            framer: Framer::new(limits),
-        }
-    }
-
-    /// Updates the body limit.
-    pub fn set_max_payload(&mut self, max_payload: usize) {
-        self.framer.limits.max_payload = max_payload;
-    }
-
-    /// Appends bytes read from the socket.
-    pub fn extend(&mut self, data: &[u8]) {
-        self.framer.buf.extend_from_slice(data);
-    }
-
-    /// The next complete operation, or `Ok(None)` when more bytes are needed.
-    ///
-    /// # Errors
-    /// A [`DecodeError`] when the stream is malformed. The decoder is then poisoned and
-    /// returns the same error until [`reset`](ClientDecoder::reset).
-    pub fn decode(&mut self) -> Result<Option<ClientOp>, DecodeError> {
-        self.framer.guarded(step)
-    }
-
-    /// Clears the buffer and the poison, for a new connection.
-    pub fn reset(&mut self) {
-        self.framer.reset();
-    }
-
-    /// Bytes received but not yet returned as operations.
-    pub fn buffered(&self) -> usize {
-        self.framer.buf.len()
-    }
-}
-
-impl std::fmt::Debug for ClientDecoder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientDecoder")
-            .field("buffered", &self.framer.buf.len())
-            .field("poisoned", &self.framer.poisoned)
-            .finish_non_exhaustive()
-    }
+incremental_decoder! {
+    /// Incremental decoder of client → server operations.
+    ClientDecoder => ClientOp, step
 }
 
 fn step(f: &mut Framer) -> Result<Option<ClientOp>, DecodeError> {

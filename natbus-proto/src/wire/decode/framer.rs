@@ -265,3 +265,63 @@ impl Pending {
         }
     }
 }
+
+/// Defines a public incremental decoder around a [`Framer`] and a `step` function: the
+/// server and client decoders differ only in the operations their step recognises.
+macro_rules! incremental_decoder {
+    ($(#[$meta:meta])* $name:ident => $op:ty, $step:path) => {
+        $(#[$meta])*
+        pub struct $name {
+            framer: $crate::wire::decode::framer::Framer,
+        }
+
+        impl $name {
+            /// A decoder with an empty buffer.
+            pub fn new(limits: $crate::wire::decode::DecodeLimits) -> Self {
+                $name {
+                    framer: $crate::wire::decode::framer::Framer::new(limits),
+                }
+            }
+
+            /// Updates the body limit, e.g. from the server's INFO `max_payload`.
+            pub fn set_max_payload(&mut self, max_payload: usize) {
+                self.framer.limits.max_payload = max_payload;
+            }
+
+            /// Appends bytes read from the socket.
+            pub fn extend(&mut self, data: &[u8]) {
+                self.framer.buf.extend_from_slice(data);
+            }
+
+            /// The next complete operation, or `Ok(None)` when more bytes are needed.
+            ///
+            /// # Errors
+            /// A [`DecodeError`](crate::wire::DecodeError) when the stream is malformed. The
+            /// decoder is then poisoned and returns the same error until `reset`: close the
+            /// connection.
+            pub fn decode(&mut self) -> Result<Option<$op>, $crate::wire::decode::DecodeError> {
+                self.framer.guarded($step)
+            }
+
+            /// Clears the buffer and the poison, for a new connection.
+            pub fn reset(&mut self) {
+                self.framer.reset();
+            }
+
+            /// Bytes received but not yet returned as operations.
+            pub fn buffered(&self) -> usize {
+                self.framer.buf.len()
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("buffered", &self.framer.buf.len())
+                    .field("poisoned", &self.framer.poisoned)
+                    .finish_non_exhaustive()
+            }
+        }
+    };
+}
+pub(crate) use incremental_decoder;

@@ -1,65 +1,18 @@
 //! Decoding what a server sends: MSG, HMSG, INFO, PING, PONG, +OK, -ERR.
 
 use super::fields::{Fields, sid_field, size_field, split_op, trimmed_args};
-use super::framer::{BodyLine, Framer, Pending};
-use super::{DecodeError, DecodeLimits, field_text};
+use super::framer::{BodyLine, Framer, Pending, incremental_decoder};
+use super::{DecodeError, field_text};
 use crate::info::ServerInfo;
 use crate::message::Message;
 use crate::wire::ops::ServerOp;
 
-/// Incremental decoder of server → client operations.
-///
-/// Feed it whatever the socket returned with [`extend`](ServerDecoder::extend), then call
-/// [`decode`](ServerDecoder::decode) until it returns `Ok(None)`.
-pub struct ServerDecoder {
-    framer: Framer,
-}
-
-impl ServerDecoder {
-    /// A decoder with an empty buffer.
-    pub fn new(limits: DecodeLimits) -> Self {
-        ServerDecoder {
-            framer: Framer::new(limits),
-        }
-    }
-
-    /// Updates the body limit, e.g. from the server's INFO `max_payload`.
-    pub fn set_max_payload(&mut self, max_payload: usize) {
-        self.framer.limits.max_payload = max_payload;
-    }
-
-    /// Appends bytes read from the socket.
-    pub fn extend(&mut self, data: &[u8]) {
-        self.framer.buf.extend_from_slice(data);
-    }
-
-    /// The next complete operation, or `Ok(None)` when more bytes are needed.
+incremental_decoder! {
+    /// Incremental decoder of server → client operations.
     ///
-    /// # Errors
-    /// A [`DecodeError`] when the stream is malformed. The decoder is then poisoned and
-    /// returns the same error until [`reset`](ServerDecoder::reset): close the connection.
-    pub fn decode(&mut self) -> Result<Option<ServerOp>, DecodeError> {
-        self.framer.guarded(step)
-    }
-
-    /// Clears the buffer and the poison, for a new connection.
-    pub fn reset(&mut self) {
-        self.framer.reset();
-    }
-
-    /// Bytes received but not yet returned as operations.
-    pub fn buffered(&self) -> usize {
-        self.framer.buf.len()
-    }
-}
-
-impl std::fmt::Debug for ServerDecoder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServerDecoder")
-            .field("buffered", &self.framer.buf.len())
-            .field("poisoned", &self.framer.poisoned)
-            .finish_non_exhaustive()
-    }
+    /// Feed it whatever the socket returned with [`extend`](ServerDecoder::extend), then call
+    /// [`decode`](ServerDecoder::decode) until it returns `Ok(None)`.
+    ServerDecoder => ServerOp, step
 }
 
 fn step(f: &mut Framer) -> Result<Option<ServerOp>, DecodeError> {
