@@ -46,12 +46,17 @@ impl SmolRuntime {
 }
 
 impl Runtime for SmolRuntime {
-    fn connect(&self, host: &str, port: u16) -> BoxFuture<io::Result<Box<dyn Socket>>> {
+    fn connect(&self, host: &str, port: u16) -> BoxFuture<io::Result<Dialed>> {
         let host = host.to_owned();
         Box::pin(async move {
             let stream = smol::net::TcpStream::connect((host.as_str(), port)).await?;
             stream.set_nodelay(true)?;
-            Ok(Box::new(stream) as Box<dyn Socket>)
+            // A duplicate descriptor (non-blocking, like the original) lets a request be
+            // written from the task that makes it; see `natbus::DirectWrite`.
+            let direct = Arc::<smol::Async<std::net::TcpStream>>::from(stream.clone())
+                .get_ref()
+                .try_clone()?;
+            Ok(Dialed::new(Box::new(stream)).with_direct_writer(Box::new(direct)))
         })
     }
 

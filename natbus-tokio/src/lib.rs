@@ -24,12 +24,17 @@ use tokio::net::TcpStream;
 pub struct TokioRuntime;
 
 impl Runtime for TokioRuntime {
-    fn connect(&self, host: &str, port: u16) -> BoxFuture<io::Result<Box<dyn Socket>>> {
+    fn connect(&self, host: &str, port: u16) -> BoxFuture<io::Result<Dialed>> {
         let host = host.to_owned();
         Box::pin(async move {
             let stream = TcpStream::connect((host.as_str(), port)).await?;
             stream.set_nodelay(true)?;
-            Ok(Box::new(Compat(stream)) as Box<dyn Socket>)
+            // A duplicate descriptor (non-blocking, like the original) lets a request be
+            // written from the task that makes it; see `natbus::DirectWrite`.
+            let std_stream = stream.into_std()?;
+            let direct = std_stream.try_clone()?;
+            let stream = TcpStream::from_std(std_stream)?;
+            Ok(Dialed::new(Box::new(Compat(stream))).with_direct_writer(Box::new(direct)))
         })
     }
 

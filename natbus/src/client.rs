@@ -387,6 +387,7 @@ impl Client {
         ClientStatistics {
             connection: inner.conn.statistics(),
             slow_consumer_drops: inner.slow_consumer_drops,
+            direct_writes: inner.direct.writes(),
         }
     }
 
@@ -425,6 +426,9 @@ pub struct ClientStatistics {
     pub connection: Statistics,
     /// Messages dropped because a subscriber's buffer was full.
     pub slow_consumer_drops: u64,
+    /// Writes made by the calling task itself instead of the connection driver: the
+    /// low-latency path of requests and replies (see [`DirectWrite`](crate::DirectWrite)).
+    pub direct_writes: u64,
 }
 
 struct CancelOnDrop<'a> {

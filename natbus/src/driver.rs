@@ -17,7 +17,7 @@ use bytes::{Buf, Bytes};
 use futures_rustls::rustls::ClientConfig;
 use natbus_proto::connection::Action;
 
-use crate::runtime::{BoxFuture, Socket};
+use crate::runtime::{BoxFuture, Dialed, Socket};
 use crate::shared::{Inner, Shared};
 use crate::tls;
 
@@ -31,7 +31,7 @@ const MAX_IOVECS: usize = 64;
 pub(crate) struct Driver {
     shared: Arc<Shared>,
     socket: Option<Box<dyn Socket>>,
-    dialing: Option<BoxFuture<io::Result<Box<dyn Socket>>>>,
+    dialing: Option<BoxFuture<io::Result<Dialed>>>,
     /// The TLS handshake on the socket taken out of `socket`.
     upgrading: Option<BoxFuture<io::Result<Box<dyn Socket>>>>,
     /// Built on the first TLS upgrade, so plain connections never read the system store.
@@ -84,12 +84,17 @@ impl Driver {
                 self.act(inner, action, now);
             }
             if self.socket.is_some() && self.writing.is_empty() {
+                // What a direct write left over goes first: it was queued first.
+                let handed = inner.direct.take_handoff(&mut self.writing);
                 let n = inner.conn.poll_transmit(&mut self.taken);
                 if n > 0 {
                     self.writing.extend(self.taken.drain(..));
+                }
+                if n > 0 || handed {
                     inner.wake_space_waiters();
                 }
             }
+            inner.direct.set_driver_busy(!self.writing.is_empty());
             inner.route_events();
             // Routing can trigger no new actions, but an action can (a refused TLS upgrade).
             if !inner.conn.has_pending_actions() {
@@ -102,7 +107,7 @@ impl Driver {
         self.acted = true;
         match action {
             Action::Dial { server } => {
-                self.drop_socket();
+                self.drop_socket(inner);
                 tracing::debug!(%server, "dialing");
                 self.dialing = Some(self.shared.runtime.connect(&server.host, server.port));
             }
@@ -111,7 +116,7 @@ impl Driver {
                 if flush && self.socket.is_some() {
                     self.close_after_write = true;
                 } else {
-                    self.drop_socket();
+                    self.drop_socket(inner);
                 }
             }
             Action::UpgradeTls { server } => {
@@ -125,12 +130,14 @@ impl Driver {
                         tracing::debug!(%server, %name, "starting TLS");
                         self.tls_config = Some(config.clone());
                         self.writing.clear();
+                        // A TLS stream has no direct writer: only the driver writes.
+                        inner.direct.detach();
                         self.upgrading = Some(tls::upgrade(config, &name, socket));
                     }
                     (_, Err(e)) => {
                         let reason = format!("TLS setup failed: {e}");
                         tracing::warn!(%server, %reason);
-                        self.drop_socket();
+                        self.drop_socket(inner);
                         inner.conn.handle_disconnected(now, &reason);
                     }
                     (None, Ok(_)) => {
@@ -144,16 +151,23 @@ impl Driver {
         }
     }
 
-    fn drop_socket(&mut self) {
+    /// Drops the socket and its direct writer together: the writer's duplicate descriptor
+    /// would otherwise keep the connection open.
+    fn drop_socket(&mut self, inner: &mut Inner) {
         self.socket = None;
         self.upgrading = None;
         self.writing.clear();
         self.close_after_write = false;
+        inner.direct.detach();
     }
 
     fn lost(&mut self, reason: String) {
-        self.drop_socket();
-        self.with_inner(|inner, now| inner.conn.handle_disconnected(now, &reason));
+        let shared = self.shared.clone();
+        let now = self.now();
+        let mut inner = shared.lock();
+        self.drop_socket(&mut inner);
+        inner.conn.handle_disconnected(now, &reason);
+        self.apply(&mut inner, now);
     }
 
     fn poll_dial(&mut self, cx: &mut Context<'_>) -> bool {
@@ -161,9 +175,12 @@ impl Driver {
             return false;
         };
         match result {
-            Ok(socket) => {
+            Ok(Dialed { socket, direct }) => {
                 self.socket = Some(socket);
-                self.with_inner(|inner, now| inner.conn.handle_connected(now));
+                self.with_inner(|inner, now| {
+                    inner.direct.attach(direct);
+                    inner.conn.handle_connected(now);
+                });
             }
             Err(e) => {
                 let reason = e.to_string();
@@ -217,7 +234,10 @@ impl Driver {
             let shared = self.shared.clone();
             let now = self.now();
             let mut inner = shared.lock();
+            let before = inner.conn.statistics().in_msgs;
             inner.conn.handle_read(&self.read_buf[..n], now);
+            let messages = inner.conn.statistics().in_msgs - before;
+            inner.direct.after_read(messages);
             self.apply(&mut inner, now);
         }
         progress
@@ -267,7 +287,8 @@ impl Driver {
                     return progress;
                 }
             }
-            self.drop_socket();
+            let shared = self.shared.clone();
+            self.drop_socket(&mut shared.lock());
             progress = true;
         }
         progress
@@ -322,10 +343,10 @@ impl Driver {
 }
 
 /// Polls a pending dial or TLS upgrade; clears it and returns its result once it is done.
-fn poll_socket_future(
-    pending: &mut Option<BoxFuture<io::Result<Box<dyn Socket>>>>,
+fn poll_socket_future<T>(
+    pending: &mut Option<BoxFuture<io::Result<T>>>,
     cx: &mut Context<'_>,
-) -> Option<io::Result<Box<dyn Socket>>> {
+) -> Option<io::Result<T>> {
     let result = match pending.as_mut()?.as_mut().poll(cx) {
         Poll::Ready(result) => result,
         Poll::Pending => return None,

@@ -28,6 +28,7 @@ mod auth;
 pub mod bus;
 mod catch_unwind;
 mod client;
+mod direct;
 mod driver;
 pub mod envelope;
 mod error;
@@ -63,7 +64,7 @@ pub use natbus_proto::info::ServerInfo;
 pub use natbus_proto::message::Message;
 pub use natbus_proto::subject::Subject;
 pub use options::ConnectOptions;
-pub use runtime::{BoxFuture, Runtime, Socket};
+pub use runtime::{BoxFuture, Dialed, DirectWrite, Runtime, Socket};
 pub use subscriber::Subscriber;
 
 use natbus_proto::connection::Connection;
@@ -94,6 +95,7 @@ pub async fn connect_with(
         closed: None,
         closed_waiters: Vec::new(),
         slow_consumer_drops: 0,
+        direct: Default::default(),
     };
     let shared = Arc::new(Shared {
         inner: Mutex::new(inner),

@@ -5,7 +5,7 @@
 //! allocation per dial or timer, never one per message.
 
 use std::future::Future;
-use std::io;
+use std::io::{self, IoSlice, Write};
 use std::pin::Pin;
 use std::time::Instant;
 
@@ -19,10 +19,64 @@ pub trait Socket: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
 
 impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Socket for T {}
 
+/// A second, non-blocking way to write to a dialled socket, usable from any thread while
+/// the connection driver owns the [`Socket`].
+///
+/// Why: a request (or a reply) written by the task that makes it reaches the server
+/// without first waking the driver task, which on a multi-thread runtime is a thread
+/// hop per message on the latency path. natbus uses it only when nothing else is queued
+/// or being written, so the byte order on the wire is unchanged; anything the socket does
+/// not take at once goes to the driver as usual.
+pub trait DirectWrite: Send + Sync + 'static {
+    /// Writes what the socket accepts right now, without waiting: `Ok(n)` for `n` bytes
+    /// taken, an `io::ErrorKind::WouldBlock` error when it takes nothing.
+    fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize>;
+}
+
+/// A duplicate of the dialled socket's descriptor (`TcpStream::try_clone`) in
+/// non-blocking mode, as both adapters make it.
+impl DirectWrite for std::net::TcpStream {
+    fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        (&*self).write_vectored(bufs)
+    }
+}
+
+/// What [`Runtime::connect`] returns: the socket, and optionally a [`DirectWrite`] to it.
+pub struct Dialed {
+    pub(crate) socket: Box<dyn Socket>,
+    pub(crate) direct: Option<Box<dyn DirectWrite>>,
+}
+
+impl Dialed {
+    /// A dialled socket that only the driver writes to.
+    pub fn new(socket: Box<dyn Socket>) -> Self {
+        Dialed {
+            socket,
+            direct: None,
+        }
+    }
+
+    /// Adds a direct writer. It must write to the same connection as the socket and must
+    /// not keep it open once both are dropped (a duplicated descriptor is fine: natbus
+    /// drops the writer together with the socket).
+    pub fn with_direct_writer(mut self, direct: Box<dyn DirectWrite>) -> Self {
+        self.direct = Some(direct);
+        self
+    }
+}
+
+impl std::fmt::Debug for Dialed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dialed")
+            .field("direct", &self.direct.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
 /// What natbus needs from an async runtime.
 pub trait Runtime: Send + Sync + 'static {
     /// Opens a TCP connection to `host:port` (with `TCP_NODELAY` set).
-    fn connect(&self, host: &str, port: u16) -> BoxFuture<io::Result<Box<dyn Socket>>>;
+    fn connect(&self, host: &str, port: u16) -> BoxFuture<io::Result<Dialed>>;
 
     /// A future that completes at `deadline`.
     fn sleep_until(&self, deadline: Instant) -> BoxFuture<()>;

@@ -18,6 +18,7 @@ use natbus_proto::connection::{
 use natbus_proto::message::Message;
 use natbus_proto::subscriptions::SidMap;
 
+use crate::direct::{DirectPath, Outcome};
 use crate::error::ConnectError;
 use crate::events::{ClientEvent, EVENT_BACKLOG};
 use crate::mailbox::Mailbox;
@@ -80,6 +81,8 @@ pub(crate) struct Inner {
     pub(crate) closed: Option<CloseReason>,
     pub(crate) closed_waiters: Vec<oneshot::Sender<()>>,
     pub(crate) slow_consumer_drops: u64,
+    /// Writing from the caller's task when the wire is idle.
+    pub(crate) direct: DirectPath,
 }
 
 /// The shared half of a connection.
@@ -115,10 +118,12 @@ impl Shared {
             let was_waiting = inner.conn.pending_bytes() > 0;
             let r = f(&mut inner);
             inner.route_events();
+            let mut wake = inner.conn.wants_write() && !was_waiting;
+            if wake {
+                wake = inner.write_direct() != Outcome::Written;
+            }
             let conn = &inner.conn;
-            let wake = (conn.wants_write() && !was_waiting)
-                || conn.has_pending_actions()
-                || conn.is_closed();
+            wake |= conn.has_pending_actions() || conn.is_closed();
             (r, wake)
         };
         if wake {
@@ -317,6 +322,16 @@ impl Inner {
             self.listeners.push(mailbox.clone());
         }
         mailbox
+    }
+
+    /// Writes the freshly queued bytes from the caller's task when the wire is idle (see
+    /// [`crate::direct`]); anything not written is left for the driver.
+    fn write_direct(&mut self) -> Outcome {
+        let outcome = self.direct.write(&mut self.conn);
+        if outcome != Outcome::Declined {
+            self.wake_space_waiters();
+        }
+        outcome
     }
 
     /// Wakes publishers waiting for buffer space.

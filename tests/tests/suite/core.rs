@@ -348,3 +348,60 @@ pub async fn slow_consumer_drops_are_counted_and_reported(rt: Arc<dyn Runtime>) 
     assert_eq!(&first.payload[..], b"0");
     let _ = sleep;
 }
+
+/// Requests written straight from the caller's task (the direct path) and publishes queued
+/// for the driver, some large enough to need several writes, reach the server in the order
+/// they were made.
+pub async fn direct_writes_keep_the_order_of_queued_bytes(rt: Arc<dyn Runtime>) {
+    let server = NatsServer::start();
+    let observer = connect(&rt, options(&server.url())).await;
+    let mut seen = observer.subscribe("ord.>").await.expect("subscribe");
+    let mut service = observer.subscribe("ord.req").await.expect("subscribe");
+    let responder = observer.clone();
+    rt.spawn(Box::pin(async move {
+        while let Some(msg) = service.next().await {
+            if let Some(reply) = msg.reply {
+                let _ = responder.publish(reply.as_str(), "ok").await;
+            }
+        }
+    }));
+    observer.flush().await.expect("flush");
+    let client = connect(&rt, options(&server.url())).await;
+    let mut seq = 0u64;
+    for round in 0..60u64 {
+        // Every fourth request is large: more than one socket write can take at once.
+        let mut request = format!("{seq}:").into_bytes();
+        if round % 4 == 0 {
+            request.resize(1000 * 1000, b'.');
+        }
+        let reply = within(&rt, WAIT, "a reply", client.request("ord.req", request))
+            .await
+            .expect("request");
+        assert_eq!(reply.payload, Bytes::from_static(b"ok"));
+        seq += 1;
+        for i in 0..round % 5 {
+            let mut payload = format!("{seq}:").into_bytes();
+            if (round + i) % 9 == 0 {
+                payload.resize(1000 * 1000, b'.');
+            }
+            client.publish("ord.pub", payload).await.expect("publish");
+            seq += 1;
+        }
+    }
+    for expected in 0..seq {
+        let msg = within(&rt, WAIT, "an observed message", seen.next())
+            .await
+            .expect("subscription open");
+        let got = msg.payload.split(|&b| b == b':').next().unwrap_or_default();
+        assert_eq!(
+            got,
+            expected.to_string().as_bytes(),
+            "message {expected} on {} arrived out of order",
+            msg.subject
+        );
+    }
+    assert!(
+        client.statistics().direct_writes > 0,
+        "the requests never took the direct path"
+    );
+}

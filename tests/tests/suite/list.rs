@@ -13,6 +13,7 @@ run_suite!(block_on, rt();
     core::max_payload_is_enforced_locally,
     core::invalid_subjects_are_rejected,
     core::slow_consumer_drops_are_counted_and_reported,
+    core::direct_writes_keep_the_order_of_queued_bytes,
     reconnect::reconnects_resubscribes_and_sends_buffered,
     reconnect::pending_request_fails_when_the_connection_drops,
     reconnect::connect_to_nothing_fails_clearly,
