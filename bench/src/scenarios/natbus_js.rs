@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
+use futures::StreamExt;
 use natbus::jetstream::{ConsumerConfig, FetchOptions, PublishOptions};
 
 use super::js_setup::{CONSUMER, STREAM, SUBJECT, fill, reset_stream};
@@ -68,14 +69,17 @@ pub async fn js_fetch(
     let mut got = 0;
     while got < n {
         let batch = PULL_BATCH.min(n - got);
-        let messages = consumer.fetch(FetchOptions::new(batch).no_wait()).await?;
-        if messages.is_empty() {
+        // Each message is acked as it arrives, like async-nats's `fetch().messages()`.
+        let mut messages = consumer
+            .fetch_stream(FetchOptions::new(batch).no_wait())
+            .await?;
+        while let Some(msg) = messages.next().await {
+            msg?.ack().await?;
+        }
+        if messages.delivered() == 0 {
             return Err(format!("the consumer ran dry after {got} of {n} messages").into());
         }
-        for msg in &messages {
-            msg.ack().await?;
-        }
-        got += messages.len();
+        got += messages.delivered();
     }
     client.flush().await?;
     let rate = per_second(n, start.elapsed());

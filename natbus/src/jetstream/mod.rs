@@ -29,6 +29,7 @@
 mod consumers;
 mod context;
 mod error;
+mod fetch;
 mod kv;
 mod kv_watch;
 mod message;
@@ -44,6 +45,7 @@ mod unfold;
 
 pub use context::{DEFAULT_MAX_PENDING_ACKS, JetStream};
 pub use error::JetStreamError;
+pub use fetch::FetchStream;
 pub use kv::Store;
 pub use kv_watch::Watch;
 pub use message::JsMessage;

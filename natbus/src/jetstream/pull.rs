@@ -4,18 +4,20 @@ use std::time::Duration;
 
 use natbus_proto::jetstream::consumer::ConsumerConfig;
 use natbus_proto::jetstream::consumer_info::ConsumerInfo;
-use natbus_proto::jetstream::pull::{
-    NATS_PENDING_BYTES, NATS_PENDING_MESSAGES, PullAction, PullRequest, PullStatus,
-    classify_pull_status,
-};
+use natbus_proto::jetstream::pull::{NATS_PENDING_BYTES, NATS_PENDING_MESSAGES, PullRequest};
 use natbus_proto::jetstream::pull_tracker::ConsumeOptions;
 use natbus_proto::message::Message;
 
+use std::future::poll_fn;
+use std::pin::Pin;
+
+use futures_core::Stream;
+
 use super::context::JetStream;
 use super::error::JetStreamError;
+use super::fetch::{FetchParts, FetchStream};
 use super::message::JsMessage;
 use super::pull_messages::Messages;
-use crate::select::{Either, first};
 
 /// Expiry of a fetch request when none is given.
 pub const DEFAULT_FETCH_EXPIRES: Duration = Duration::from_secs(5);
@@ -133,12 +135,27 @@ impl PullConsumer {
 
     /// Sends one pull request and returns the messages it delivers: up to `batch`, fewer
     /// when `expires` passes or (with `no_wait`) nothing more is available. An empty
-    /// result is not an error.
+    /// result is not an error. To act on each message as it arrives (acknowledge while
+    /// the rest of the batch is on its way), use [`fetch_stream`](Self::fetch_stream).
     ///
     /// # Errors
     /// A terminal status (consumer deleted, bad request) before any message arrived, no
     /// responders (the consumer does not exist), or a client-side timeout.
     pub async fn fetch(&self, options: FetchOptions) -> Result<Vec<JsMessage>, JetStreamError> {
+        let mut out = Vec::with_capacity(options.batch.min(1024));
+        let mut stream = self.fetch_stream(options).await?;
+        while let Some(msg) = poll_fn(|cx| Pin::new(&mut stream).poll_next(cx)).await {
+            out.push(msg?);
+        }
+        Ok(out)
+    }
+
+    /// Sends one pull request and returns its messages as a stream, each as soon as it
+    /// arrives (see [`FetchStream`] for when it ends and which errors it yields).
+    ///
+    /// # Errors
+    /// Invalid options, or the request could not be sent.
+    pub async fn fetch_stream(&self, options: FetchOptions) -> Result<FetchStream, JetStreamError> {
         let request = PullRequest {
             batch: options.batch,
             expires: Some(options.expires),
@@ -152,7 +169,7 @@ impl PullConsumer {
             .prefix
             .consumer_msg_next(&self.info.stream_name, &self.info.name)?;
         let inbox = self.js.client.new_inbox();
-        let mut sub = self.js.client.subscribe(&inbox).await?;
+        let sub = self.js.client.subscribe(&inbox).await?;
         self.js
             .client
             .publish_full(&subject, Some(&inbox), None, request.to_json().into())
@@ -160,53 +177,15 @@ impl PullConsumer {
         // The server ends the request at `expires`; the margin covers the round trip.
         let deadline =
             self.js.now() + options.expires + self.js.timeout.min(Duration::from_secs(2));
-        let mut out = Vec::with_capacity(options.batch.min(1024));
-        // One timer for the whole batch (the deadline does not move), not one boxed sleep
-        // per message; it is polled only while no message is ready.
-        let mut sleep = self.js.client.runtime().sleep_until(deadline);
-        while out.len() < options.batch {
-            let msg = match first(sub.next(), &mut sleep).await {
-                Either::Left(Some(msg)) => msg,
-                Either::Left(None) => return Err(JetStreamError::Closed),
-                Either::Right(()) if out.is_empty() => {
-                    return Err(JetStreamError::Timeout {
-                        what: "fetch",
-                        timeout: options.expires,
-                    });
-                }
-                Either::Right(()) => break,
-            };
-            match status_of(&msg) {
-                None => out.push(JsMessage::new(
-                    self.js.client.clone(),
-                    msg,
-                    self.js.timeout,
-                )?),
-                Some((code, description)) => {
-                    let status = classify_pull_status(code, &description);
-                    if status == PullStatus::Heartbeat {
-                        continue;
-                    }
-                    match status.action() {
-                        PullAction::Terminal(reason) if out.is_empty() => {
-                            return Err(JetStreamError::Terminal(reason));
-                        }
-                        PullAction::Warning(w) if out.is_empty() => {
-                            return Err(if code == 503 {
-                                JetStreamError::Terminal(format!(
-                                    "no responders: consumer '{}' or its stream does not exist",
-                                    self.info.name
-                                ))
-                            } else {
-                                JetStreamError::Warning(w)
-                            });
-                        }
-                        _ => break,
-                    }
-                }
-            }
-        }
-        Ok(out)
+        Ok(FetchStream::new(FetchParts {
+            client: self.js.client.clone(),
+            consumer: self.info.name.clone(),
+            ack_timeout: self.js.timeout,
+            expires: options.expires,
+            batch: options.batch,
+            sub,
+            deadline: self.js.client.runtime().sleep_until(deadline),
+        }))
     }
 
     /// A continuous stream of messages: keeps a window of `options.max_messages`

@@ -427,3 +427,66 @@ pub async fn js_publish_and_consume_across_server_restart(rt: Arc<dyn Runtime>) 
     let info = js.stream_info("DURABLE").await.expect("info");
     assert_eq!(info.state.messages, total, "dedupe kept retries out");
 }
+
+/// `fetch_stream` hands out each message as it arrives, in order, acks work while the
+/// batch is still streaming, the stream ends when the server ends the request, and a
+/// missing consumer is an error before any message.
+pub async fn js_fetch_stream_acks_while_the_batch_arrives(rt: Arc<dyn Runtime>) {
+    use futures::StreamExt;
+
+    let server = NatsServer::start();
+    let js = js_with_stream(&rt, &server, "FSTREAM", "fstream.>").await;
+    for i in 0..20 {
+        js.publish(format!("fstream.{i}"), format!("p{i}"))
+            .await
+            .expect("publish");
+    }
+    let consumer = js
+        .get_or_create_pull_consumer("FSTREAM", ConsumerConfig::durable("streamer"))
+        .await
+        .expect("consumer");
+    let mut stream = consumer
+        .fetch_stream(FetchOptions::new(50).no_wait())
+        .await
+        .expect("fetch_stream");
+    let mut seqs = Vec::new();
+    while let Some(msg) = within(&rt, WAIT, "the next fetched message", stream.next()).await {
+        let msg = msg.expect("a message");
+        seqs.push(msg.metadata().expect("metadata").stream_sequence);
+        msg.ack().await.expect("ack");
+    }
+    assert_eq!(seqs, (1..=20).collect::<Vec<u64>>());
+    assert_eq!(stream.delivered(), 20);
+    assert!(stream.next().await.is_none(), "an ended stream stays ended");
+    // Acks are processed by the server asynchronously: wait until all 20 count.
+    let mut info = consumer.info().await.expect("info");
+    for _ in 0..100 {
+        if info.num_ack_pending == 0 {
+            break;
+        }
+        sleep(&rt, Duration::from_millis(20)).await;
+        info = consumer.info().await.expect("info");
+    }
+    assert_eq!((info.num_pending, info.num_ack_pending), (0, 0));
+
+    let mut empty = consumer
+        .fetch_stream(FetchOptions::new(5).expires(Duration::from_millis(300)))
+        .await
+        .expect("fetch_stream");
+    let end = within(&rt, WAIT, "the end of an expired request", empty.next()).await;
+    assert!(end.is_none(), "an expired request is no error: {end:?}");
+
+    js.delete_consumer("FSTREAM", "streamer")
+        .await
+        .expect("delete consumer");
+    let mut gone = consumer
+        .fetch_stream(FetchOptions::new(5).expires(Duration::from_secs(1)))
+        .await
+        .expect("the request is sent");
+    let first = within(&rt, WAIT, "an error for a deleted consumer", gone.next()).await;
+    assert!(
+        matches!(first, Some(Err(JetStreamError::Terminal(_)))),
+        "{first:?}"
+    );
+    assert!(gone.next().await.is_none());
+}
