@@ -75,6 +75,11 @@ impl Stream for EventStream {
 }
 
 impl EventStream {
+    /// True when an event is waiting to be read (lets a consumer's fast path step aside).
+    pub(crate) fn has_pending(&self) -> bool {
+        self.mailbox.len() > 0
+    }
+
     /// The next event; `None` once the connection is closed and every event was read.
     // An async `next` as users know it from `StreamExt`, without needing that import.
     #[allow(clippy::should_implement_trait)]

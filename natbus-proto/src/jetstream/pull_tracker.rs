@@ -126,6 +126,28 @@ impl PullTracker {
         }
     }
 
+    /// True when [`next_request`](Self::next_request) would return a request now.
+    /// Lets a consumer hand out buffered messages without stopping to send one.
+    pub fn request_due(&self) -> bool {
+        self.missing().is_some()
+    }
+
+    /// What a request now would ask for (messages, bytes), if one is due.
+    fn missing(&self) -> Option<(usize, Option<usize>)> {
+        if self.state != State::Active || !self.below_threshold() {
+            return None;
+        }
+        let batch = self.opts.max_messages.saturating_sub(self.pending_messages);
+        let max_bytes = self
+            .opts
+            .max_bytes
+            .map(|max| max.saturating_sub(self.pending_bytes));
+        if batch == 0 || max_bytes == Some(0) {
+            return None;
+        }
+        Some((batch, max_bytes))
+    }
+
     fn below_threshold(&self) -> bool {
         let threshold = self
             .opts
@@ -142,17 +164,7 @@ impl PullTracker {
     /// for what is missing to fill the window and counts it as pending. `None` while the
     /// window is full enough, paused (disconnected) or terminated.
     pub fn next_request(&mut self, now: Instant) -> Option<PullRequest> {
-        if self.state != State::Active || !self.below_threshold() {
-            return None;
-        }
-        let batch = self.opts.max_messages.saturating_sub(self.pending_messages);
-        let max_bytes = self
-            .opts
-            .max_bytes
-            .map(|max| max.saturating_sub(self.pending_bytes));
-        if batch == 0 || max_bytes == Some(0) {
-            return None;
-        }
+        let (batch, max_bytes) = self.missing()?;
         self.pending_messages += batch;
         self.pending_bytes += max_bytes.unwrap_or(0);
         self.last_activity = Some(now);
@@ -269,7 +281,9 @@ mod tests {
     fn fills_the_window_and_refills_at_threshold() {
         let t0 = Instant::now();
         let mut t = PullTracker::new(ConsumeOptions::messages(10));
+        assert!(t.request_due());
         let r = t.next_request(t0).expect("an empty window pulls");
+        assert!(!t.request_due());
         assert_eq!(r.batch, 10);
         assert_eq!(r.expires, Some(secs(30)));
         assert_eq!(r.idle_heartbeat, Some(secs(15)));
@@ -285,7 +299,9 @@ mod tests {
             None,
             "6 pending is above the threshold 5"
         );
+        assert!(!t.request_due());
         t.on_message(t0, 100);
+        assert!(t.request_due());
         let r = t.next_request(t0).expect("at the threshold it refills");
         assert_eq!(r.batch, 5);
         assert_eq!(t.pending_messages(), 10);

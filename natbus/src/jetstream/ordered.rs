@@ -7,13 +7,14 @@ use natbus_proto::jetstream::metadata::MessageMetadata;
 use natbus_proto::jetstream::ordered::{ORDERED_IDLE_HEARTBEAT, OrderedConsumer, OrderedEvent};
 use natbus_proto::jetstream::pull::NATS_LAST_CONSUMER;
 use natbus_proto::jetstream::push::{FlowControlReplies, PushControl};
+use natbus_proto::message::Message;
 
 use super::context::{JetStream, random_name};
 use super::error::JetStreamError;
 use super::message::JsMessage;
 use super::pull::status_of;
 use super::push::{IDLE_WAIT, answer_control};
-use super::unfold::{Step, Unfold, unfold_stream};
+use super::unfold::{Delivery, Step, Unfold, unfold_stream};
 use crate::select::{Either, first};
 use crate::subscriber::Subscriber;
 use crate::{ClientEvent, EventStream};
@@ -88,6 +89,8 @@ struct State {
     ordered: OrderedConsumer,
     flow_control: FlowControlReplies,
     recreate: Option<String>,
+    /// A status message the fast path took, for the step to handle first.
+    stashed: Option<Message>,
 }
 
 impl JetStream {
@@ -121,10 +124,12 @@ impl JetStream {
             ordered,
             flow_control: FlowControlReplies::default(),
             recreate: None,
+            stashed: None,
         };
         let info = create(&mut state).await?;
         Ok(OrderedMessages {
-            inner: Unfold::new(state, |s| -> Step<State, _> { Box::pin(step(s)) }),
+            inner: Unfold::new(state, |s| -> Step<State, _> { Box::pin(step(s)) })
+                .with_ready(ready),
             initial_pending: info,
         })
     }
@@ -146,6 +151,45 @@ async fn create(s: &mut State) -> Result<u64, JetStreamError> {
     Ok(info.num_pending)
 }
 
+fn data_item(s: &mut State, msg: Message) -> Delivery<Result<JsMessage, JetStreamError>> {
+    if status_of(&msg).is_some() {
+        return Delivery::Status(msg);
+    }
+    let meta = match MessageMetadata::parse(msg.reply.as_deref().unwrap_or_default()) {
+        Ok(m) => m,
+        Err(e) => return Delivery::Item(Err(e.into())),
+    };
+    match s.ordered.on_message(s.js.now(), &meta) {
+        OrderedEvent::Deliver => Delivery::Item(Ok(JsMessage::with_metadata(
+            s.js.client.clone(),
+            msg,
+            s.js.timeout,
+            meta,
+        ))),
+        OrderedEvent::Stale => Delivery::Skipped,
+        OrderedEvent::Reset(r) => {
+            s.recreate = Some(r.old_consumer);
+            Delivery::Skipped
+        }
+    }
+}
+
+/// The fast path: buffered data messages, without a step or a timer. It steps aside
+/// when a consumer must be re-created or a lifecycle event waits.
+fn ready(s: &mut State) -> Option<Result<JsMessage, JetStreamError>> {
+    loop {
+        if s.recreate.is_some() || s.stashed.is_some() || s.events.has_pending() {
+            return None;
+        }
+        let msg = s.sub.try_next()?;
+        match data_item(s, msg) {
+            Delivery::Item(item) => return Some(item),
+            Delivery::Skipped => {}
+            Delivery::Status(msg) => s.stashed = Some(msg),
+        }
+    }
+}
+
 async fn step(mut s: State) -> (State, Option<Result<JsMessage, JetStreamError>>) {
     let item = next_item(&mut s).await;
     (s, item)
@@ -162,33 +206,23 @@ async fn next_item(s: &mut State) -> Option<Result<JsMessage, JetStreamError>> {
                 return Some(Err(e));
             }
         }
-        let now = s.js.now();
-        let deadline = s.ordered.heartbeat_deadline().unwrap_or(now + IDLE_WAIT);
-        let sleep = s.js.client.runtime().sleep_until(deadline);
-        let woke = first(first(s.sub.next(), s.events.next()), sleep).await;
+        let woke = match s.stashed.take() {
+            Some(msg) => Either::Left(Either::Left(Some(msg))),
+            None => {
+                let now = s.js.now();
+                let deadline = s.ordered.heartbeat_deadline().unwrap_or(now + IDLE_WAIT);
+                let sleep = s.js.client.runtime().sleep_until(deadline);
+                first(first(s.sub.next(), s.events.next()), sleep).await
+            }
+        };
         let now = s.js.now();
         match woke {
             Either::Left(Either::Left(Some(msg))) => {
-                if status_of(&msg).is_none() {
-                    let meta =
-                        match MessageMetadata::parse(msg.reply.as_deref().unwrap_or_default()) {
-                            Ok(m) => m,
-                            Err(e) => return Some(Err(e.into())),
-                        };
-                    match s.ordered.on_message(now, &meta) {
-                        OrderedEvent::Deliver => {
-                            return Some(Ok(JsMessage::with_metadata(
-                                s.js.client.clone(),
-                                msg,
-                                s.js.timeout,
-                                meta,
-                            )));
-                        }
-                        OrderedEvent::Stale => {}
-                        OrderedEvent::Reset(r) => s.recreate = Some(r.old_consumer),
-                    }
-                    continue;
-                }
+                let msg = match data_item(s, msg) {
+                    Delivery::Item(item) => return Some(item),
+                    Delivery::Skipped => continue,
+                    Delivery::Status(msg) => msg,
+                };
                 let control = answer_control(&s.js, &mut s.flow_control, &msg).await;
                 match control {
                     PushControl::Heartbeat { .. } => {

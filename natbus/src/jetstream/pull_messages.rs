@@ -5,12 +5,13 @@ use std::time::Duration;
 use natbus_proto::jetstream::consumer_info::ConsumerInfo;
 use natbus_proto::jetstream::pull::PullAction;
 use natbus_proto::jetstream::pull_tracker::{ConsumeOptions, PullTracker};
+use natbus_proto::message::Message;
 
 use super::context::JetStream;
 use super::error::JetStreamError;
 use super::message::JsMessage;
 use super::pull::{pending_of, status_of};
-use super::unfold::{Unfold, unfold_stream};
+use super::unfold::{Delivery, Unfold, unfold_stream};
 use crate::select::{Either, first};
 use crate::subscriber::Subscriber;
 use crate::{ClientEvent, EventStream};
@@ -38,6 +39,8 @@ struct State {
     tracker: PullTracker,
     heartbeat: Duration,
     done: bool,
+    /// A status message the fast path took, for the step to handle first.
+    stashed: Option<Message>,
 }
 
 type Item = Result<JsMessage, JetStreamError>;
@@ -64,9 +67,10 @@ impl Messages {
             tracker: PullTracker::new(options),
             heartbeat,
             done: false,
+            stashed: None,
         };
         Ok(Self {
-            inner: Unfold::new(state, |s| Box::pin(step(s))),
+            inner: Unfold::new(state, |s| Box::pin(step(s))).with_ready(ready),
         })
     }
 
@@ -76,6 +80,32 @@ impl Messages {
             .state()
             .map_or(0, |s| s.tracker.pending_messages())
     }
+}
+
+/// The fast path: a buffered data message, without a step or a timer. It steps aside
+/// when a refill request is due or a lifecycle event waits, which the step handles first.
+fn ready(s: &mut State) -> Option<Item> {
+    if s.done || s.stashed.is_some() || s.tracker.request_due() || s.events.has_pending() {
+        return None;
+    }
+    let msg = s.sub.try_next()?;
+    match data_item(s, msg) {
+        Delivery::Item(item) => Some(item),
+        Delivery::Skipped => None,
+        Delivery::Status(status) => {
+            s.stashed = Some(status);
+            None
+        }
+    }
+}
+
+/// A delivered message as an item; a status message comes back for the step to handle.
+fn data_item(s: &mut State, msg: Message) -> Delivery<Item> {
+    if status_of(&msg).is_some() {
+        return Delivery::Status(msg);
+    }
+    s.tracker.on_message(s.js.now(), msg.size());
+    Delivery::Item(JsMessage::new(s.js.client.clone(), msg, s.js.timeout))
 }
 
 async fn step(mut s: State) -> (State, Option<Item>) {
@@ -104,16 +134,23 @@ async fn next_item(s: &mut State) -> Option<Item> {
                 return Some(Err(e.into()));
             }
         }
-        let deadline = s.tracker.heartbeat_deadline().unwrap_or(now + IDLE_WAIT);
-        let sleep = s.js.client.runtime().sleep_until(deadline);
-        let woke = first(first(s.sub.next(), s.events.next()), sleep).await;
+        let woke = match s.stashed.take() {
+            Some(msg) => Either::Left(Either::Left(Some(msg))),
+            None => {
+                let deadline = s.tracker.heartbeat_deadline().unwrap_or(now + IDLE_WAIT);
+                let sleep = s.js.client.runtime().sleep_until(deadline);
+                first(first(s.sub.next(), s.events.next()), sleep).await
+            }
+        };
         let now = s.js.now();
         match woke {
             Either::Left(Either::Left(Some(msg))) => {
-                let Some((code, description)) = status_of(&msg) else {
-                    s.tracker.on_message(now, msg.size());
-                    return Some(JsMessage::new(s.js.client.clone(), msg, s.js.timeout));
+                let msg = match data_item(s, msg) {
+                    Delivery::Item(item) => return Some(item),
+                    Delivery::Skipped => continue,
+                    Delivery::Status(status) => status,
                 };
+                let (code, description) = status_of(&msg).unwrap_or_default();
                 let (pm, pb) = pending_of(&msg);
                 let status = s.tracker.on_status(now, code, &description, pm, pb);
                 match status.action() {

@@ -13,7 +13,7 @@ use super::context::JetStream;
 use super::error::JetStreamError;
 use super::message::JsMessage;
 use super::pull::status_of;
-use super::unfold::{Step, Unfold, unfold_stream};
+use super::unfold::{Delivery, Step, Unfold, unfold_stream};
 use crate::select::{Either, first};
 use crate::subscriber::Subscriber;
 
@@ -37,6 +37,8 @@ struct State {
     sub: Subscriber,
     heartbeat: Option<HeartbeatMonitor>,
     flow_control: FlowControlReplies,
+    /// A status message the fast path took, for the step to answer first.
+    stashed: Option<Message>,
 }
 
 impl JetStream {
@@ -144,9 +146,11 @@ impl PushMessages {
             sub,
             heartbeat,
             flow_control: FlowControlReplies::default(),
+            stashed: None,
         };
         Self {
-            inner: Unfold::new(state, |s| -> Step<State, _> { Box::pin(step(s)) }),
+            inner: Unfold::new(state, |s| -> Step<State, _> { Box::pin(step(s)) })
+                .with_ready(ready),
             info,
         }
     }
@@ -162,33 +166,66 @@ async fn step(mut s: State) -> (State, Option<Result<JsMessage, JetStreamError>>
     (s, item)
 }
 
+/// The fast path: a buffered data message, without a step or a timer.
+fn ready(s: &mut State) -> Option<Result<JsMessage, JetStreamError>> {
+    if s.stashed.is_some() {
+        return None;
+    }
+    let msg = s.sub.try_next()?;
+    match data_item(s, msg) {
+        Delivery::Item(item) => Some(item),
+        Delivery::Skipped => None,
+        Delivery::Status(status) => {
+            s.stashed = Some(status);
+            None
+        }
+    }
+}
+
+/// A delivered message as an item; a status message comes back for its async answer.
+fn data_item(s: &mut State, msg: Message) -> Delivery<Result<JsMessage, JetStreamError>> {
+    if let Some(m) = s.heartbeat.as_mut() {
+        m.on_activity(s.js.now());
+    }
+    if status_of(&msg).is_some() {
+        return Delivery::Status(msg);
+    }
+    Delivery::Item(JsMessage::new(s.js.client.clone(), msg, s.js.timeout))
+}
+
 async fn next_item(s: &mut State) -> Option<Result<JsMessage, JetStreamError>> {
     loop {
-        let now = s.js.now();
-        let deadline = s
-            .heartbeat
-            .as_ref()
-            .and_then(HeartbeatMonitor::deadline)
-            .unwrap_or(now + IDLE_WAIT);
-        let sleep = s.js.client.runtime().sleep_until(deadline);
-        match first(s.sub.next(), sleep).await {
-            Either::Left(Some(msg)) => {
-                if let Some(m) = s.heartbeat.as_mut() {
-                    m.on_activity(s.js.now());
-                }
-                if status_of(&msg).is_none() {
-                    return Some(JsMessage::new(s.js.client.clone(), msg, s.js.timeout));
-                }
-                answer_control(&s.js, &mut s.flow_control, &msg).await;
-            }
-            Either::Left(None) => return None,
-            Either::Right(()) => {
+        let msg = match s.stashed.take() {
+            Some(msg) => msg,
+            None => {
                 let now = s.js.now();
-                if let Some(m) = s.heartbeat.as_mut() {
-                    if m.check(now) {
-                        return Some(Err(JetStreamError::MissedHeartbeats(m.interval() * 2)));
+                let deadline = s
+                    .heartbeat
+                    .as_ref()
+                    .and_then(HeartbeatMonitor::deadline)
+                    .unwrap_or(now + IDLE_WAIT);
+                let sleep = s.js.client.runtime().sleep_until(deadline);
+                match first(s.sub.next(), sleep).await {
+                    Either::Left(Some(msg)) => msg,
+                    Either::Left(None) => return None,
+                    Either::Right(()) => {
+                        let now = s.js.now();
+                        if let Some(m) = s.heartbeat.as_mut() {
+                            if m.check(now) {
+                                let silence = m.interval() * 2;
+                                return Some(Err(JetStreamError::MissedHeartbeats(silence)));
+                            }
+                        }
+                        continue;
                     }
                 }
+            }
+        };
+        match data_item(s, msg) {
+            Delivery::Item(item) => return Some(item),
+            Delivery::Skipped => {}
+            Delivery::Status(status) => {
+                answer_control(&s.js, &mut s.flow_control, &status).await;
             }
         }
     }

@@ -3,10 +3,26 @@
 //! Each consumer loop is written as a plain `async fn step(state) -> (state, item)`; the
 //! step future owns the state while it runs and hands it back with the item, so the
 //! stream survives being polled across many wakeups without self-references.
+//!
+//! A step is a boxed future, and a consumer's step creates a timer: fine for waiting, too
+//! dear per message when messages are already buffered. So a stream may also have a
+//! synchronous `ready` hook, tried before a step starts, that hands out a buffered
+//! message without either; it declines (returns `None`) whenever the step has anything
+//! else to do first.
 
 use std::task::{Context, Poll};
 
 use crate::BoxFuture;
+
+/// What a consumer makes of one delivered message, on its fast path or in its step.
+pub(crate) enum Delivery<T> {
+    /// Hand it out (or its error).
+    Item(T),
+    /// Nothing to hand out (a stale redelivery, or a gap that re-creates a consumer).
+    Skipped,
+    /// A status message, for the step's async handling.
+    Status(natbus_proto::message::Message),
+}
 
 /// One step: the state back, and the next item (`None` ends the stream).
 pub(crate) type Step<S, T> = BoxFuture<(S, Option<T>)>;
@@ -16,6 +32,7 @@ pub(crate) struct Unfold<S, T> {
     state: Option<S>,
     running: Option<Step<S, T>>,
     step: fn(S) -> Step<S, T>,
+    ready: fn(&mut S) -> Option<T>,
 }
 
 impl<S, T> Unfold<S, T> {
@@ -24,7 +41,15 @@ impl<S, T> Unfold<S, T> {
             state: Some(state),
             running: None,
             step,
+            ready: |_| None,
         }
+    }
+
+    /// Adds the synchronous fast path (see the module docs). Its items never end the
+    /// stream.
+    pub(crate) fn with_ready(mut self, ready: fn(&mut S) -> Option<T>) -> Self {
+        self.ready = ready;
+        self
     }
 
     /// The state, while no step is running.
@@ -34,9 +59,13 @@ impl<S, T> Unfold<S, T> {
 
     pub(crate) fn poll_step(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         if self.running.is_none() {
-            let Some(state) = self.state.take() else {
+            let Some(mut state) = self.state.take() else {
                 return Poll::Ready(None);
             };
+            if let Some(item) = (self.ready)(&mut state) {
+                self.state = Some(state);
+                return Poll::Ready(Some(item));
+            }
             self.running = Some((self.step)(state));
         }
         let Some(fut) = self.running.as_mut() else {
