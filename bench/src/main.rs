@@ -6,6 +6,7 @@
 mod args;
 mod clients;
 mod memory;
+mod memory_js;
 mod raw;
 mod report;
 mod run;

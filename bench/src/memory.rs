@@ -73,9 +73,15 @@ pub fn child(name: &str, kind: Kind, url: &str, sizes: Sizes) -> Result<Value, B
                 sizes.timeout,
                 receive_raw(kind, url, n, ALLOC_PAYLOAD),
             )?;
+            let js_consume = rts.run(
+                kind,
+                sizes.timeout,
+                crate::memory_js::js_consume_allocs(kind, url, sizes.js_msgs),
+            )?;
             Ok(json!({
                 "publish_allocs_per_msg": publish,
                 "receive_allocs_per_msg": receive,
+                "js_consume_allocs_per_msg": js_consume,
             }))
         }
         other => Err(format!("unknown child scenario {other:?}").into()),

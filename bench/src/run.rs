@@ -180,6 +180,12 @@ fn memory(url: &str, quick: bool, failures: &mut usize) -> String {
                                 kind,
                                 get("receive_allocs_per_msg"),
                             );
+                            table.record(
+                                "heap allocs per JetStream msg consumed and acked",
+                                128,
+                                kind,
+                                get("js_consume_allocs_per_msg"),
+                            );
                         }
                     }
                 }
