@@ -5,6 +5,7 @@
 
 mod args;
 mod clients;
+mod cpu;
 mod memory;
 mod memory_js;
 mod raw;

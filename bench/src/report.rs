@@ -29,8 +29,10 @@ pub struct Table {
 impl Table {
     /// Adds one sample; NaN records a failed run.
     pub fn record(&mut self, label: &str, payload: usize, kind: Kind, value: f64) {
-        let lower_is_better =
-            label.contains("µs") || label.contains("KiB") || label.contains("allocs");
+        let lower_is_better = label.contains("µs")
+            || label.contains("KiB")
+            || label.contains("allocs")
+            || label.contains("CPU");
         let idx = match self
             .rows
             .iter()

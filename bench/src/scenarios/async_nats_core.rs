@@ -8,20 +8,21 @@ use futures::StreamExt;
 use futures::future::{Either, join, select};
 
 use crate::clients::async_nats_connect;
-use crate::stats::{per_second, percentiles_us};
+use crate::cpu::Span;
+use crate::stats::percentiles_us;
 use crate::{BoxError, Metrics};
 
 /// `pub`: publish `n` messages, then flush.
 pub async fn publish(url: &str, n: usize, payload: Bytes) -> Result<Metrics, BoxError> {
     let client = async_nats_connect(url, 0).await?;
-    let start = Instant::now();
+    let span = Span::start();
     for _ in 0..n {
         client.publish("bench.pub", payload.clone()).await?;
     }
     client.flush().await?;
-    let rate = per_second(n, start.elapsed());
+    let metrics = span.metrics(n);
     client.drain().await?;
-    Ok(vec![("msgs/s", rate)])
+    Ok(metrics)
 }
 
 /// `pub_sub`: one publisher and one subscriber connection; done when the subscriber has all.
@@ -30,7 +31,7 @@ pub async fn pub_sub(url: &str, n: usize, payload: Bytes) -> Result<Metrics, Box
     let mut sub = sub_client.subscribe("bench.pubsub").await?;
     sub_client.flush().await?;
     let pub_client = async_nats_connect(url, 0).await?;
-    let start = Instant::now();
+    let span = Span::start();
     let publish = async {
         for _ in 0..n {
             pub_client.publish("bench.pubsub", payload.clone()).await?;
@@ -51,10 +52,10 @@ pub async fn pub_sub(url: &str, n: usize, payload: Bytes) -> Result<Metrics, Box
     let (published, received) = join(publish, receive).await;
     published?;
     received?;
-    let rate = per_second(n, start.elapsed());
+    let metrics = span.metrics(n);
     pub_client.drain().await?;
     sub_client.drain().await?;
-    Ok(vec![("msgs/s", rate)])
+    Ok(metrics)
 }
 
 /// `req_reply`: an echo responder; sequential latencies, then 64 requests in flight.
@@ -84,20 +85,22 @@ pub async fn req_reply(
             client.request("bench.echo", payload.clone()).await?;
             latencies.push(t.elapsed());
         }
-        let start = Instant::now();
+        let span = Span::start();
         let mut replies = futures::stream::iter(0..concurrent)
             .map(|_| client.request("bench.echo", payload.clone()))
             .buffer_unordered(64);
         while let Some(reply) = replies.next().await {
             reply?;
         }
-        let rate = per_second(concurrent, start.elapsed());
+        let rate = span.per_second(concurrent);
+        let cpu = span.cpu_ns_per(concurrent);
         let [p50, p90, p99] = percentiles_us(&mut latencies, [0.50, 0.90, 0.99]);
         Ok::<Metrics, BoxError>(vec![
             ("p50 µs", p50),
             ("p90 µs", p90),
             ("p99 µs", p99),
             ("64 in flight req/s", rate),
+            ("64 in flight client CPU ns/req", cpu),
         ])
     };
     let metrics = match select(pin!(serve), pin!(work)).await {

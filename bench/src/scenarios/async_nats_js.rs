@@ -1,7 +1,6 @@
 //! `js_pub` and `js_fetch` for async-nats, with its JetStream API.
 
 use std::collections::VecDeque;
-use std::time::Instant;
 
 use async_nats::jetstream::{self, consumer::PullConsumer, context::PublishAckFuture};
 use bytes::Bytes;
@@ -10,7 +9,7 @@ use futures::StreamExt;
 use super::js_setup::{CONSUMER, STREAM, SUBJECT, create_consumer, fill, reset_stream};
 use super::natbus_js::{ACK_WINDOW, PULL_BATCH};
 use crate::clients::{async_nats_connect, natbus_connect};
-use crate::stats::per_second;
+use crate::cpu::Span;
 use crate::{BoxError, Metrics};
 
 /// Setup runs over a natbus-on-tokio connection, the same for every client.
@@ -25,7 +24,7 @@ pub async fn js_publish(url: &str, n: usize, payload: Bytes) -> Result<Metrics, 
     setup.close().await;
     let client = async_nats_connect(url, 0).await?;
     let js = jetstream::new(client.clone());
-    let start = Instant::now();
+    let span = Span::start();
     // The same pattern as natbus's side: publish now, await the oldest ack when 64 wait.
     let mut acks = VecDeque::with_capacity(ACK_WINDOW);
     for _ in 0..n {
@@ -40,9 +39,9 @@ pub async fn js_publish(url: &str, n: usize, payload: Bytes) -> Result<Metrics, 
     for ack in acks {
         ack.await?;
     }
-    let rate = per_second(n, start.elapsed());
+    let metrics = span.metrics(n);
     client.drain().await?;
-    Ok(vec![("msgs/s", rate)])
+    Ok(metrics)
 }
 
 /// `js_fetch`: pull `n` stored messages in batches and ack each one.
@@ -55,7 +54,7 @@ pub async fn js_fetch(url: &str, n: usize, payload: Bytes) -> Result<Metrics, Bo
     let client = async_nats_connect(url, n).await?;
     let js = jetstream::new(client.clone());
     let consumer: PullConsumer = js.get_stream(STREAM).await?.get_consumer(CONSUMER).await?;
-    let start = Instant::now();
+    let span = Span::start();
     let mut got = 0;
     while got < n {
         let mut batch = consumer
@@ -69,7 +68,7 @@ pub async fn js_fetch(url: &str, n: usize, payload: Bytes) -> Result<Metrics, Bo
         }
     }
     client.flush().await?;
-    let rate = per_second(n, start.elapsed());
+    let metrics = span.metrics(n);
     client.drain().await?;
-    Ok(vec![("msgs/s", rate)])
+    Ok(metrics)
 }

@@ -2,7 +2,6 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::time::Instant;
 
 use bytes::Bytes;
 use futures::StreamExt;
@@ -10,7 +9,7 @@ use natbus::jetstream::{ConsumerConfig, FetchOptions, PublishOptions};
 
 use super::js_setup::{CONSUMER, STREAM, SUBJECT, fill, reset_stream};
 use crate::clients::natbus_connect;
-use crate::stats::per_second;
+use crate::cpu::Span;
 use crate::{BoxError, Metrics};
 
 /// Messages asked for per pull request.
@@ -29,7 +28,7 @@ pub async fn js_publish(
     reset_stream(&client).await?;
     let js = client.jetstream().with_max_pending_acks(ACK_WINDOW);
     let options = PublishOptions::default();
-    let start = Instant::now();
+    let span = Span::start();
     let mut acks = VecDeque::with_capacity(ACK_WINDOW);
     for _ in 0..n {
         if acks.len() >= ACK_WINDOW
@@ -45,10 +44,10 @@ pub async fn js_publish(
     for ack in acks {
         ack.await?;
     }
-    let rate = per_second(n, start.elapsed());
+    let metrics = span.metrics(n);
     drop(js);
     client.close().await;
-    Ok(vec![("msgs/s", rate)])
+    Ok(metrics)
 }
 
 /// `js_fetch`: pull `n` stored messages in batches and ack each one.
@@ -65,7 +64,7 @@ pub async fn js_fetch(
     let consumer = js
         .get_or_create_pull_consumer(STREAM, ConsumerConfig::durable(CONSUMER))
         .await?;
-    let start = Instant::now();
+    let span = Span::start();
     let mut got = 0;
     while got < n {
         let batch = PULL_BATCH.min(n - got);
@@ -82,7 +81,7 @@ pub async fn js_fetch(
         got += messages.delivered();
     }
     client.flush().await?;
-    let rate = per_second(n, start.elapsed());
+    let metrics = span.metrics(n);
     client.close().await;
-    Ok(vec![("msgs/s", rate)])
+    Ok(metrics)
 }
