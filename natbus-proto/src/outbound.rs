@@ -29,6 +29,10 @@ pub const CHUNK_TARGET: usize = 64 * 1024;
 /// so the frame that crosses [`CHUNK_TARGET`] does not reallocate.
 const CHUNK_CAPACITY: usize = CHUNK_TARGET + INLINE_PAYLOAD_MAX + 1024;
 
+/// Room a coalescing buffer must have left for the next frame: the largest inline payload
+/// plus its control line.
+const FRAME_ROOM: usize = INLINE_PAYLOAD_MAX + 1024;
+
 /// A FIFO of encoded bytes, counted so that memory stays bounded.
 #[derive(Debug, Default)]
 pub struct Outbound {
@@ -38,9 +42,24 @@ pub struct Outbound {
     tail: BytesMut,
     /// Total queued bytes (chunks + tail).
     len: usize,
+    /// Empty buffers from written chunks, used before allocating a new one.
+    spare: Vec<BytesMut>,
+    /// How many buffers `spare` may hold (see [`Outbound::with_write_limit`]).
+    max_spare: usize,
 }
 
 impl Outbound {
+    /// A queue for a connection whose queued bytes are held to `write_limit`. Up to a
+    /// quarter of that (at least two chunks) stays allocated after a burst, for reuse:
+    /// a busy publisher keeps dozens of chunks in flight, and each freed and
+    /// re-allocated one costs fresh, zeroed pages.
+    pub fn with_write_limit(write_limit: usize) -> Self {
+        Outbound {
+            max_spare: (write_limit / 4 / CHUNK_CAPACITY).max(2),
+            ..Outbound::default()
+        }
+    }
+
     /// Bytes queued and not yet taken by the driver.
     pub fn len(&self) -> usize {
         self.len
@@ -61,12 +80,50 @@ impl Outbound {
 
     /// Cuts a full coalescing buffer off as a chunk, and gives an unused one its full
     /// capacity at once (instead of growing it by doubling, copying each time).
+    ///
+    /// A buffer without room for another inline frame is replaced too: reclaimed in place
+    /// when every chunk cut from it was written and dropped, else by a recycled buffer,
+    /// else by a new one. (Left to itself, `BytesMut` would allocate a new buffer whenever
+    /// chunks cut from it are still being written.)
     fn start_frame(&mut self) {
         if self.tail.len() >= CHUNK_TARGET {
-            let full = std::mem::replace(&mut self.tail, BytesMut::with_capacity(CHUNK_CAPACITY));
+            let fresh = self.fresh_buffer();
+            let full = std::mem::replace(&mut self.tail, fresh);
             self.chunks.push_back(full.freeze());
-        } else if self.tail.capacity() == 0 {
-            self.tail.reserve(CHUNK_CAPACITY);
+        } else if self.tail.capacity() - self.tail.len() < FRAME_ROOM
+            && !self.tail.try_reclaim(CHUNK_CAPACITY - self.tail.len())
+        {
+            if !self.tail.is_empty() {
+                self.chunks.push_back(self.tail.split().freeze());
+            }
+            self.tail = self.fresh_buffer();
+        }
+    }
+
+    /// A recycled buffer if there is one, else a new one of full chunk capacity.
+    fn fresh_buffer(&mut self) -> BytesMut {
+        self.spare
+            .pop()
+            .unwrap_or_else(|| BytesMut::with_capacity(CHUNK_CAPACITY))
+    }
+
+    /// Takes back a chunk the driver has finished writing. When nothing else shares its
+    /// memory, the buffer is kept (within the spare budget) and filled again, instead of being freed by
+    /// the writing thread and allocated anew by the publishing one: a fresh allocation
+    /// costs page faults and zeroed pages for every chunk on a busy connection.
+    pub fn recycle(&mut self, chunk: Bytes) {
+        if self.spare.len() >= self.max_spare {
+            return;
+        }
+        let Ok(mut buf) = chunk.try_into_mut() else {
+            return;
+        };
+        buf.clear();
+        // Sole owner: this reclaims the whole allocation, also the part before the chunk.
+        buf.reserve(CHUNK_CAPACITY);
+        // A large user payload queued without a copy is not kept: memory stays bounded.
+        if buf.capacity() <= 2 * CHUNK_CAPACITY {
+            self.spare.push(buf);
         }
     }
 
@@ -204,5 +261,66 @@ mod tests {
         assert_eq!(&all[..4], b"HEAD");
         assert_eq!(&all[all.len() - 2..], b"\r\n");
         assert_eq!(all.len(), 4 + big.len() + 2);
+    }
+
+    /// Publishes `n` frames of 1 KiB and takes what is queued.
+    fn fill(q: &mut Outbound, n: usize) -> Vec<Bytes> {
+        let payload = Bytes::from(vec![b'p'; 1024]);
+        for _ in 0..n {
+            q.push_pub("a.b", None, None, &payload);
+        }
+        let mut out = Vec::new();
+        q.take_all(&mut out);
+        out
+    }
+
+    #[test]
+    fn written_chunks_are_reused_instead_of_allocated() {
+        let mut q = Outbound::with_write_limit(8 * 1024 * 1024);
+        // Enough for one full chunk to be cut off and a second buffer started.
+        let first = fill(&mut q, 70);
+        assert!(first.len() >= 2, "{} chunks", first.len());
+        let full = first[0].clone();
+        let full_ptr = full.as_ptr();
+        drop(first);
+        q.recycle(full);
+        assert_eq!(q.spare.len(), 1, "a chunk nothing else shares is kept");
+        // Fill the second buffer (its cut-off piece is still "being written") until a
+        // third is needed: it must be the recycled one.
+        let second = fill(&mut q, 140);
+        assert!(
+            second.iter().any(|c| c.as_ptr() == full_ptr),
+            "the recycled buffer carries later frames"
+        );
+        assert!(q.spare.is_empty());
+    }
+
+    #[test]
+    fn shared_and_oversized_chunks_are_not_kept() {
+        let mut q = Outbound::with_write_limit(8 * 1024 * 1024);
+        let out = fill(&mut q, 3);
+        let piece = out[0].clone();
+        drop(out);
+        // The piece shares its buffer with the queue's coalescing buffer.
+        q.recycle(piece);
+        assert!(q.spare.is_empty(), "a shared buffer is not taken");
+        q.recycle(Bytes::from(vec![0u8; 4 * CHUNK_CAPACITY]));
+        assert!(q.spare.is_empty(), "a large payload buffer is not kept");
+        q.recycle(Bytes::from_static(b"static"));
+        assert!(q.spare.is_empty());
+    }
+
+    #[test]
+    fn the_spare_budget_is_a_quarter_of_the_write_limit() {
+        let mut q = Outbound::with_write_limit(CHUNK_CAPACITY * 12);
+        for _ in 0..10 {
+            q.recycle(Bytes::from(vec![0u8; CHUNK_CAPACITY]));
+        }
+        assert_eq!(q.spare.len(), 3);
+        let mut small = Outbound::with_write_limit(1024);
+        for _ in 0..10 {
+            small.recycle(Bytes::from(vec![0u8; CHUNK_CAPACITY]));
+        }
+        assert_eq!(small.spare.len(), 2, "at least two");
     }
 }

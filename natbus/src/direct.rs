@@ -122,6 +122,7 @@ impl DirectPath {
         for mut chunk in self.scratch.drain(..) {
             if left >= chunk.len() {
                 left -= chunk.len();
+                conn.recycle(chunk);
                 continue;
             }
             chunk.advance(left);

@@ -27,6 +27,8 @@ const READ_BUFFER: usize = 64 * 1024;
 const READS_PER_POLL: usize = 16;
 /// Chunks handed to one vectored write.
 const MAX_IOVECS: usize = 64;
+/// Written chunks kept for recycling between two locked moments.
+const RECYCLE_MAX: usize = 32;
 
 pub(crate) struct Driver {
     shared: Arc<Shared>,
@@ -43,6 +45,9 @@ pub(crate) struct Driver {
     close_after_write: bool,
     read_buf: Box<[u8]>,
     taken: Vec<Bytes>,
+    /// Chunks written in full, handed back to the state machine for reuse at the next
+    /// locked moment (a few at most; the rest are dropped).
+    written: Vec<Bytes>,
     /// An action was carried out since the last poll iteration: poll again.
     acted: bool,
 }
@@ -60,6 +65,7 @@ impl Driver {
             close_after_write: false,
             read_buf: vec![0u8; READ_BUFFER].into_boxed_slice(),
             taken: Vec::new(),
+            written: Vec::new(),
             acted: false,
         }
     }
@@ -79,6 +85,9 @@ impl Driver {
 
     /// Drains actions, outbound bytes and events of the state machine.
     fn apply(&mut self, inner: &mut Inner, now: Instant) {
+        for chunk in self.written.drain(..) {
+            inner.conn.recycle(chunk);
+        }
         loop {
             while let Some(action) = inner.conn.poll_action() {
                 self.act(inner, action, now);
@@ -301,7 +310,11 @@ impl Driver {
             };
             if front.len() <= n {
                 n -= front.len();
-                self.writing.pop_front();
+                if let Some(chunk) = self.writing.pop_front()
+                    && self.written.len() < RECYCLE_MAX
+                {
+                    self.written.push(chunk);
+                }
             } else {
                 front.advance(n);
                 n = 0;

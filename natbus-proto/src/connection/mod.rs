@@ -174,6 +174,7 @@ impl Connection {
             ..DecodeLimits::default()
         };
         let keepalive = KeepAlive::new(config.ping_interval, config.max_pings_out);
+        let outbound = Outbound::with_write_limit(config.write_buffer_limit);
         let mut conn = Connection {
             decoder: ServerDecoder::new(limits),
             config,
@@ -181,7 +182,7 @@ impl Connection {
             pool,
             info: None,
             control: BytesMut::new(),
-            outbound: Outbound::default(),
+            outbound,
             subs: Subscriptions::default(),
             requests,
             keepalive,
@@ -229,6 +230,12 @@ impl Connection {
             self.keepalive.all_taken();
         }
         n
+    }
+
+    /// Hands back a chunk from [`poll_transmit`](Self::poll_transmit) once it is written,
+    /// so its memory can be reused for later frames (optional; dropping it is fine).
+    pub fn recycle(&mut self, chunk: Bytes) {
+        self.outbound.recycle(chunk);
     }
 
     /// True when [`poll_transmit`](Self::poll_transmit) would return bytes.
