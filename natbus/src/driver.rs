@@ -1,8 +1,10 @@
-//! The connection driver: the one task per connection that does IO.
+//! The connection driver: the one task per connection that owns the socket.
 //!
 //! It is written once, for every runtime, as a hand-polled future over the [`Runtime`]
 //! trait: it reads the socket into the state machine, writes what the state machine
-//! queued, dials when asked, and sleeps until the state machine's next deadline. It never
+//! queued, dials when asked, and sleeps until the state machine's next deadline. (The one
+//! write it does not make itself is a direct write by a handle while the wire is idle; see
+//! [`crate::direct`].) It never
 //! names a protocol operation; all protocol decisions are made by `natbus-proto`.
 
 use std::collections::VecDeque;

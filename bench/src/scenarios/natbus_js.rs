@@ -4,7 +4,6 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use futures::StreamExt;
 use natbus::jetstream::{ConsumerConfig, FetchOptions, PublishOptions};
 
 use super::js_setup::{CONSUMER, STREAM, SUBJECT, fill, reset_stream};

@@ -77,6 +77,15 @@ impl FetchStream {
         }
     }
 
+    /// The next message; `None` once the request is over.
+    // An async `next` as users know it from `StreamExt`, without needing that import.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(
+        &mut self,
+    ) -> impl std::future::Future<Output = Option<Result<JsMessage, JetStreamError>>> + '_ {
+        std::future::poll_fn(move |cx| Pin::new(&mut *self).poll_next(cx))
+    }
+
     /// Messages handed out so far.
     pub fn delivered(&self) -> usize {
         self.delivered

@@ -8,11 +8,6 @@ use natbus_proto::jetstream::pull::{NATS_PENDING_BYTES, NATS_PENDING_MESSAGES, P
 use natbus_proto::jetstream::pull_tracker::ConsumeOptions;
 use natbus_proto::message::Message;
 
-use std::future::poll_fn;
-use std::pin::Pin;
-
-use futures_core::Stream;
-
 use super::context::JetStream;
 use super::error::JetStreamError;
 use super::fetch::{FetchParts, FetchStream};
@@ -144,7 +139,7 @@ impl PullConsumer {
     pub async fn fetch(&self, options: FetchOptions) -> Result<Vec<JsMessage>, JetStreamError> {
         let mut out = Vec::with_capacity(options.batch.min(1024));
         let mut stream = self.fetch_stream(options).await?;
-        while let Some(msg) = poll_fn(|cx| Pin::new(&mut stream).poll_next(cx)).await {
+        while let Some(msg) = stream.next().await {
             out.push(msg?);
         }
         Ok(out)

@@ -432,8 +432,6 @@ pub async fn js_publish_and_consume_across_server_restart(rt: Arc<dyn Runtime>) 
 /// batch is still streaming, the stream ends when the server ends the request, and a
 /// missing consumer is an error before any message.
 pub async fn js_fetch_stream_acks_while_the_batch_arrives(rt: Arc<dyn Runtime>) {
-    use futures::StreamExt;
-
     let server = NatsServer::start();
     let js = js_with_stream(&rt, &server, "FSTREAM", "fstream.>").await;
     for i in 0..20 {
