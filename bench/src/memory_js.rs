@@ -17,6 +17,24 @@ const WINDOW: usize = 500;
 /// Messages read before counting starts (the window fills, buffers reach their size).
 const WARM_UP: usize = 1_000;
 
+/// Reads and acks `WARM_UP` messages, then `$n` more while counting heap allocations;
+/// evaluates to the count. A macro because the two clients' streams and messages share no
+/// trait with `ack`.
+macro_rules! consume_and_count {
+    ($messages:ident, $n:expr) => {{
+        for _ in 0..WARM_UP {
+            let msg = $messages.next().await.ok_or("the consumer ended")??;
+            msg.ack().await?;
+        }
+        let region = Region::new(GLOBAL);
+        for _ in 0..$n {
+            let msg = $messages.next().await.ok_or("the consumer ended")??;
+            msg.ack().await?;
+        }
+        region.change().allocations
+    }};
+}
+
 /// Stores `WARM_UP + n` messages, then returns heap allocations per message over the
 /// last `n` consumed and acked by `kind`.
 pub async fn js_consume_allocs(kind: Kind, url: &str, n: usize) -> Result<f64, BoxError> {
@@ -35,24 +53,7 @@ pub async fn js_consume_allocs(kind: Kind, url: &str, n: usize) -> Result<f64, B
                 .get_or_create_pull_consumer(STREAM, ConsumerConfig::durable(CONSUMER))
                 .await?;
             let mut messages = consumer.messages(ConsumeOptions::messages(WINDOW)).await?;
-            for _ in 0..WARM_UP {
-                messages
-                    .next()
-                    .await
-                    .ok_or("the consumer ended")??
-                    .ack()
-                    .await?;
-            }
-            let region = Region::new(GLOBAL);
-            for _ in 0..n {
-                messages
-                    .next()
-                    .await
-                    .ok_or("the consumer ended")??
-                    .ack()
-                    .await?;
-            }
-            let allocs = region.change().allocations;
+            let allocs = consume_and_count!(messages, n);
             drop(messages);
             client.close().await;
             allocs
@@ -70,24 +71,7 @@ pub async fn js_consume_allocs(kind: Kind, url: &str, n: usize) -> Result<f64, B
                 .max_messages_per_batch(WINDOW)
                 .messages()
                 .await?;
-            for _ in 0..WARM_UP {
-                messages
-                    .next()
-                    .await
-                    .ok_or("the consumer ended")??
-                    .ack()
-                    .await?;
-            }
-            let region = Region::new(GLOBAL);
-            for _ in 0..n {
-                messages
-                    .next()
-                    .await
-                    .ok_or("the consumer ended")??
-                    .ack()
-                    .await?;
-            }
-            let allocs = region.change().allocations;
+            let allocs = consume_and_count!(messages, n);
             drop(messages);
             client.drain().await?;
             allocs

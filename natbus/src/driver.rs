@@ -357,6 +357,14 @@ impl Driver {
     }
 }
 
+impl Drop for Driver {
+    /// A driver dropped with its socket (its runtime shut down) takes the direct writer's
+    /// duplicate descriptor along, so the connection really closes.
+    fn drop(&mut self) {
+        self.shared.lock().direct.detach();
+    }
+}
+
 /// Polls a pending dial or TLS upgrade; clears it and returns its result once it is done.
 fn poll_socket_future<T>(
     pending: &mut Option<BoxFuture<io::Result<T>>>,

@@ -172,14 +172,7 @@ fn ready(s: &mut State) -> Option<Result<JsMessage, JetStreamError>> {
         return None;
     }
     let msg = s.sub.try_next()?;
-    match data_item(s, msg) {
-        Delivery::Item(item) => Some(item),
-        Delivery::Skipped => None,
-        Delivery::Status(status) => {
-            s.stashed = Some(status);
-            None
-        }
-    }
+    data_item(s, msg).or_stash(&mut s.stashed)
 }
 
 /// A delivered message as an item; a status message comes back for its async answer.

@@ -24,6 +24,21 @@ pub(crate) enum Delivery<T> {
     Status(natbus_proto::message::Message),
 }
 
+impl<T> Delivery<T> {
+    /// For a fast path: the item if there is one; a status message is kept in `stash`
+    /// for the step, which then runs.
+    pub(crate) fn or_stash(self, stash: &mut Option<natbus_proto::message::Message>) -> Option<T> {
+        match self {
+            Delivery::Item(item) => Some(item),
+            Delivery::Skipped => None,
+            Delivery::Status(msg) => {
+                *stash = Some(msg);
+                None
+            }
+        }
+    }
+}
+
 /// One step: the state back, and the next item (`None` ends the stream).
 pub(crate) type Step<S, T> = BoxFuture<(S, Option<T>)>;
 
