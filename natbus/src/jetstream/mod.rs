@@ -39,6 +39,7 @@ mod publish_async;
 mod pull;
 mod pull_messages;
 mod push;
+mod push_watch;
 mod stream;
 mod streams;
 mod unfold;

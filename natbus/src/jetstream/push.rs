@@ -13,7 +13,9 @@ use super::context::JetStream;
 use super::error::JetStreamError;
 use super::message::JsMessage;
 use super::pull::status_of;
+use super::push_watch::{Checked, ConsumerWatch};
 use super::unfold::{Delivery, Step, Unfold, unfold_stream};
+use crate::ClientEvent;
 use crate::select::{Either, first};
 use crate::subscriber::Subscriber;
 
@@ -23,7 +25,12 @@ pub(super) const IDLE_WAIT: Duration = Duration::from_secs(60);
 /// The messages of a push consumer (see [`JetStream::push_subscribe`]). Heartbeats and
 /// flow-control requests are handled inside; items are messages and, when the server
 /// falls silent for two heartbeat intervals, a [`JetStreamError::MissedHeartbeats`]
-/// notice (not fatal). Dropping it unsubscribes; a durable consumer keeps its position.
+/// notice (not fatal). After a reconnect, and after missed heartbeats, it checks that
+/// its consumer still exists: an ephemeral consumer it created is created again (resuming
+/// after the last message delivered), any other missing consumer ends the stream with a
+/// [`JetStreamError::Terminal`]. Without `idle_heartbeat` a consumer deleted while the
+/// connection stays up cannot be noticed. Dropping it unsubscribes; a durable consumer
+/// keeps its position.
 #[derive(Debug)]
 pub struct PushMessages {
     inner: Unfold<State, Result<JsMessage, JetStreamError>>,
@@ -39,6 +46,8 @@ struct State {
     flow_control: FlowControlReplies,
     /// A status message the fast path took, for the step to answer first.
     stashed: Option<Message>,
+    /// Whether the server-side consumer still exists.
+    watch: ConsumerWatch,
 }
 
 impl JetStream {
@@ -80,8 +89,10 @@ impl JetStream {
             .subscribe_deliver(&deliver, config.deliver_group.as_deref())
             .await?;
         let name = config.consumer_name().map(str::to_owned);
+        // An ephemeral consumer made here is made again should it vanish.
+        let recreate = config.durable_name.is_none().then(|| config.clone());
         match self.create_consumer(stream, config).await {
-            Ok(info) => Ok(PushMessages::new(self.clone(), sub, info)),
+            Ok(info) => Ok(PushMessages::new(self.clone(), sub, info, recreate)),
             Err(JetStreamError::Api(e)) if e.is_consumer_already_exists() && name.is_some() => {
                 drop(sub);
                 let name = name.unwrap_or_default();
@@ -117,7 +128,7 @@ impl JetStream {
             tracing::warn!(consumer = %info.name, "push consumer is still bound elsewhere; binding anyway");
         }
         let sub = self.subscribe_deliver(&deliver, group).await?;
-        Ok(PushMessages::new(self.clone(), sub, info))
+        Ok(PushMessages::new(self.clone(), sub, info, None))
     }
 
     async fn subscribe_deliver(
@@ -133,7 +144,12 @@ impl JetStream {
 }
 
 impl PushMessages {
-    fn new(js: JetStream, sub: Subscriber, info: ConsumerInfo) -> Self {
+    fn new(
+        js: JetStream,
+        sub: Subscriber,
+        info: ConsumerInfo,
+        recreate: Option<ConsumerConfig>,
+    ) -> Self {
         let mut heartbeat = info
             .config
             .idle_heartbeat
@@ -141,12 +157,14 @@ impl PushMessages {
         if let Some(m) = heartbeat.as_mut() {
             m.on_activity(js.now());
         }
+        let watch = ConsumerWatch::new(&js, &info.stream_name, &info.name, recreate);
         let state = State {
             js,
             sub,
             heartbeat,
             flow_control: FlowControlReplies::default(),
             stashed: None,
+            watch,
         };
         Self {
             inner: Unfold::new(state, |s| -> Step<State, _> { Box::pin(step(s)) })
@@ -168,7 +186,7 @@ async fn step(mut s: State) -> (State, Option<Result<JsMessage, JetStreamError>>
 
 /// The fast path: a buffered data message, without a step or a timer.
 fn ready(s: &mut State) -> Option<Result<JsMessage, JetStreamError>> {
-    if s.stashed.is_some() {
+    if s.stashed.is_some() || s.watch.done || s.watch.events.has_pending() {
         return None;
     }
     let msg = s.sub.try_next()?;
@@ -183,11 +201,15 @@ fn data_item(s: &mut State, msg: Message) -> Delivery<Result<JsMessage, JetStrea
     if status_of(&msg).is_some() {
         return Delivery::Status(msg);
     }
+    s.watch.delivered(msg.reply.as_ref());
     Delivery::Item(JsMessage::new(s.js.client.clone(), msg, s.js.timeout))
 }
 
 async fn next_item(s: &mut State) -> Option<Result<JsMessage, JetStreamError>> {
     loop {
+        if s.watch.done {
+            return None;
+        }
         let msg = match s.stashed.take() {
             Some(msg) => msg,
             None => {
@@ -198,18 +220,39 @@ async fn next_item(s: &mut State) -> Option<Result<JsMessage, JetStreamError>> {
                     .and_then(HeartbeatMonitor::deadline)
                     .unwrap_or(now + IDLE_WAIT);
                 let sleep = s.js.client.runtime().sleep_until(deadline);
-                match first(s.sub.next(), sleep).await {
-                    Either::Left(Some(msg)) => msg,
-                    Either::Left(None) => return None,
+                match first(first(s.sub.next(), s.watch.events.next()), sleep).await {
+                    Either::Left(Either::Left(Some(msg))) => msg,
+                    Either::Left(Either::Left(None)) => return None,
+                    Either::Left(Either::Right(Some(ClientEvent::Reconnected { .. }))) => {
+                        if let Checked::Gone(e) = s.watch.check(&s.js).await {
+                            return Some(Err(e));
+                        }
+                        continue;
+                    }
+                    Either::Left(Either::Right(Some(ClientEvent::Closed { .. })))
+                    | Either::Left(Either::Right(None)) => return None,
+                    Either::Left(Either::Right(Some(_))) => continue,
                     Either::Right(()) => {
                         let now = s.js.now();
-                        if let Some(m) = s.heartbeat.as_mut() {
-                            if m.check(now) {
-                                let silence = m.interval() * 2;
+                        let Some(m) = s.heartbeat.as_mut() else {
+                            continue;
+                        };
+                        if !m.check(now) {
+                            continue;
+                        }
+                        let silence = m.interval() * 2;
+                        match s.watch.check(&s.js).await {
+                            Checked::Gone(e) => return Some(Err(e)),
+                            Checked::Recreated => {
+                                if let Some(m) = s.heartbeat.as_mut() {
+                                    m.on_activity(s.js.now());
+                                }
+                                continue;
+                            }
+                            Checked::Fine => {
                                 return Some(Err(JetStreamError::MissedHeartbeats(silence)));
                             }
                         }
-                        continue;
                     }
                 }
             }

@@ -488,3 +488,71 @@ pub async fn js_fetch_stream_acks_while_the_batch_arrives(rt: Arc<dyn Runtime>) 
     );
     assert!(gone.next().await.is_none());
 }
+
+/// A push consumer deleted under a live subscription: an ephemeral one the subscription
+/// made is made again and resumes after the last message it delivered; a durable one is
+/// not re-created, and the stream ends with a terminal error instead of falling silent.
+pub async fn js_push_consumer_that_vanishes_is_recreated_or_reported(rt: Arc<dyn Runtime>) {
+    let server = NatsServer::start();
+    let js = js_with_stream(&rt, &server, "VANISH", "vanish.>").await;
+    let heartbeat = Some(Duration::from_millis(200));
+    let mut config = ConsumerConfig::default().ack(AckPolicy::Explicit);
+    config.idle_heartbeat = heartbeat;
+    let mut ephemeral = js.push_subscribe("VANISH", config).await.expect("push");
+    let mut published = 0;
+    let mut publish_three = async || {
+        for _ in 0..3 {
+            js.publish("vanish.a", published.to_string())
+                .await
+                .expect("publish");
+            published += 1;
+        }
+    };
+    publish_three().await;
+    let expect_next = async |push: &mut natbus::jetstream::PushMessages, want: u64| loop {
+        match within(&rt, WAIT, "the next push message", push.next()).await {
+            Some(Ok(m)) => {
+                assert_eq!(m.payload(), want.to_string().as_bytes());
+                m.ack().await.expect("ack");
+                return;
+            }
+            Some(Err(JetStreamError::MissedHeartbeats(_))) => {}
+            other => panic!("expected message {want}, got {other:?}"),
+        }
+    };
+    for i in 0..3 {
+        expect_next(&mut ephemeral, i).await;
+    }
+    let name = ephemeral.cached_info().name.clone();
+    js.delete_consumer("VANISH", &name)
+        .await
+        .expect("delete the ephemeral consumer");
+    publish_three().await;
+    for i in 3..6 {
+        expect_next(&mut ephemeral, i).await;
+    }
+
+    let mut config = ConsumerConfig::durable("kept").ack(AckPolicy::Explicit);
+    config.idle_heartbeat = heartbeat;
+    let mut durable = js.push_subscribe("VANISH", config).await.expect("push");
+    for i in 0..6 {
+        expect_next(&mut durable, i).await;
+    }
+    js.delete_consumer("VANISH", "kept")
+        .await
+        .expect("delete the durable");
+    let end = loop {
+        match within(&rt, WAIT, "the end of the durable", durable.next()).await {
+            Some(Err(JetStreamError::MissedHeartbeats(_))) => {}
+            other => break other,
+        }
+    };
+    assert!(
+        matches!(&end, Some(Err(JetStreamError::Terminal(why))) if why.contains("no longer exists")),
+        "{end:?}"
+    );
+    assert!(
+        durable.next().await.is_none(),
+        "a terminal error ends the stream"
+    );
+}

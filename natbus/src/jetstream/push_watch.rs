@@ -1,0 +1,113 @@
+//! Noticing that a push consumer's server-side consumer is gone.
+//!
+//! A push subscription only listens on its deliver subject: if the consumer disappears
+//! (deleted by an operator, or lost with a server that restarted without it), nothing
+//! more arrives and nothing says why. So after every reconnect, and whenever two
+//! heartbeat intervals pass in silence, the subscription asks the server whether its
+//! consumer still exists. An ephemeral consumer this subscription created itself is
+//! created again, starting after the last message it delivered (no redelivery of what
+//! the application already saw); any other missing consumer ends the stream with a
+//! [`JetStreamError::Terminal`] the application can act on.
+
+use natbus_proto::jetstream::consumer::{ConsumerConfig, DeliverPolicy};
+use natbus_proto::jetstream::metadata::MessageMetadata;
+use natbus_proto::subject::Subject;
+
+use super::context::JetStream;
+use super::error::JetStreamError;
+use crate::EventStream;
+
+/// The server-side consumer a push subscription depends on.
+pub(super) struct ConsumerWatch {
+    pub(super) stream: String,
+    pub(super) name: String,
+    /// The config to create an ephemeral consumer again with (`None`: never re-create).
+    recreate: Option<ConsumerConfig>,
+    /// The reply (ack) subject of the last message handed out, kept only when the
+    /// consumer may be re-created: its stream sequence is where the new one starts.
+    last_reply: Option<Subject>,
+    pub(super) events: EventStream,
+    /// A terminal error was yielded: the stream is over.
+    pub(super) done: bool,
+}
+
+/// What a check found.
+pub(super) enum Checked {
+    /// The consumer exists (or the check failed for now; the next one retries).
+    Fine,
+    /// It was gone and an identical one was created: deliveries resume.
+    Recreated,
+    /// It is gone for good: yield this and end.
+    Gone(JetStreamError),
+}
+
+impl ConsumerWatch {
+    pub(super) fn new(
+        js: &JetStream,
+        stream: &str,
+        name: &str,
+        recreate: Option<ConsumerConfig>,
+    ) -> Self {
+        ConsumerWatch {
+            stream: stream.to_owned(),
+            name: name.to_owned(),
+            recreate,
+            last_reply: None,
+            events: js.client.events(),
+            done: false,
+        }
+    }
+
+    /// Notes a delivered message (a reference-count increment, and only for consumers
+    /// that may be re-created).
+    pub(super) fn delivered(&mut self, reply: Option<&Subject>) {
+        if self.recreate.is_some() {
+            self.last_reply = reply.cloned();
+        }
+    }
+
+    /// Asks the server whether the consumer still exists, and acts on the answer.
+    pub(super) async fn check(&mut self, js: &JetStream) -> Checked {
+        let error = match js.consumer_info(&self.stream, &self.name).await {
+            Ok(_) => return Checked::Fine,
+            Err(JetStreamError::Api(e)) if e.is_stream_not_found() => {
+                return self.gone(format!("stream '{}' no longer exists", self.stream));
+            }
+            Err(JetStreamError::Api(e)) if e.is_consumer_not_found() => e,
+            Err(e) => {
+                tracing::debug!(consumer = %self.name, error = %e, "consumer check failed; retrying later");
+                return Checked::Fine;
+            }
+        };
+        let Some(mut config) = self.recreate.clone() else {
+            return self.gone(format!(
+                "push consumer '{}' no longer exists ({error})",
+                self.name
+            ));
+        };
+        let start = self
+            .last_reply
+            .as_ref()
+            .and_then(|r| MessageMetadata::parse(r.as_str()).ok())
+            .map(|m| m.stream_sequence + 1);
+        if let Some(seq) = start {
+            config.deliver_policy = DeliverPolicy::ByStartSequence(seq);
+        }
+        match js.create_consumer(&self.stream, config).await {
+            Ok(info) => {
+                tracing::warn!(old = %self.name, new = %info.name, stream = %self.stream, "ephemeral push consumer was gone; created it again");
+                self.name = info.name;
+                Checked::Recreated
+            }
+            Err(e) => {
+                tracing::warn!(consumer = %self.name, error = %e, "could not create the push consumer again; retrying later");
+                Checked::Fine
+            }
+        }
+    }
+
+    fn gone(&mut self, why: String) -> Checked {
+        self.done = true;
+        Checked::Gone(JetStreamError::Terminal(why))
+    }
+}
