@@ -556,3 +556,55 @@ pub async fn js_push_consumer_that_vanishes_is_recreated_or_reported(rt: Arc<dyn
         "a terminal error ends the stream"
     );
 }
+
+/// An ephemeral push subscription keeps receiving after the server restarts (whether the
+/// server kept the consumer or the subscription had to create it again), without
+/// redelivering what it already handed out; one whose stream did not survive the restart
+/// (memory storage) ends with a terminal error instead of waiting forever.
+pub async fn js_ephemeral_push_consumer_survives_a_server_restart(rt: Arc<dyn Runtime>) {
+    let mut server = NatsServer::start();
+    let js = js_with_stream(&rt, &server, "RESTARTED", "restarted.>").await;
+    js.create_stream(
+        StreamConfig::new("VOLATILE")
+            .subjects(["volatile.>"])
+            .storage(StorageType::Memory),
+    )
+    .await
+    .expect("memory stream");
+    let config = ConsumerConfig::default().ack(AckPolicy::Explicit);
+    let mut volatile = js
+        .push_subscribe("VOLATILE", config.clone())
+        .await
+        .expect("push");
+    let mut push = js.push_subscribe("RESTARTED", config).await.expect("push");
+    js.publish("restarted.a", "before").await.expect("publish");
+    let first = within(&rt, WAIT, "the first message", push.next()).await;
+    let first = first.expect("open").expect("a message");
+    assert_eq!(first.payload(), b"before");
+    first.ack().await.expect("ack");
+    server.restart();
+    // Publishing right after the restart may race the reconnect: retry.
+    let mut sent = false;
+    for _ in 0..50 {
+        if js.publish("restarted.a", "after").await.is_ok() {
+            sent = true;
+            break;
+        }
+        sleep(&rt, Duration::from_millis(100)).await;
+    }
+    assert!(sent, "could not publish after the restart");
+    let next = within(&rt, WAIT, "the message after the restart", push.next()).await;
+    let next = next.expect("open").expect("a message");
+    assert_eq!(next.payload(), b"after", "nothing is redelivered");
+    let end = within(
+        &rt,
+        WAIT,
+        "the end of the lost stream's push",
+        volatile.next(),
+    )
+    .await;
+    assert!(
+        matches!(&end, Some(Err(JetStreamError::Terminal(why))) if why.contains("VOLATILE")),
+        "{end:?}"
+    );
+}

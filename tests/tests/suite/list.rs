@@ -25,6 +25,7 @@ run_suite!(block_on, rt();
     jetstream_consumers::js_fetch_returns_messages_in_order_with_metadata,
     jetstream_consumers::js_fetch_stream_acks_while_the_batch_arrives,
     jetstream_consumers::js_push_consumer_that_vanishes_is_recreated_or_reported,
+    jetstream_consumers::js_ephemeral_push_consumer_survives_a_server_restart,
     jetstream_consumers::js_nak_redelivers_term_and_ack_wait,
     jetstream_consumers::js_durable_resumes_after_the_client_is_replaced,
     jetstream_consumers::js_push_deliver_group_splits_the_load,
