@@ -26,6 +26,7 @@
 //! # Ok(()) }
 //! ```
 
+mod bucket;
 mod consumers;
 mod context;
 mod error;
