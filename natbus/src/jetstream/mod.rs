@@ -35,6 +35,7 @@ mod fetch;
 mod kv;
 mod kv_watch;
 mod message;
+mod object_put;
 mod object_read;
 mod object_store;
 mod ordered;

@@ -41,6 +41,25 @@ impl futures::io::AsyncRead for Trickle<'_> {
     }
 }
 
+/// A reader that fails after handing out `0.len()` bytes.
+struct FailsAfter<'a>(&'a [u8]);
+
+impl futures::io::AsyncRead for FailsAfter<'_> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<std::io::Result<usize>> {
+        if self.0.is_empty() {
+            return Poll::Ready(Err(std::io::Error::other("disk on fire")));
+        }
+        let n = buf.len().min(self.0.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Poll::Ready(Ok(n))
+    }
+}
+
 async fn store(
     rt: &Arc<dyn Runtime>,
     server: &NatsServer,
@@ -184,6 +203,19 @@ pub async fn obj_overwrite_purges_old_chunks_and_delete_hides(rt: Arc<dyn Runtim
         .await
         .expect("bytes");
     assert_eq!(bytes, data(100, 4));
+
+    // A put whose data fails midway leaves neither chunks nor a changed object behind.
+    let partial = data(3 * CHUNK + 10, 6);
+    let e = obs
+        .put("a", FailsAfter(&partial))
+        .await
+        .expect_err("the reader fails");
+    assert!(
+        matches!(&e, JetStreamError::ReadData(io) if io.to_string() == "disk on fire"),
+        "{e:?}"
+    );
+    assert_eq!(stored_messages(&js, "ow").await, 2);
+    assert_eq!(obs.info("a").await.expect("still there").nuid, second.nuid);
 
     obs.delete("a").await.expect("delete");
     // Only the "deleted" description is left.
