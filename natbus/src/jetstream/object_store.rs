@@ -20,6 +20,24 @@ use super::ordered::OrderedOptions;
 use super::stream::{Stream, find_stored};
 
 /// An object store bucket.
+///
+/// ```no_run
+/// # async fn demo(js: natbus::jetstream::JetStream) -> Result<(), natbus::jetstream::JetStreamError> {
+/// use natbus::jetstream::{ObjectMeta, ObjectStoreConfig};
+///
+/// let obs = js.create_object_store(ObjectStoreConfig::new("files")).await?;
+/// let report = std::fs::read("report.pdf").unwrap_or_default();
+/// let meta = ObjectMeta::new("reports/2025.pdf").description("yearly report");
+/// let info = obs.put_bytes(meta, report).await?; // or put(name, any AsyncRead)
+/// println!("{} bytes in {} chunks, {}", info.size, info.chunks, info.digest);
+///
+/// let mut object = obs.get("reports/2025.pdf").await?;
+/// while let Some(chunk) = object.next().await {
+///     let chunk = chunk?; // the last item is an error if size or digest do not match
+///     println!("{} bytes", chunk.len());
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct ObjectStore {
     pub(crate) js: JetStream,
