@@ -32,6 +32,10 @@
 //! **Key-Value.** [`kv`] maps a bucket config onto a [`stream::StreamConfig`], keys onto
 //! subjects, and stored or delivered messages back into [`kv::Entry`] values.
 //!
+//! **Object store.** [`object`] maps a bucket config onto a stream config, object names
+//! onto meta subjects, and keeps the [`object::ObjectInfo`] JSON and the SHA-256
+//! [`object::ObjectDigest`] that a read is checked against.
+//!
 //! Time is always passed in: timestamps are `SystemTime` values parsed from JSON or
 //! subjects, and every deadline is computed from an `Instant` the caller provides.
 //!
@@ -91,6 +95,7 @@ pub mod errors;
 mod json;
 pub mod kv;
 pub mod metadata;
+pub mod object;
 pub mod ordered;
 pub mod publish;
 pub mod pull;

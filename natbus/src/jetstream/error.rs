@@ -8,6 +8,7 @@ use natbus_proto::jetstream::consumer::ConsumerConfigError;
 use natbus_proto::jetstream::direct_get::DirectGetError;
 use natbus_proto::jetstream::kv::KvError;
 use natbus_proto::jetstream::metadata::MetadataError;
+use natbus_proto::jetstream::object::ObjectError;
 use natbus_proto::jetstream::pull::PullRequestError;
 use natbus_proto::jetstream::response::{ApiError, ResponseError};
 
@@ -132,6 +133,23 @@ pub enum JetStreamError {
     /// The bucket's stream does not exist.
     #[error("key-value bucket '{0}' not found")]
     BucketNotFound(String),
+    /// An object store bucket, name or stored object problem (including corrupt data).
+    #[error("{0}")]
+    Object(#[from] ObjectError),
+    /// The object does not exist, or was deleted.
+    #[error("object '{name}' not found in object store '{bucket}'")]
+    ObjectNotFound {
+        /// The bucket.
+        bucket: String,
+        /// The object's name.
+        name: String,
+    },
+    /// The object store's stream does not exist.
+    #[error("object store '{0}' not found")]
+    ObjectStoreNotFound(String),
+    /// Reading the data given to an object store put failed.
+    #[error("reading the data to store failed: {0}")]
+    ReadData(#[source] std::io::Error),
     /// A publish ack or consumer wait that did not complete in time.
     #[error("{what} timed out after {timeout:?}")]
     Timeout {

@@ -9,9 +9,10 @@ use natbus_proto::jetstream::kv::{
 use natbus_proto::jetstream::publish::PublishOptions;
 use natbus_proto::jetstream::stream_msg::GetRequest;
 
+use super::bucket::{bucket_stream_info, delete_bucket_stream, headers};
 use super::context::JetStream;
 use super::error::JetStreamError;
-use super::stream::{direct_get, msg_get};
+use super::stream::find_stored;
 use crate::RequestOptions;
 
 /// A key-value bucket.
@@ -43,13 +44,11 @@ impl JetStream {
     /// [`JetStreamError::BucketNotFound`], or JetStream unavailable.
     pub async fn key_value(&self, bucket: &str) -> Result<Store, JetStreamError> {
         kv::validate_bucket(bucket)?;
-        match self.stream_info(&kv::stream_name(bucket)).await {
-            Ok(info) => Ok(Store::new(self.clone(), bucket, info.config.allow_direct)),
-            Err(JetStreamError::Api(e)) if e.is_stream_not_found() => {
-                Err(JetStreamError::BucketNotFound(bucket.to_owned()))
-            }
-            Err(e) => Err(e),
-        }
+        let info = bucket_stream_info(self, &kv::stream_name(bucket), || {
+            JetStreamError::BucketNotFound(bucket.to_owned())
+        })
+        .await?;
+        Ok(Store::new(self.clone(), bucket, info.config.allow_direct))
     }
 
     /// Deletes a bucket and all its keys.
@@ -58,12 +57,10 @@ impl JetStream {
     /// [`JetStreamError::BucketNotFound`], or JetStream unavailable.
     pub async fn delete_key_value(&self, bucket: &str) -> Result<bool, JetStreamError> {
         kv::validate_bucket(bucket)?;
-        match self.delete_stream(&kv::stream_name(bucket)).await {
-            Err(JetStreamError::Api(e)) if e.is_stream_not_found() => {
-                Err(JetStreamError::BucketNotFound(bucket.to_owned()))
-            }
-            other => other,
-        }
+        delete_bucket_stream(self, &kv::stream_name(bucket), || {
+            JetStreamError::BucketNotFound(bucket.to_owned())
+        })
+        .await
     }
 }
 
@@ -237,16 +234,10 @@ impl Store {
     }
 
     async fn get_entry(&self, request: GetRequest) -> Result<Option<Entry>, JetStreamError> {
-        let stored = if self.allow_direct {
-            direct_get(&self.js, &self.stream, &request).await
-        } else {
-            msg_get(&self.js, &self.stream, &request).await
-        };
-        match stored {
-            Ok(m) => Ok(Some(Entry::from_stored(&self.bucket, &m)?)),
-            Err(JetStreamError::Api(e)) if e.is_no_message_found() => Ok(None),
-            Err(e) => Err(e),
-        }
+        find_stored(&self.js, &self.stream, self.allow_direct, &request)
+            .await?
+            .map(|m| Ok(Entry::from_stored(&self.bucket, &m)?))
+            .transpose()
     }
 
     /// `DIRECT.GET.KV_<b>.$KV.<b>.<key>`: the last message on the key, no JSON body.
@@ -286,12 +277,4 @@ impl Store {
             msg.payload,
         )?))
     }
-}
-
-fn headers(pairs: Vec<(&'static str, String)>) -> HeaderMap {
-    let mut h = HeaderMap::new();
-    for (name, value) in pairs {
-        h.insert(name, value);
-    }
-    h
 }

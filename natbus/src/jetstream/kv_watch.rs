@@ -11,7 +11,6 @@ use super::error::JetStreamError;
 use super::kv::Store;
 use super::message::JsMessage;
 use super::ordered::{OrderedMessages, OrderedOptions};
-use crate::select::{Either, first};
 
 /// Changes of a bucket's keys, as a stream of [`Entry`] (see [`Store::watch`]).
 #[derive(Debug)]
@@ -21,9 +20,9 @@ pub struct Watch {
 }
 
 impl Watch {
-    fn entry(&self, msg: JsMessage) -> Result<Entry, JetStreamError> {
+    fn entry_of(bucket: &str, msg: JsMessage) -> Result<Entry, JetStreamError> {
         Ok(Entry::from_delivery(
-            &self.bucket,
+            bucket,
             &msg.message.subject,
             msg.metadata()?,
             msg.header(KV_OPERATION),
@@ -47,7 +46,7 @@ impl futures_core::Stream for Watch {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         match Pin::new(&mut self.messages).poll_next(cx) {
-            Poll::Ready(Some(Ok(msg))) => Poll::Ready(Some(self.entry(msg))),
+            Poll::Ready(Some(Ok(msg))) => Poll::Ready(Some(Self::entry_of(&self.bucket, msg))),
             Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e))),
             Poll::Ready(None) => Poll::Ready(None),
             Poll::Pending => Poll::Pending,
@@ -108,30 +107,16 @@ impl Store {
     }
 
     /// Reads a watch until the entries that existed at its start are all delivered.
-    async fn collect_initial(&self, mut watch: Watch) -> Result<Vec<Entry>, JetStreamError> {
-        let mut out = Vec::new();
-        if watch.messages.initial_pending() == 0 {
-            return Ok(out);
-        }
-        let rt = self.js.client.runtime().clone();
-        loop {
-            let deadline = rt.now() + self.js.timeout;
-            let entry = match first(watch.next(), rt.sleep_until(deadline)).await {
-                Either::Left(Some(entry)) => entry?,
-                Either::Left(None) => return Err(JetStreamError::Closed),
-                Either::Right(()) => {
-                    return Err(JetStreamError::Timeout {
-                        what: "key-value read",
-                        timeout: self.js.timeout,
-                    });
-                }
-            };
-            let last = entry.delta == 0;
-            out.push(entry);
-            if last {
-                return Ok(out);
-            }
-        }
+    async fn collect_initial(&self, watch: Watch) -> Result<Vec<Entry>, JetStreamError> {
+        let Watch { messages, bucket } = watch;
+        let rt = self.js.client.runtime();
+        let messages = messages
+            .collect_initial(rt, self.js.timeout, "key-value read")
+            .await?;
+        messages
+            .into_iter()
+            .map(|msg| Watch::entry_of(&bucket, msg))
+            .collect()
     }
 
     /// The keys that currently have a value.

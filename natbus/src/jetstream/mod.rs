@@ -1,4 +1,5 @@
-//! JetStream: streams, publishing with acks, pull/push/ordered consumers, key-value.
+//! JetStream: streams, publishing with acks, pull/push/ordered consumers, key-value,
+//! object stores.
 //!
 //! Everything here is a thin async layer over the pure logic of
 //! [`natbus_proto::jetstream`]: build an API subject and JSON body, send a request with the
@@ -26,6 +27,7 @@
 //! # Ok(()) }
 //! ```
 
+mod bucket;
 mod consumers;
 mod context;
 mod error;
@@ -33,6 +35,9 @@ mod fetch;
 mod kv;
 mod kv_watch;
 mod message;
+mod object_put;
+mod object_read;
+mod object_store;
 mod ordered;
 mod publish;
 mod publish_async;
@@ -50,6 +55,8 @@ pub use fetch::FetchStream;
 pub use kv::Store;
 pub use kv_watch::Watch;
 pub use message::JsMessage;
+pub use object_read::Object;
+pub use object_store::ObjectStore;
 pub use ordered::{OrderedMessages, OrderedOptions};
 pub use publish_async::PubAckFuture;
 pub use pull::{DEFAULT_FETCH_EXPIRES, FetchOptions, PullConsumer};
@@ -63,6 +70,9 @@ pub use natbus_proto::jetstream::consumer::{
 pub use natbus_proto::jetstream::consumer_info::ConsumerInfo;
 pub use natbus_proto::jetstream::kv::{Entry, KeyValueConfig, Operation};
 pub use natbus_proto::jetstream::metadata::MessageMetadata;
+pub use natbus_proto::jetstream::object::{
+    ObjectInfo, ObjectLink, ObjectMeta, ObjectOptions, ObjectStoreConfig, ObjectStoreStatus,
+};
 pub use natbus_proto::jetstream::publish::{PubAck, PublishOptions};
 pub use natbus_proto::jetstream::pull_tracker::ConsumeOptions;
 pub use natbus_proto::jetstream::response::ApiError;

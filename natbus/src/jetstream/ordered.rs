@@ -1,5 +1,6 @@
 //! Ordered consumers: every stream message once, in order, surviving consumer loss.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use natbus_proto::jetstream::consumer::{ConsumerConfig, DeliverPolicy};
@@ -17,7 +18,7 @@ use super::push::{IDLE_WAIT, answer_control};
 use super::unfold::{Delivery, Step, Unfold, unfold_stream};
 use crate::select::{Either, first};
 use crate::subscriber::Subscriber;
-use crate::{ClientEvent, EventStream};
+use crate::{ClientEvent, EventStream, Runtime};
 
 /// Pause before retrying a consumer creation that failed.
 const RETRY_DELAY: Duration = Duration::from_millis(250);
@@ -140,6 +141,35 @@ impl OrderedMessages {
     /// yet). Key-value `keys`/`history` use it to know when the initial values are done.
     pub fn initial_pending(&self) -> u64 {
         self.initial_pending
+    }
+
+    /// Reads until the messages that existed when the consumer started are all delivered
+    /// (a message with no more pending), waiting at most `timeout` for each; `what` names
+    /// the read in a timeout error. Key-value `keys`/`history` and object store listings
+    /// are this.
+    pub(crate) async fn collect_initial(
+        mut self,
+        rt: &Arc<dyn Runtime>,
+        timeout: Duration,
+        what: &'static str,
+    ) -> Result<Vec<JsMessage>, JetStreamError> {
+        let mut out = Vec::new();
+        if self.initial_pending == 0 {
+            return Ok(out);
+        }
+        loop {
+            let deadline = rt.now() + timeout;
+            let msg = match first(self.next(), rt.sleep_until(deadline)).await {
+                Either::Left(Some(msg)) => msg?,
+                Either::Left(None) => return Err(JetStreamError::Closed),
+                Either::Right(()) => return Err(JetStreamError::Timeout { what, timeout }),
+            };
+            let last = msg.metadata()?.pending == 0;
+            out.push(msg);
+            if last {
+                return Ok(out);
+            }
+        }
     }
 }
 

@@ -77,11 +77,13 @@ impl Stream {
     }
 
     async fn get(&self, request: GetRequest) -> Result<StoredMessage, JetStreamError> {
-        if self.info.config.allow_direct {
-            direct_get(&self.js, self.name(), &request).await
-        } else {
-            msg_get(&self.js, self.name(), &request).await
-        }
+        get_stored(
+            &self.js,
+            self.name(),
+            self.info.config.allow_direct,
+            &request,
+        )
+        .await
     }
 
     /// Deletes the message at `sequence` (its data is overwritten on disk).
@@ -130,6 +132,35 @@ impl Stream {
             ..PurgeRequest::default()
         };
         self.js.purge_stream(self.name(), req).await
+    }
+}
+
+/// A stored message, with DIRECT.GET when the stream allows it, else STREAM.MSG.GET.
+pub(crate) async fn get_stored(
+    js: &JetStream,
+    stream: &str,
+    allow_direct: bool,
+    request: &GetRequest,
+) -> Result<StoredMessage, JetStreamError> {
+    if allow_direct {
+        direct_get(js, stream, request).await
+    } else {
+        msg_get(js, stream, request).await
+    }
+}
+
+/// As [`get_stored`], with "no message found" as `None` (how key-value and object
+/// stores read a key or an object's description).
+pub(crate) async fn find_stored(
+    js: &JetStream,
+    stream: &str,
+    allow_direct: bool,
+    request: &GetRequest,
+) -> Result<Option<StoredMessage>, JetStreamError> {
+    match get_stored(js, stream, allow_direct, request).await {
+        Ok(m) => Ok(Some(m)),
+        Err(JetStreamError::Api(e)) if e.is_no_message_found() => Ok(None),
+        Err(e) => Err(e),
     }
 }
 

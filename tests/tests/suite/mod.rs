@@ -13,6 +13,7 @@ pub mod jetstream;
 pub mod jetstream_consumers;
 pub mod js_support;
 pub mod kv;
+pub mod object_store;
 pub mod reconnect;
 pub mod service;
 pub mod service_discovery;

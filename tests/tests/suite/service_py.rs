@@ -52,7 +52,7 @@ fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
-fn python3_exists() -> bool {
+pub fn python3_exists() -> bool {
     Command::new("python3")
         .arg("--version")
         .output()
@@ -60,7 +60,7 @@ fn python3_exists() -> bool {
 }
 
 /// The venv's python, creating the venv with `scripts/setup-python` when it is missing.
-fn venv_python() -> PathBuf {
+pub fn venv_python() -> PathBuf {
     let root = repo_root();
     let python = root.join(".tools/venv/bin/python");
     let has_nats = |p: &Path| {
@@ -85,11 +85,24 @@ fn venv_python() -> PathBuf {
 
 /// Runs the script on a thread (so the runtime under test keeps serving) and awaits it.
 async fn run_script(rt: &Arc<dyn Runtime>, python: PathBuf, url: String) -> Output {
-    let path = std::env::temp_dir().join(format!("natbus-interop-{}.py", std::process::id()));
-    std::fs::write(&path, SCRIPT).expect("write the script");
+    run_python(rt, python, "interop", SCRIPT, url).await
+}
+
+/// Runs `script` (saved under a file named after `name`, unique per test) with `arg` on
+/// a thread, so the runtime under test keeps serving, and awaits it.
+pub async fn run_python(
+    rt: &Arc<dyn Runtime>,
+    python: PathBuf,
+    name: &str,
+    script: &str,
+    arg: String,
+) -> Output {
+    let file = format!("natbus-{name}-{}.py", std::process::id());
+    let path = std::env::temp_dir().join(file);
+    std::fs::write(&path, script).expect("write the script");
     let (tx, rx) = futures::channel::oneshot::channel();
     std::thread::spawn(move || {
-        let _ = tx.send(Command::new(python).arg(&path).arg(url).output());
+        let _ = tx.send(Command::new(python).arg(&path).arg(arg).output());
     });
     within(rt, Duration::from_secs(60), "the nats-py script", rx)
         .await

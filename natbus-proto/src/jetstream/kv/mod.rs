@@ -56,14 +56,28 @@ pub enum KvError {
 /// # Errors
 /// [`KvError::InvalidBucket`].
 pub fn validate_bucket(bucket: &str) -> Result<(), KvError> {
-    let ok = !bucket.is_empty()
-        && bucket
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if ok {
+    if is_bucket_name(bucket) {
         Ok(())
     } else {
         Err(KvError::InvalidBucket(bucket.to_owned()))
+    }
+}
+
+/// `[A-Za-z0-9_-]+`: the bucket names of key-value and object stores.
+pub(crate) fn is_bucket_name(bucket: &str) -> bool {
+    !bucket.is_empty()
+        && bucket
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// Where to publish to a bucket's stored `subject`: the subject itself, prefixed with the
+/// API prefix when it is not the default (domains and imported APIs), as nats.go does.
+pub(crate) fn publish_subject(prefix: &ApiPrefix, subject: String) -> String {
+    if *prefix == ApiPrefix::default() {
+        subject
+    } else {
+        format!("{}.{subject}", prefix.as_str())
     }
 }
 
@@ -124,12 +138,7 @@ pub fn key_subject(bucket: &str, key: &str) -> String {
 pub fn put_subject(prefix: &ApiPrefix, bucket: &str, key: &str) -> Result<String, KvError> {
     validate_bucket(bucket)?;
     validate_key(key)?;
-    let subject = key_subject(bucket, key);
-    Ok(if *prefix == ApiPrefix::default() {
-        subject
-    } else {
-        format!("{}.{subject}", prefix.as_str())
-    })
+    Ok(publish_subject(prefix, key_subject(bucket, key)))
 }
 
 /// The key of a stored subject, or `None` if the subject is not in the bucket.

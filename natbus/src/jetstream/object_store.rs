@@ -1,0 +1,203 @@
+//! Object stores (ADR-20): values of any size, stored as chunks in a stream.
+//!
+//! A put streams the data in chunks to a fresh chunk subject, then publishes the object's
+//! description; a get reads the description, then the chunks with an ordered consumer,
+//! checking size and SHA-256 digest at the end. The layout (subjects, JSON, digest) is
+//! [`natbus_proto::jetstream::object`]; this file does the requests, `object_put.rs`
+//! the writing and `object_read.rs` the reading.
+
+use std::time::SystemTime;
+
+use natbus_proto::jetstream::consumer::DeliverPolicy;
+use natbus_proto::jetstream::object::{self, ObjectInfo, ObjectStoreConfig, ObjectStoreStatus};
+use natbus_proto::jetstream::publish::PublishOptions;
+use natbus_proto::jetstream::stream_msg::GetRequest;
+
+use super::bucket::{bucket_stream_info, delete_bucket_stream, headers};
+use super::context::JetStream;
+use super::error::JetStreamError;
+use super::ordered::OrderedOptions;
+use super::stream::{Stream, find_stored};
+
+/// An object store bucket.
+///
+/// ```no_run
+/// # async fn demo(js: natbus::jetstream::JetStream) -> Result<(), natbus::jetstream::JetStreamError> {
+/// use natbus::jetstream::{ObjectMeta, ObjectStoreConfig};
+///
+/// let obs = js.create_object_store(ObjectStoreConfig::new("files")).await?;
+/// let report = std::fs::read("report.pdf").unwrap_or_default();
+/// let meta = ObjectMeta::new("reports/2025.pdf").description("yearly report");
+/// let info = obs.put_bytes(meta, report).await?; // or put(name, any AsyncRead)
+/// println!("{} bytes in {} chunks, {}", info.size, info.chunks, info.digest);
+///
+/// let mut object = obs.get("reports/2025.pdf").await?;
+/// while let Some(chunk) = object.next().await {
+///     let chunk = chunk?; // the last item is an error if size or digest do not match
+///     println!("{} bytes", chunk.len());
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct ObjectStore {
+    pub(crate) js: JetStream,
+    pub(crate) bucket: String,
+    pub(crate) stream: Stream,
+}
+
+impl JetStream {
+    /// Creates an object store (a stream `OBJ_<bucket>` configured as nats.go does).
+    ///
+    /// # Errors
+    /// An invalid bucket name, or API errors (a bucket with another config).
+    pub async fn create_object_store(
+        &self,
+        config: ObjectStoreConfig,
+    ) -> Result<ObjectStore, JetStreamError> {
+        let stream = self.create_stream(config.to_stream_config()?).await?;
+        Ok(ObjectStore {
+            js: self.clone(),
+            bucket: config.bucket,
+            stream,
+        })
+    }
+
+    /// Opens an existing object store.
+    ///
+    /// # Errors
+    /// [`JetStreamError::ObjectStoreNotFound`], or JetStream unavailable.
+    pub async fn object_store(&self, bucket: &str) -> Result<ObjectStore, JetStreamError> {
+        object::validate_bucket(bucket)?;
+        let info = bucket_stream_info(self, &object::stream_name(bucket), || {
+            JetStreamError::ObjectStoreNotFound(bucket.to_owned())
+        })
+        .await?;
+        Ok(ObjectStore {
+            js: self.clone(),
+            bucket: bucket.to_owned(),
+            stream: Stream::new(self.clone(), info),
+        })
+    }
+
+    /// Deletes an object store and all its objects.
+    ///
+    /// # Errors
+    /// [`JetStreamError::ObjectStoreNotFound`], or JetStream unavailable.
+    pub async fn delete_object_store(&self, bucket: &str) -> Result<bool, JetStreamError> {
+        object::validate_bucket(bucket)?;
+        delete_bucket_stream(self, &object::stream_name(bucket), || {
+            JetStreamError::ObjectStoreNotFound(bucket.to_owned())
+        })
+        .await
+    }
+}
+
+impl ObjectStore {
+    /// The bucket's name.
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    /// The bucket's state (bytes stored, TTL, sealed), from its stream info.
+    ///
+    /// # Errors
+    /// The bucket was deleted, or JetStream unavailable.
+    pub async fn status(&self) -> Result<ObjectStoreStatus, JetStreamError> {
+        let info = self.js.stream_info(self.stream.name()).await?;
+        ObjectStoreStatus::from_stream_info(&info)
+            .ok_or_else(|| JetStreamError::ObjectStoreNotFound(self.bucket.clone()))
+    }
+
+    pub(crate) fn not_found(&self, name: &str) -> JetStreamError {
+        JetStreamError::ObjectNotFound {
+            bucket: self.bucket.clone(),
+            name: name.to_owned(),
+        }
+    }
+
+    /// The newest description of `name`, deleted ones included.
+    pub(crate) async fn description(
+        &self,
+        name: &str,
+    ) -> Result<Option<ObjectInfo>, JetStreamError> {
+        let request = GetRequest::last_by_subject(object::meta_subject(&self.bucket, name)?);
+        let allow_direct = self.stream.cached_info().config.allow_direct;
+        let Some(msg) = find_stored(&self.js, self.stream.name(), allow_direct, &request).await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(ObjectInfo::from_meta_message(&msg.payload, msg.time)?))
+    }
+
+    /// The description of an object: size, chunks, digest, headers, when it was stored.
+    ///
+    /// # Errors
+    /// [`JetStreamError::ObjectNotFound`] when it does not exist or was deleted.
+    pub async fn info(&self, name: &str) -> Result<ObjectInfo, JetStreamError> {
+        self.description(name)
+            .await?
+            .filter(|info| !info.deleted)
+            .ok_or_else(|| self.not_found(name))
+    }
+
+    /// Deletes an object: its description is replaced by a "deleted" one and its chunks
+    /// are purged.
+    ///
+    /// # Errors
+    /// [`JetStreamError::ObjectNotFound`] when it does not exist or was deleted already.
+    pub async fn delete(&self, name: &str) -> Result<(), JetStreamError> {
+        let info = self.info(name).await?;
+        let mut deleted = info.to_deleted(SystemTime::now());
+        self.publish_description(&mut deleted).await?;
+        self.stream
+            .purge_subject(&object::chunk_subject(&self.bucket, &info.nuid))
+            .await?;
+        Ok(())
+    }
+
+    /// The descriptions of every object that exists now (deleted ones left out).
+    ///
+    /// # Errors
+    /// A description that is not ADR-20 JSON, or JetStream unavailable.
+    pub async fn list(&self) -> Result<Vec<ObjectInfo>, JetStreamError> {
+        let options = OrderedOptions::default()
+            .filter(object::all_meta_subjects(&self.bucket))
+            .deliver(DeliverPolicy::LastPerSubject);
+        let messages = self
+            .js
+            .ordered_consumer(self.stream.name(), options)
+            .await?
+            .collect_initial(self.js.client.runtime(), self.js.timeout, "object listing")
+            .await?;
+        let mut out = Vec::with_capacity(messages.len());
+        for msg in messages {
+            let stored_at = msg.metadata()?.timestamp;
+            let info = ObjectInfo::from_meta_message(&msg.message.payload, stored_at)?;
+            if !info.deleted {
+                out.push(info);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Publishes a description with `Nats-Rollup: sub`, which removes the older ones.
+    pub(crate) async fn publish_description(
+        &self,
+        info: &mut ObjectInfo,
+    ) -> Result<(), JetStreamError> {
+        info.mtime = SystemTime::now();
+        let subject = object::publish_to(
+            &self.js.prefix,
+            object::meta_subject(&self.bucket, &info.name)?,
+        );
+        self.js
+            .publish_with(
+                subject,
+                Some(headers(object::meta_headers())),
+                &PublishOptions::default(),
+                info.to_json(),
+            )
+            .await?;
+        Ok(())
+    }
+}
