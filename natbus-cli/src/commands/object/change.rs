@@ -39,12 +39,12 @@ pub async fn add(global: &GlobalArgs, args: AddArgs) -> CliResult {
 
 /// `object put`: streams the file into the store and prints the stored description.
 pub async fn put(global: &GlobalArgs, args: PutArgs) -> CliResult {
-    let name = match (&args.name, args.file.file_name()) {
+    let name = match (&args.object_name, args.file.file_name()) {
         (Some(name), _) => name.clone(),
         (None, Some(file)) if args.file.as_os_str() != "-" => file.to_string_lossy().into_owned(),
         (None, _) => {
             return Err(CliError::Usage(format!(
-                "no object name for '{}': give one with --name",
+                "no object name for '{}': give one with --object-name",
                 args.file.display()
             )));
         }

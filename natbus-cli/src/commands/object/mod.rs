@@ -64,15 +64,16 @@ pub struct AddArgs {
 /// `object put`.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  natbus object put files ./report.pdf\n  \
-    tar c dir | natbus object put files - --name dir.tar")]
+    tar c dir | natbus object put files - --object-name dir.tar")]
 pub struct PutArgs {
     /// The bucket.
     pub bucket: String,
     /// The file to store; `-` reads stdin.
     pub file: PathBuf,
-    /// The object's name; the file's name when absent.
-    #[arg(long)]
-    pub name: Option<String>,
+    /// The object's name; the file's name when absent. (`--name` is the connection's
+    /// name, as for every command.)
+    #[arg(long, value_name = "NAME")]
+    pub object_name: Option<String>,
     /// A description of the object.
     #[arg(long)]
     pub description: Option<String>,
