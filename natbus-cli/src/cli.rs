@@ -6,7 +6,8 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::commands::{
-    bench, completions, consumer, kv, publish, reply, request, server, service, stream, subscribe,
+    bench, completions, consumer, kv, object, publish, reply, request, server, service, stream,
+    subscribe,
 };
 
 /// natbus: talk to NATS from the command line.
@@ -131,6 +132,9 @@ pub enum Command {
     Consumer(consumer::ConsumerArgs),
     /// Use key-value buckets: add, put, get, del, ls, watch, history.
     Kv(kv::KvArgs),
+    /// Store files in object stores: add, put, get, info, ls, del, rm, status.
+    #[command(alias = "obj")]
+    Object(object::ObjectArgs),
     /// Measure publish/subscribe, request/reply or JetStream throughput and latency.
     Bench(bench::BenchArgs),
     /// Inspect the server.

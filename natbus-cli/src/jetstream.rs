@@ -1,16 +1,21 @@
 //! What the JetStream commands share: the connection, flag values that map onto
 //! JetStream enums, and turning failures into one sentence ("stream 'X' not found").
 
-use clap::ValueEnum;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
 use natbus_tokio::Client;
 use natbus_tokio::jetstream::{
     AckPolicy, DeliverPolicy, DiscardPolicy, JetStream, JetStreamError, RetentionPolicy,
     StorageType,
 };
+use natbus_tokio::proto::jetstream::object::ObjectError;
+use serde_json::json;
 
 use crate::cli::GlobalArgs;
 use crate::connect;
 use crate::error::{CliError, CliResult};
+use crate::output;
 
 /// Connects and makes a JetStream context whose calls wait at most `--timeout`.
 ///
@@ -20,6 +25,34 @@ pub async fn connect(global: &GlobalArgs) -> CliResult<(Client, JetStream)> {
     let client = connect::connect(global).await?;
     let js = client.jetstream().with_timeout(global.timeout);
     Ok((client, js))
+}
+
+/// `kv rm` and `object rm`: asks first (unless `force`), deletes bucket `bucket` of `kind`
+/// (holding `contents`) with `delete`, and says so.
+///
+/// # Errors
+/// No confirmation, no connection, or what `delete` returns.
+pub async fn remove_bucket(
+    global: &GlobalArgs,
+    (kind, contents): (&str, &str),
+    bucket: &str,
+    force: bool,
+    delete: impl AsyncFnOnce(&JetStream) -> CliResult<bool>,
+) -> CliResult {
+    output::confirm(
+        &format!("Really delete {kind} '{bucket}' and all its {contents}"),
+        force,
+    )?;
+    let (client, js) = connect(global).await?;
+    let deleted = delete(&js).await;
+    client.close().await;
+    deleted?;
+    if global.json {
+        output::json_line(&json!({"bucket": bucket, "deleted": true}))
+    } else {
+        output::note(format!("Deleted {kind} \"{bucket}\""));
+        Ok(())
+    }
 }
 
 /// `--storage`.
@@ -37,6 +70,36 @@ impl From<Storage> for StorageType {
             Storage::File => StorageType::File,
             Storage::Memory => StorageType::Memory,
         }
+    }
+}
+
+/// The settings every bucket kind (key-value, object store) takes on `add`.
+#[derive(Debug, Args)]
+pub struct BucketArgs {
+    /// Remove entries older than this (e.g. 1h); unlimited when absent.
+    #[arg(long, value_parser = crate::duration::parse, value_name = "DURATION")]
+    pub ttl: Option<Duration>,
+    /// Where data is stored.
+    #[arg(long, value_enum, default_value = "file")]
+    pub storage: Storage,
+    /// Number of copies in a cluster (1 to 5).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub replicas: u8,
+    /// Most bytes the bucket may hold (e.g. 1GB).
+    #[arg(long, value_parser = crate::size::parse, value_name = "BYTES")]
+    pub max_bytes: Option<u64>,
+    /// A description of the bucket.
+    #[arg(long)]
+    pub description: Option<String>,
+}
+
+impl BucketArgs {
+    /// `--max-bytes` as a stream limit: -1 when unlimited.
+    pub fn max_bytes(&self) -> i64 {
+        // `size::parse` keeps sizes within i64.
+        self.max_bytes
+            .and_then(|b| i64::try_from(b).ok())
+            .unwrap_or(-1)
     }
 }
 
@@ -159,17 +222,41 @@ pub fn consumer_error(
 
 /// As [`stream_error`], for key-value bucket `bucket`.
 pub fn bucket_error(bucket: &str, what: &str) -> impl FnOnce(JetStreamError) -> CliError + use<> {
+    store_error("key-value bucket", bucket, what)
+}
+
+/// As [`stream_error`], for object store `bucket`; a missing object is "not found" too,
+/// and a bad bucket or object name a usage error.
+pub fn object_store_error(
+    bucket: &str,
+    what: &str,
+) -> impl FnOnce(JetStreamError) -> CliError + use<> {
+    store_error("object store", bucket, what)
+}
+
+/// The error of a failed call on a bucket of `kind`: "<kind> 'X' not found" when it does
+/// not exist, else `could not <what> bucket 'X'` with the cause.
+fn store_error(
+    kind: &'static str,
+    bucket: &str,
+    what: &str,
+) -> impl FnOnce(JetStreamError) -> CliError + use<> {
     let (bucket, what) = (bucket.to_owned(), what.to_owned());
     move |e| {
-        let missing = matches!(e, JetStreamError::BucketNotFound(_))
-            || e.api_error().is_some_and(|a| a.is_stream_not_found());
-        if missing {
-            CliError::NotFound(format!("key-value bucket '{bucket}' not found"))
-        } else {
-            CliError::JetStream {
+        let missing = matches!(
+            e,
+            JetStreamError::BucketNotFound(_) | JetStreamError::ObjectStoreNotFound(_)
+        ) || e.api_error().is_some_and(|a| a.is_stream_not_found());
+        match e {
+            _ if missing => CliError::NotFound(format!("{kind} '{bucket}' not found")),
+            JetStreamError::ObjectNotFound { .. } => CliError::NotFound(e.to_string()),
+            JetStreamError::Object(
+                ObjectError::InvalidBucket(_) | ObjectError::EmptyName | ObjectError::ZeroChunkSize,
+            ) => CliError::Usage(e.to_string()),
+            e => CliError::JetStream {
                 what: format!("could not {what} bucket '{bucket}'"),
                 source: e,
-            }
+            },
         }
     }
 }

@@ -1,9 +1,9 @@
 //! `natbus`: the NATS command-line tool of the natbus project.
 //!
 //! Commands and habits follow the `nats` CLI (`pub`, `sub`, `req`, `reply`, `service`,
-//! `stream`, `consumer`, `kv`, `bench`, `server check`), built on `natbus-tokio`. Every
-//! failure is one line on stderr, `natbus: error: …`, and a non-zero exit code; nothing a
-//! user types can panic.
+//! `stream`, `consumer`, `kv`, `object`, `bench`, `server check`), built on
+//! `natbus-tokio`. Every failure is one line on stderr, `natbus: error: …`, and a non-zero
+//! exit code; nothing a user types can panic.
 
 mod cli;
 mod commands;

@@ -68,8 +68,18 @@ pub async fn connect_with(options: ConnectOptions) -> Result<Client, ConnectErro
     natbus::connect_with(runtime(), options).await
 }
 
-/// Adapts tokio's IO traits to the `futures-io` ones natbus drives.
-struct Compat<T>(T);
+/// Adapts tokio's IO traits to the `futures-io` ones natbus drives: the sockets it dials,
+/// and any tokio reader handed to natbus, e.g. a `tokio::fs::File` given to
+/// [`ObjectStore::put`](jetstream::ObjectStore::put) so the file is streamed, not loaded.
+#[derive(Debug)]
+pub struct Compat<T>(T);
+
+impl<T> Compat<T> {
+    /// Wraps a tokio reader or writer.
+    pub fn new(io: T) -> Self {
+        Self(io)
+    }
+}
 
 impl<T: AsyncRead + Unpin> futures_io::AsyncRead for Compat<T> {
     fn poll_read(

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod completions;
 pub mod consumer;
 pub mod kv;
+pub mod object;
 pub mod publish;
 pub mod reply;
 pub mod request;
@@ -27,6 +28,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Stream(args) => stream::run(global, args).await,
         Command::Consumer(args) => consumer::run(global, args).await,
         Command::Kv(args) => kv::run(global, args).await,
+        Command::Object(args) => object::run(global, args).await,
         Command::Bench(args) => bench::run(global, args).await,
         Command::Server(args) => server::run(global, args).await,
         Command::Completions(args) => completions::run(args),

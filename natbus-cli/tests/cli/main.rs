@@ -8,6 +8,7 @@ mod consumer;
 mod errors;
 mod help;
 mod kv;
+mod object;
 mod pubsub;
 mod request;
 mod server;

@@ -13,15 +13,11 @@ use crate::output;
 pub async fn add(global: &GlobalArgs, args: AddArgs) -> CliResult {
     let mut config = KeyValueConfig::new(&args.bucket);
     config.history = args.history;
-    config.max_age = args.ttl.unwrap_or_default();
-    config.storage = args.storage.into();
-    config.replicas = usize::from(args.replicas);
-    // `size::parse` keeps sizes within i64.
-    config.max_bytes = args
-        .max_bytes
-        .and_then(|b| i64::try_from(b).ok())
-        .unwrap_or(-1);
-    config.description = args.description.clone();
+    config.max_age = args.limits.ttl.unwrap_or_default();
+    config.storage = args.limits.storage.into();
+    config.replicas = usize::from(args.limits.replicas);
+    config.max_bytes = args.limits.max_bytes();
+    config.description = args.limits.description.clone();
     let (client, js) = jetstream::connect(global).await?;
     let store = js
         .create_key_value(config)
@@ -85,21 +81,13 @@ pub async fn del(global: &GlobalArgs, args: KeyArgs) -> CliResult {
 
 /// `kv rm`: deletes the bucket.
 pub async fn rm(global: &GlobalArgs, args: RmArgs) -> CliResult {
-    output::confirm(
-        &format!("Really delete bucket '{}' and all its keys", args.bucket),
-        args.force,
-    )?;
-    let (client, js) = jetstream::connect(global).await?;
-    js.delete_key_value(&args.bucket)
-        .await
-        .map_err(bucket_error(&args.bucket, "delete"))?;
-    client.close().await;
-    if global.json {
-        output::json_line(&json!({"bucket": args.bucket, "deleted": true}))
-    } else {
-        output::note(format!("Deleted bucket \"{}\"", args.bucket));
-        Ok(())
-    }
+    let bucket = args.bucket.as_str();
+    jetstream::remove_bucket(global, ("bucket", "keys"), bucket, args.force, async |js| {
+        js.delete_key_value(bucket)
+            .await
+            .map_err(bucket_error(bucket, "delete"))
+    })
+    .await
 }
 
 /// The error of a failed call on `key`: an invalid key is a usage error, the rest as

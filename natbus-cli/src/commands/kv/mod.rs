@@ -6,15 +6,13 @@ mod read;
 mod render;
 mod watch;
 
-use std::time::Duration;
-
 use clap::{Args, Subcommand};
 use natbus_tokio::Client;
 use natbus_tokio::jetstream::Store;
 
 use crate::cli::GlobalArgs;
 use crate::error::CliResult;
-use crate::jetstream::{self, Storage, bucket_error};
+use crate::jetstream::{self, BucketArgs, bucket_error};
 
 /// Arguments of `natbus kv`.
 #[derive(Debug, Args)]
@@ -58,21 +56,9 @@ pub struct AddArgs {
     /// Revisions kept per key (1 to 64).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=64))]
     pub history: u8,
-    /// Remove values older than this (e.g. 1h); unlimited when absent.
-    #[arg(long, value_parser = crate::duration::parse, value_name = "DURATION")]
-    pub ttl: Option<Duration>,
-    /// Where values are stored.
-    #[arg(long, value_enum, default_value = "file")]
-    pub storage: Storage,
-    /// Number of copies in a cluster (1 to 5).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=5))]
-    pub replicas: u8,
-    /// Most bytes the bucket may hold (e.g. 1GB).
-    #[arg(long, value_parser = crate::size::parse, value_name = "BYTES")]
-    pub max_bytes: Option<u64>,
-    /// A description of the bucket.
-    #[arg(long)]
-    pub description: Option<String>,
+    /// TTL, storage, replicas, size limit and description.
+    #[command(flatten)]
+    pub limits: BucketArgs,
 }
 
 /// `kv put`.
@@ -133,7 +119,7 @@ pub struct WatchArgs {
     pub count: Option<u64>,
 }
 
-/// `kv rm`.
+/// A bucket to delete: `kv rm`, `object rm`.
 #[derive(Debug, Args)]
 pub struct RmArgs {
     /// The bucket.

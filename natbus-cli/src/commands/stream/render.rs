@@ -84,7 +84,8 @@ fn config_rows(c: &StreamConfig) -> Vec<(&'static str, String)> {
     rows
 }
 
-fn storage(s: StorageType) -> &'static str {
+/// A storage type as `info` commands print it.
+pub fn storage(s: StorageType) -> &'static str {
     match s {
         StorageType::File => "File",
         StorageType::Memory => "Memory",
