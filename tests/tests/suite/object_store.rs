@@ -21,7 +21,7 @@ use super::{WAIT, connect, options, within};
 const CHUNK: usize = 128 * 1024;
 
 /// Deterministic test data that differs per seed (the nats-py script makes the same).
-fn data(len: usize, seed: usize) -> Vec<u8> {
+pub(super) fn data(len: usize, seed: usize) -> Vec<u8> {
     (0..len).map(|i| ((i * 31 + seed) % 251) as u8).collect()
 }
 
@@ -60,7 +60,7 @@ impl futures::io::AsyncRead for FailsAfter<'_> {
     }
 }
 
-async fn store(
+pub(super) async fn store(
     rt: &Arc<dyn Runtime>,
     server: &NatsServer,
     bucket: &str,
