@@ -6,7 +6,7 @@ use natbus_proto::jetstream::object::{self, ObjectInfo, ReadFrom};
 
 use super::context::random_name;
 use super::error::JetStreamError;
-use super::object_store::ObjectStore;
+use super::object_store::{ObjectStore, read_description};
 
 impl ObjectStore {
     /// Adds a link named `name` to the object `target` describes (from
@@ -14,12 +14,14 @@ impl ObjectStore {
     /// [`get`](Self::get) of the link reads the target's data as it is then; `info` of the
     /// link returns the link itself (its `options.link`).
     ///
-    /// The target is taken as given: ADR-20 allows it to be stale, and a get of a link
-    /// whose target has since been deleted fails with [`JetStreamError::ObjectNotFound`].
+    /// `target` may be stale, so the target's current description is read first: a link
+    /// is never made to an object already deleted. A get of a link whose target is
+    /// deleted later fails with [`JetStreamError::ObjectNotFound`].
     ///
     /// # Errors
-    /// [`ObjectError::LinkToDeleted`](object::ObjectError::LinkToDeleted),
-    /// [`ObjectError::LinkToLink`](object::ObjectError::LinkToLink),
+    /// [`ObjectError::LinkToDeleted`](object::ObjectError::LinkToDeleted) (also when the
+    /// target never existed), [`ObjectError::LinkToLink`](object::ObjectError::LinkToLink),
+    /// [`JetStreamError::ObjectStoreNotFound`] when the target's bucket does not exist,
     /// [`ObjectError::NameInUse`](object::ObjectError::NameInUse) when `name` is an object
     /// with data (a link may replace another link or a deleted object),
     /// [`JetStreamError::ObjectStoreSealed`], or JetStream unavailable.
@@ -28,7 +30,22 @@ impl ObjectStore {
         name: &str,
         target: &ObjectInfo,
     ) -> Result<ObjectInfo, JetStreamError> {
-        let mut link = ObjectInfo::new_link(&self.bucket, name, random_name(), target)?;
+        object::validate_bucket(&target.bucket)?;
+        let current = if target.bucket == self.bucket {
+            self.description(&target.name).await
+        } else {
+            // The other bucket's stream config is unknown: STREAM.MSG.GET works on all.
+            read_description(&self.js, &target.bucket, false, &target.name).await
+        };
+        let current = match current {
+            Err(JetStreamError::Api(e)) if e.is_stream_not_found() => {
+                return Err(JetStreamError::ObjectStoreNotFound(target.bucket.clone()));
+            }
+            other => other?,
+        };
+        // Absent now is as good as deleted: either way there is nothing to read.
+        let current = current.unwrap_or_else(|| target.to_deleted(target.mtime));
+        let mut link = ObjectInfo::new_link(&self.bucket, name, random_name(), &current)?;
         self.publish_link(&mut link).await?;
         Ok(link)
     }

@@ -154,13 +154,8 @@ impl ObjectStore {
         &self,
         name: &str,
     ) -> Result<Option<ObjectInfo>, JetStreamError> {
-        let request = GetRequest::last_by_subject(object::meta_subject(&self.bucket, name)?);
         let allow_direct = self.stream.cached_info().config.allow_direct;
-        let Some(msg) = find_stored(&self.js, self.stream.name(), allow_direct, &request).await?
-        else {
-            return Ok(None);
-        };
-        Ok(Some(ObjectInfo::from_meta_message(&msg.payload, msg.time)?))
+        read_description(&self.js, &self.bucket, allow_direct, name).await
     }
 
     /// The description of an object: size, chunks, digest, headers, when it was stored.
@@ -238,4 +233,20 @@ impl ObjectStore {
             .map_err(|e| self.sealed_or(e))?;
         Ok(())
     }
+}
+
+/// The newest description of `name` in `bucket`, deleted ones included; `allow_direct`
+/// when the bucket's stream is known to allow DIRECT.GET.
+pub(crate) async fn read_description(
+    js: &JetStream,
+    bucket: &str,
+    allow_direct: bool,
+    name: &str,
+) -> Result<Option<ObjectInfo>, JetStreamError> {
+    let request = GetRequest::last_by_subject(object::meta_subject(bucket, name)?);
+    let stream = object::stream_name(bucket);
+    let Some(msg) = find_stored(js, &stream, allow_direct, &request).await? else {
+        return Ok(None);
+    };
+    Ok(Some(ObjectInfo::from_meta_message(&msg.payload, msg.time)?))
 }
