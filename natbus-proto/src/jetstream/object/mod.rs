@@ -5,8 +5,11 @@
 //! then described by one [`ObjectInfo`] JSON message on `$O.B.M.<base64url(name)>`,
 //! published with `Nats-Rollup: sub` so only the newest description is kept. Reading is
 //! "last message on the meta subject, then every message on the chunk subject", checked
-//! against the size and the SHA-256 [`ObjectDigest`] the description records. This module
-//! maps configs, names, subjects and JSON; the `natbus` crate does the requests.
+//! against the size and the SHA-256 [`ObjectDigest`] the description records. A link is a
+//! description with `options.link` and no chunks ([`ObjectInfo::new_link`],
+//! [`ObjectInfo::read_from`]); an update or rename rewrites only the description
+//! ([`ObjectInfo::with_meta`]). This module maps configs, names, subjects, JSON and these
+//! rules; the `natbus` crate does the requests.
 //!
 //! ```
 //! use natbus_proto::jetstream::object::{self, ObjectDigest};
