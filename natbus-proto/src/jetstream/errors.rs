@@ -85,6 +85,8 @@ pub const CONSUMER_EXISTING_ACTIVE: u16 = 10105;
 pub const CONSUMER_DESCRIPTION_TOO_LONG: u16 = 10107;
 /// 10108: flow control needs an idle heartbeat.
 pub const FLOW_CONTROL_NEEDS_HEARTBEAT: u16 = 10108;
+/// 10109: invalid operation on a sealed stream (a publish, purge or delete).
+pub const STREAM_SEALED: u16 = 10109;
 /// 10111: rollup failed (not permitted, or an invalid value).
 pub const ROLLUP_FAILED: u16 = 10111;
 /// 10115: consumer `max_expires` below 1 ms.

@@ -147,6 +147,11 @@ pub enum JetStreamError {
     /// The object store's stream does not exist.
     #[error("object store '{0}' not found")]
     ObjectStoreNotFound(String),
+    /// The object store is sealed: it is read-only for good.
+    #[error(
+        "object store '{0}' is sealed: its objects can be read but not put, changed or deleted"
+    )]
+    ObjectStoreSealed(String),
     /// Reading the data given to an object store put failed.
     #[error("reading the data to store failed: {0}")]
     ReadData(#[source] std::io::Error),

@@ -29,7 +29,8 @@ impl ObjectStore {
     ///
     /// # Errors
     /// An empty name or zero chunk size, [`JetStreamError::ReadData`] when `data` fails,
-    /// or a publish error (e.g. the bucket is full). The chunks already written are then
+    /// [`JetStreamError::ObjectStoreSealed`], or a publish error (e.g. the bucket is
+    /// full). The chunks already written are then
     /// purged and the previous object, if any, stays.
     pub async fn put(
         &self,
@@ -52,12 +53,13 @@ impl ObjectStore {
             // Best effort: the error that stopped the put matters more than a failed
             // cleanup, which leaves only unreferenced chunks behind.
             let _ = self.stream.purge_subject(&chunks).await;
-            return Err(e);
+            return Err(self.sealed_or(e));
         }
         if let Some(old) = previous.filter(|p| !p.deleted && !p.nuid.is_empty()) {
             self.stream
                 .purge_subject(&object::chunk_subject(&self.bucket, &old.nuid))
-                .await?;
+                .await
+                .map_err(|e| self.sealed_or(e))?;
         }
         Ok(info)
     }

@@ -53,22 +53,28 @@ impl std::fmt::Debug for Object {
 }
 
 impl ObjectStore {
-    /// Opens an object for reading (see [`Object`]).
+    /// Opens an object for reading (see [`Object`]). A link to an object is followed
+    /// (once) and the target read, from its own bucket; the [`Object`]'s info is then the
+    /// target's.
     ///
     /// # Errors
-    /// [`JetStreamError::ObjectNotFound`] when it does not exist or was deleted,
-    /// [`ObjectError::LinkNotSupported`] for links, or JetStream unavailable.
+    /// [`JetStreamError::ObjectNotFound`] when it (or a link's target) does not exist or
+    /// was deleted, [`ObjectError::BucketLink`] for a link to a whole bucket,
+    /// [`ObjectError::LinkToLink`] for a link to a link,
+    /// [`JetStreamError::ObjectStoreNotFound`] when a link's bucket is gone, or JetStream
+    /// unavailable.
     pub async fn get(&self, name: &str) -> Result<Object, JetStreamError> {
         let info = self.info(name).await?;
-        info.ensure_not_link()?;
+        let (store, info) = self.read_target(info).await?;
         let chunks = if info.size == 0 && info.chunks == 0 {
             None
         } else {
             let options =
-                OrderedOptions::default().filter(object::chunk_subject(&self.bucket, &info.nuid));
+                OrderedOptions::default().filter(object::chunk_subject(&store.bucket, &info.nuid));
             Some(
-                self.js
-                    .ordered_consumer(self.stream.name(), options)
+                store
+                    .js
+                    .ordered_consumer(store.stream.name(), options)
                     .await?,
             )
         };

@@ -4,11 +4,13 @@
 //! description; a get reads the description, then the chunks with an ordered consumer,
 //! checking size and SHA-256 digest at the end. The layout (subjects, JSON, digest) is
 //! [`natbus_proto::jetstream::object`]; this file does the requests, `object_put.rs`
-//! the writing and `object_read.rs` the reading.
+//! the writing, `object_read.rs` the reading, `object_link.rs` links, `object_update.rs`
+//! renames and other description changes, and `object_watch.rs` watching.
 
 use std::time::SystemTime;
 
 use natbus_proto::jetstream::consumer::DeliverPolicy;
+use natbus_proto::jetstream::errors::STREAM_SEALED;
 use natbus_proto::jetstream::object::{self, ObjectInfo, ObjectStoreConfig, ObjectStoreStatus};
 use natbus_proto::jetstream::publish::PublishOptions;
 use natbus_proto::jetstream::stream_msg::GetRequest;
@@ -108,6 +110,38 @@ impl ObjectStore {
             .ok_or_else(|| JetStreamError::ObjectStoreNotFound(self.bucket.clone()))
     }
 
+    /// Seals the bucket for good (the stream's `sealed: true`): its objects stay
+    /// readable, but puts, updates, links and deletes fail with
+    /// [`JetStreamError::ObjectStoreSealed`]. Sealing a sealed bucket changes nothing.
+    ///
+    /// # Errors
+    /// The bucket was deleted, or JetStream unavailable.
+    pub async fn seal(&self) -> Result<ObjectStoreStatus, JetStreamError> {
+        let mut info = self.js.stream_info(self.stream.name()).await?;
+        if !info.config.sealed {
+            info.config.sealed = true;
+            info = self
+                .js
+                .update_stream(info.config)
+                .await?
+                .cached_info()
+                .clone();
+        }
+        ObjectStoreStatus::from_stream_info(&info)
+            .ok_or_else(|| JetStreamError::ObjectStoreNotFound(self.bucket.clone()))
+    }
+
+    /// `e`, or [`JetStreamError::ObjectStoreSealed`] when the server refused a write
+    /// because the bucket is sealed: the API error alone would not say which bucket.
+    pub(crate) fn sealed_or(&self, e: JetStreamError) -> JetStreamError {
+        match e.api_error() {
+            Some(api) if api.is(STREAM_SEALED) => {
+                JetStreamError::ObjectStoreSealed(self.bucket.clone())
+            }
+            _ => e,
+        }
+    }
+
     pub(crate) fn not_found(&self, name: &str) -> JetStreamError {
         JetStreamError::ObjectNotFound {
             bucket: self.bucket.clone(),
@@ -120,13 +154,8 @@ impl ObjectStore {
         &self,
         name: &str,
     ) -> Result<Option<ObjectInfo>, JetStreamError> {
-        let request = GetRequest::last_by_subject(object::meta_subject(&self.bucket, name)?);
         let allow_direct = self.stream.cached_info().config.allow_direct;
-        let Some(msg) = find_stored(&self.js, self.stream.name(), allow_direct, &request).await?
-        else {
-            return Ok(None);
-        };
-        Ok(Some(ObjectInfo::from_meta_message(&msg.payload, msg.time)?))
+        read_description(&self.js, &self.bucket, allow_direct, name).await
     }
 
     /// The description of an object: size, chunks, digest, headers, when it was stored.
@@ -144,14 +173,16 @@ impl ObjectStore {
     /// are purged.
     ///
     /// # Errors
-    /// [`JetStreamError::ObjectNotFound`] when it does not exist or was deleted already.
+    /// [`JetStreamError::ObjectNotFound`] when it does not exist or was deleted already,
+    /// [`JetStreamError::ObjectStoreSealed`].
     pub async fn delete(&self, name: &str) -> Result<(), JetStreamError> {
         let info = self.info(name).await?;
         let mut deleted = info.to_deleted(SystemTime::now());
         self.publish_description(&mut deleted).await?;
         self.stream
             .purge_subject(&object::chunk_subject(&self.bucket, &info.nuid))
-            .await?;
+            .await
+            .map_err(|e| self.sealed_or(e))?;
         Ok(())
     }
 
@@ -180,7 +211,8 @@ impl ObjectStore {
         Ok(out)
     }
 
-    /// Publishes a description with `Nats-Rollup: sub`, which removes the older ones.
+    /// Publishes a description with `Nats-Rollup: sub`, which removes the older ones,
+    /// and sets its `mtime` to this client's clock.
     pub(crate) async fn publish_description(
         &self,
         info: &mut ObjectInfo,
@@ -197,7 +229,24 @@ impl ObjectStore {
                 &PublishOptions::default(),
                 info.to_json(),
             )
-            .await?;
+            .await
+            .map_err(|e| self.sealed_or(e))?;
         Ok(())
     }
+}
+
+/// The newest description of `name` in `bucket`, deleted ones included; `allow_direct`
+/// when the bucket's stream is known to allow DIRECT.GET.
+pub(crate) async fn read_description(
+    js: &JetStream,
+    bucket: &str,
+    allow_direct: bool,
+    name: &str,
+) -> Result<Option<ObjectInfo>, JetStreamError> {
+    let request = GetRequest::last_by_subject(object::meta_subject(bucket, name)?);
+    let stream = object::stream_name(bucket);
+    let Some(msg) = find_stored(js, &stream, allow_direct, &request).await? else {
+        return Ok(None);
+    };
+    Ok(Some(ObjectInfo::from_meta_message(&msg.payload, msg.time)?))
 }

@@ -13,6 +13,8 @@ pub mod jetstream;
 pub mod jetstream_consumers;
 pub mod js_support;
 pub mod kv;
+pub mod object_changes;
+pub mod object_links;
 pub mod object_store;
 pub mod reconnect;
 pub mod service;

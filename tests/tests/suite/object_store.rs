@@ -1,5 +1,5 @@
 //! Object stores (ADR-20): chunked puts and gets, overwrite, delete, list, corruption, and
-//! interop with nats-py's object store.
+//! interop with nats-py's object store (including links natbus made).
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -21,7 +21,7 @@ use super::{WAIT, connect, options, within};
 const CHUNK: usize = 128 * 1024;
 
 /// Deterministic test data that differs per seed (the nats-py script makes the same).
-fn data(len: usize, seed: usize) -> Vec<u8> {
+pub(super) fn data(len: usize, seed: usize) -> Vec<u8> {
     (0..len).map(|i| ((i * 31 + seed) % 251) as u8).collect()
 }
 
@@ -60,7 +60,7 @@ impl futures::io::AsyncRead for FailsAfter<'_> {
     }
 }
 
-async fn store(
+pub(super) async fn store(
     rt: &Arc<dyn Runtime>,
     server: &NatsServer,
     bucket: &str,
@@ -329,6 +329,12 @@ async def main(url):
     digest = "SHA-256=" + base64.urlsafe_b64encode(hashlib.sha256(expected).digest()).decode()
     assert got.info.digest == digest, (got.info.digest, digest)
     assert (got.info.size, got.info.chunks) == (300000, 3), got.info
+    # Links natbus made: nats-py follows them, in this bucket and into another.
+    linked = await obs.get("link to natbus")
+    assert linked.data == expected, len(linked.data)
+    other = await (await js.object_store("interop-other")).get("far")
+    far = await obs.get("link elsewhere")
+    assert far.data == other.data == data(1000, 8), len(far.data)
     await obs.put("from py/ü", data(200000, 9))
     await nc.close()
     print("nats-py object store interop OK")
@@ -343,10 +349,18 @@ pub async fn obj_interop_with_nats_py(rt: Arc<dyn Runtime>) {
     }
     let python = venv_python();
     let server = NatsServer::start();
-    let (_js, obs) = store(&rt, &server, "interop").await;
-    obs.put_bytes("from natbus/ü", data(300_000, 7))
+    let (js, obs) = store(&rt, &server, "interop").await;
+    let info = obs
+        .put_bytes("from natbus/ü", data(300_000, 7))
         .await
         .expect("put");
+    obs.add_link("link to natbus", &info).await.expect("link");
+    let other = js
+        .create_object_store(ObjectStoreConfig::new("interop-other"))
+        .await
+        .expect("create the second store");
+    let far = other.put_bytes("far", data(1000, 8)).await.expect("put");
+    obs.add_link("link elsewhere", &far).await.expect("link");
     let out = run_python(&rt, python, "objstore", PY_SCRIPT, server.url()).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -367,5 +381,5 @@ pub async fn obj_interop_with_nats_py(rt: Arc<dyn Runtime>) {
         .into_iter()
         .map(|i| i.name)
         .collect();
-    assert_eq!(names.len(), 2, "{names:?}");
+    assert_eq!(names.len(), 4, "{names:?}");
 }

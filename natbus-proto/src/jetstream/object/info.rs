@@ -246,28 +246,6 @@ impl ObjectInfo {
         serde_json::to_vec(self)
             .expect("an ObjectInfo is strings, numbers and string-keyed maps: always JSON")
     }
-
-    /// The link this object is, if it is one.
-    pub fn link(&self) -> Option<&ObjectLink> {
-        self.options.as_ref()?.link.as_ref()
-    }
-
-    /// Fails for links, which natbus cannot follow yet.
-    ///
-    /// # Errors
-    /// [`ObjectError::LinkNotSupported`].
-    pub fn ensure_not_link(&self) -> Result<(), ObjectError> {
-        match self.link() {
-            None => Ok(()),
-            Some(link) => Err(ObjectError::LinkNotSupported {
-                name: self.name.clone(),
-                target: match &link.name {
-                    Some(n) => format!("{}/{n}", link.bucket),
-                    None => link.bucket.clone(),
-                },
-            }),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -315,17 +293,17 @@ mod tests {
         assert_eq!((info.size, info.chunks, info.mtime), (3, 1, at(7)));
         assert_eq!(info.headers["k"], vec!["v".to_owned()]);
         assert_eq!(info.description, None);
-        assert_eq!(info.ensure_not_link(), Ok(()));
+        assert_eq!(info.link(), None);
         // nats.go: the zero mtime, deleted omitted, headers as lists, a link.
         let go = br#"{"name":"l","options":{"link":{"bucket":"other","name":"x"}},"bucket":"b","nuid":"","size":0,"mtime":"0001-01-01T00:00:00Z","chunks":0,"headers":{"k":["1","2"]}}"#;
         let link = ObjectInfo::from_meta_message(go, at(8))?;
         assert!(!link.deleted);
         assert_eq!(link.headers["k"].len(), 2);
         assert_eq!(
-            link.ensure_not_link(),
-            Err(ObjectError::LinkNotSupported {
-                name: "l".into(),
-                target: "other/x".into()
+            link.link(),
+            Some(&ObjectLink {
+                bucket: "other".into(),
+                name: Some("x".into())
             })
         );
         assert!(matches!(

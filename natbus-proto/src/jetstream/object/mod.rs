@@ -5,8 +5,11 @@
 //! then described by one [`ObjectInfo`] JSON message on `$O.B.M.<base64url(name)>`,
 //! published with `Nats-Rollup: sub` so only the newest description is kept. Reading is
 //! "last message on the meta subject, then every message on the chunk subject", checked
-//! against the size and the SHA-256 [`ObjectDigest`] the description records. This module
-//! maps configs, names, subjects and JSON; the `natbus` crate does the requests.
+//! against the size and the SHA-256 [`ObjectDigest`] the description records. A link is a
+//! description with `options.link` and no chunks ([`ObjectInfo::new_link`],
+//! [`ObjectInfo::read_from`]); an update or rename rewrites only the description
+//! ([`ObjectInfo::with_meta`]). This module maps configs, names, subjects, JSON and these
+//! rules; the `natbus` crate does the requests.
 //!
 //! ```
 //! use natbus_proto::jetstream::object::{self, ObjectDigest};
@@ -27,10 +30,14 @@ use crate::jetstream::publish::{NATS_ROLLUP, ROLLUP_SUBJECT};
 mod config;
 mod digest;
 mod info;
+mod link;
+mod update;
 
 pub use config::{ObjectStoreConfig, ObjectStoreStatus};
 pub use digest::ObjectDigest;
 pub use info::{ObjectInfo, ObjectLink, ObjectMeta, ObjectOptions};
+pub use link::{ReadFrom, check_link_name};
+pub use update::check_rename;
 
 /// Stream name prefix of object stores.
 pub const STREAM_PREFIX: &str = "OBJ_";
@@ -78,13 +85,39 @@ pub enum ObjectError {
         /// The bytes read.
         actual: u64,
     },
-    /// The object is a link to another object or bucket.
-    #[error("object '{name}' is a link to '{target}': links are not supported by natbus yet")]
-    LinkNotSupported {
+    /// A link's target is itself a link: a get follows one link only, as ADR-20 asks.
+    #[error(
+        "object '{name}' is a link to '{target}', which is itself a link: links to links are not allowed"
+    )]
+    LinkToLink {
+        /// The name asked for (the link, or the object a new link was to point to).
+        name: String,
+        /// `bucket/name` of the link it points to.
+        target: String,
+    },
+    /// A get of a link to a whole bucket, which has no data of its own.
+    #[error(
+        "object '{name}' is a link to the whole object store '{bucket}': open that store to read its objects"
+    )]
+    BucketLink {
         /// The link's name.
         name: String,
-        /// `bucket/name` (or `bucket` for a link to a whole bucket).
-        target: String,
+        /// The linked bucket.
+        bucket: String,
+    },
+    /// A link to an object that was deleted.
+    #[error("cannot link to object '{name}' in '{bucket}': it was deleted")]
+    LinkToDeleted {
+        /// The bucket of the deleted object.
+        bucket: String,
+        /// The deleted object's name.
+        name: String,
+    },
+    /// The name is taken by an object that a link or rename must not replace.
+    #[error("object '{name}' already exists: delete it first or choose another name")]
+    NameInUse {
+        /// The name.
+        name: String,
     },
 }
 
