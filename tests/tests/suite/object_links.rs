@@ -9,7 +9,7 @@ use natbus::jetstream::{JetStreamError, ObjectStoreConfig};
 use natbus::proto::jetstream::object::ObjectError;
 use natbus_tests::NatsServer;
 
-use super::object_store::{data, store};
+use super::object_store::{data, read_object, store};
 use super::{WAIT, within};
 
 pub async fn obj_links_read_the_target_in_this_or_another_bucket(rt: Arc<dyn Runtime>) {
@@ -59,13 +59,7 @@ pub async fn obj_links_read_the_target_in_this_or_another_bucket(rt: Arc<dyn Run
 
     // The link follows the name: an overwrite of the target is what a get then reads.
     docs.put_bytes("report", "v2").await.expect("overwrite");
-    let bytes = docs
-        .get("latest")
-        .await
-        .expect("get")
-        .bytes()
-        .await
-        .expect("bytes");
+    let bytes = read_object(&docs, "latest").await;
     assert_eq!(&bytes[..], b"v2");
 
     // Links are listed like objects, and a link may replace a link.
@@ -79,13 +73,7 @@ pub async fn obj_links_read_the_target_in_this_or_another_bucket(rt: Arc<dyn Run
     names.sort();
     assert_eq!(names, ["elsewhere", "latest", "report"]);
     docs.add_link("latest", &there).await.expect("relink");
-    let bytes = docs
-        .get("latest")
-        .await
-        .expect("get")
-        .bytes()
-        .await
-        .expect("bytes");
+    let bytes = read_object(&docs, "latest").await;
     assert_eq!(bytes, data(1000, 12));
 
     // A target deleted after the link was made reads as not found, in its bucket.
@@ -154,16 +142,7 @@ pub async fn obj_bucket_links_and_bad_links_fail_clearly(rt: Arc<dyn Runtime>) {
         matches!(&e, JetStreamError::Object(ObjectError::NameInUse { name }) if name == "real"),
         "{e:?}"
     );
-    assert_eq!(
-        &docs
-            .get("real")
-            .await
-            .expect("get")
-            .bytes()
-            .await
-            .expect("bytes")[..],
-        b"data"
-    );
+    assert_eq!(&read_object(&docs, "real").await[..], b"data");
 
     // A link that has come to point at a link (another client wrote it) is not followed.
     let outer = docs.add_link("outer", &real).await.expect("link");

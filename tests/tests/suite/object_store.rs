@@ -21,6 +21,12 @@ use super::{WAIT, connect, options, within};
 const CHUNK: usize = 128 * 1024;
 
 /// Deterministic test data that differs per seed (the nats-py script makes the same).
+/// The whole of object `name`, read and checked.
+pub(super) async fn read_object(obs: &ObjectStore, name: &str) -> bytes::Bytes {
+    let object = obs.get(name).await.expect("get");
+    object.bytes().await.expect("the object's bytes")
+}
+
 pub(super) fn data(len: usize, seed: usize) -> Vec<u8> {
     (0..len).map(|i| ((i * 31 + seed) % 251) as u8).collect()
 }
@@ -154,13 +160,7 @@ pub async fn obj_put_get_round_trip_spans_chunks(rt: Arc<dyn Runtime>) {
 
     let empty = obs.put_bytes("empty", "").await.expect("put empty");
     assert_eq!((empty.size, empty.chunks), (0, 0));
-    let bytes = obs
-        .get("empty")
-        .await
-        .expect("get")
-        .bytes()
-        .await
-        .expect("bytes");
+    let bytes = read_object(&obs, "empty").await;
     assert!(bytes.is_empty());
 
     let e = obs.put_bytes("", "x").await.expect_err("empty name");
@@ -195,13 +195,7 @@ pub async fn obj_overwrite_purges_old_chunks_and_delete_hides(rt: Arc<dyn Runtim
     assert_ne!(first.nuid, second.nuid);
     // The old chunks are purged and the rollup left one description.
     assert_eq!(stored_messages(&js, "ow").await, 2);
-    let bytes = obs
-        .get("a")
-        .await
-        .expect("get")
-        .bytes()
-        .await
-        .expect("bytes");
+    let bytes = read_object(&obs, "a").await;
     assert_eq!(bytes, data(100, 4));
 
     // A put whose data fails midway leaves neither chunks nor a changed object behind.
@@ -302,13 +296,7 @@ pub async fn obj_corrupt_digest_and_size_are_detected(rt: Arc<dyn Runtime>) {
 
     // The original description reads fine again.
     publish_description(&js, &good).await;
-    let bytes = obs
-        .get("c")
-        .await
-        .expect("get")
-        .bytes()
-        .await
-        .expect("good again");
+    let bytes = read_object(&obs, "c").await;
     assert_eq!(bytes, data(200_000, 5));
 }
 

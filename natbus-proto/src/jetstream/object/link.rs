@@ -3,9 +3,9 @@
 //! links to links and links to deleted objects are refused when made, and a link that has
 //! come to point at a link since is refused when read.
 
-use std::time::SystemTime;
-
-use super::{ObjectError, ObjectInfo, ObjectLink, ObjectOptions, validate_bucket, validate_name};
+use super::{
+    ObjectError, ObjectInfo, ObjectLink, ObjectMeta, ObjectOptions, validate_bucket, validate_name,
+};
 
 /// Where a get of an object reads its data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,23 +81,12 @@ impl ObjectInfo {
     }
 
     fn link_to(bucket: &str, name: &str, nuid: String, link: ObjectLink) -> Self {
-        Self {
-            name: name.to_owned(),
-            description: None,
-            headers: Default::default(),
-            metadata: Default::default(),
-            options: Some(ObjectOptions {
-                link: Some(link),
-                max_chunk_size: None,
-            }),
-            bucket: bucket.to_owned(),
-            nuid,
-            size: 0,
-            mtime: SystemTime::UNIX_EPOCH,
-            chunks: 0,
-            digest: String::new(),
-            deleted: false,
-        }
+        let mut info = Self::new(bucket, nuid, ObjectMeta::new(name), 0);
+        info.options = Some(ObjectOptions {
+            link: Some(link),
+            max_chunk_size: None,
+        });
+        info
     }
 
     /// The link this object is, if it is one.
@@ -171,8 +160,9 @@ fn describe(link: &ObjectLink) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::time::SystemTime;
+
     use super::*;
-    use crate::jetstream::object::ObjectMeta;
     use serde_json::json;
 
     fn object(bucket: &str, name: &str) -> ObjectInfo {
