@@ -89,14 +89,26 @@ impl NatsServer {
             child: None,
             _dir: dir,
         };
-        let mut child = server.spawn(None);
-        match server.wait_ready(&mut child, Instant::now() + READY_TIMEOUT, true) {
-            Ok(ports) => {
-                server.ports = ports;
-                server.child = Some(child);
-                server
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            let mut child = server.spawn(None);
+            match server.wait_ready(&mut child, deadline, true) {
+                Ok(ports) => {
+                    server.ports = ports;
+                    server.child = Some(child);
+                    return server;
+                }
+                // A port fixed in the config (a cluster's route port, picked free a moment
+                // ago) can be briefly taken, e.g. as another connection's source port:
+                // try again while there is time.
+                Err(NotReady::Exited(_))
+                    if Instant::now() < deadline
+                        && server.log().contains("address already in use") =>
+                {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(reason) => server.fail(child, &reason),
             }
-            Err(reason) => server.fail(child, &reason),
         }
     }
 
