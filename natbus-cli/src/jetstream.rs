@@ -226,7 +226,8 @@ pub fn bucket_error(bucket: &str, what: &str) -> impl FnOnce(JetStreamError) -> 
 }
 
 /// As [`stream_error`], for object store `bucket`; a missing object is "not found" too,
-/// and a bad bucket or object name a usage error.
+/// and a bad bucket or object name, a link that cannot be made or followed, and a write to
+/// a sealed store are one-line usage errors.
 pub fn object_store_error(
     bucket: &str,
     what: &str,
@@ -251,8 +252,16 @@ fn store_error(
             _ if missing => CliError::NotFound(format!("{kind} '{bucket}' not found")),
             JetStreamError::ObjectNotFound { .. } => CliError::NotFound(e.to_string()),
             JetStreamError::Object(
-                ObjectError::InvalidBucket(_) | ObjectError::EmptyName | ObjectError::ZeroChunkSize,
+                ObjectError::InvalidBucket(_)
+                | ObjectError::EmptyName
+                | ObjectError::ZeroChunkSize
+                | ObjectError::LinkToLink { .. }
+                | ObjectError::LinkToDeleted { .. }
+                | ObjectError::BucketLink { .. }
+                | ObjectError::NameInUse { .. },
             ) => CliError::Usage(e.to_string()),
+            // Already one sentence naming the bucket and what still works.
+            JetStreamError::ObjectStoreSealed(_) => CliError::Usage(e.to_string()),
             e => CliError::JetStream {
                 what: format!("could not {what} bucket '{bucket}'"),
                 source: e,

@@ -1,9 +1,9 @@
-//! The object store commands that change something: add, put, del, rm.
+//! The object store commands that change something: add, put, del, rm, seal.
 
 use natbus_tokio::jetstream::{ObjectMeta, ObjectStoreConfig};
 use serde_json::json;
 
-use super::{AddArgs, NameArgs, PutArgs, open, render, transfer};
+use super::{AddArgs, NameArgs, PutArgs, SealArgs, open, render, transfer};
 use crate::cli::GlobalArgs;
 use crate::commands::kv::RmArgs;
 use crate::error::{CliError, CliResult};
@@ -100,4 +100,29 @@ pub async fn rm(global: &GlobalArgs, args: RmArgs) -> CliResult {
             .map_err(object_store_error(bucket, "delete"))
     })
     .await
+}
+
+/// `object seal`: asks first (unless `--force`), as sealing cannot be undone, then prints
+/// the status, which now says "Sealed: yes".
+pub async fn seal(global: &GlobalArgs, args: SealArgs) -> CliResult {
+    output::confirm(
+        &format!(
+            "Really seal object store '{}': its objects can never be put, changed or deleted again",
+            args.bucket
+        ),
+        args.force,
+    )?;
+    let (client, store) = open(global, &args.bucket).await?;
+    let status = store
+        .seal()
+        .await
+        .map_err(object_store_error(&args.bucket, "seal"));
+    client.close().await;
+    let status = status?;
+    if global.json {
+        output::json_pretty(&render::status_json(&status))
+    } else {
+        output::note(format!("Sealed object store \"{}\"", args.bucket));
+        output::write_stdout(render::status_text(&status).as_bytes())
+    }
 }

@@ -1,10 +1,13 @@
 //! `natbus object …` (alias `obj`): object stores (streams named `OBJ_<bucket>`) holding
-//! files of any size in chunks: add, put, get, info, ls, del, rm, status.
+//! files of any size in chunks: add, put, get, info, ls, del, rm, status, watch, seal,
+//! link.
 
 mod change;
+mod link;
 mod read;
 mod render;
 mod transfer;
+mod watch;
 
 use std::path::PathBuf;
 
@@ -47,6 +50,12 @@ pub enum ObjectCommand {
     Rm(RmArgs),
     /// Show an object store's settings and size.
     Status(BucketArg),
+    /// Print changes to objects as they happen (put, delete, link), until Ctrl-C.
+    Watch(WatchArgs),
+    /// Make an object store read-only for good.
+    Seal(SealArgs),
+    /// Add a name that stands for another object, or for a whole object store.
+    Link(LinkArgs),
 }
 
 /// `object add`.
@@ -121,6 +130,51 @@ pub struct BucketArg {
     pub bucket: String,
 }
 
+/// `object watch`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  natbus object watch files\n  \
+    natbus object watch files --history --ignore-deletes")]
+pub struct WatchArgs {
+    /// The bucket.
+    pub bucket: String,
+    /// Start with the newest description of every object stored now.
+    #[arg(long)]
+    pub history: bool,
+    /// Leave out deletes.
+    #[arg(long)]
+    pub ignore_deletes: bool,
+}
+
+/// `object seal`.
+#[derive(Debug, Args)]
+pub struct SealArgs {
+    /// The bucket.
+    pub bucket: String,
+    /// Do not ask for confirmation.
+    #[arg(short, long)]
+    pub force: bool,
+}
+
+/// `object link`: to one object (`--to`) or to a whole store (`--bucket`).
+#[derive(Debug, Args)]
+#[command(
+    group = clap::ArgGroup::new("target").required(true).args(["to", "bucket_link"]),
+    after_help = "Examples:\n  natbus object link files latest.pdf --to files/report-v3.pdf\n  \
+    natbus object link files archive --bucket archive-2024"
+)]
+pub struct LinkArgs {
+    /// The bucket the link is made in.
+    pub bucket: String,
+    /// The link's name.
+    pub name: String,
+    /// The object the link stands for, as BUCKET/NAME (the name may contain '/').
+    #[arg(long, value_name = "BUCKET/NAME", value_parser = link::parse_target)]
+    pub to: Option<link::Target>,
+    /// The object store the link stands for as a whole.
+    #[arg(long = "bucket", value_name = "BUCKET")]
+    pub bucket_link: Option<String>,
+}
+
 /// Runs the object store command.
 pub async fn run(global: &GlobalArgs, args: ObjectArgs) -> CliResult {
     match args.command {
@@ -132,6 +186,9 @@ pub async fn run(global: &GlobalArgs, args: ObjectArgs) -> CliResult {
         ObjectCommand::Del(a) => change::del(global, a).await,
         ObjectCommand::Rm(a) => change::rm(global, a).await,
         ObjectCommand::Status(a) => read::status(global, a).await,
+        ObjectCommand::Watch(a) => watch::run(global, a).await,
+        ObjectCommand::Seal(a) => change::seal(global, a).await,
+        ObjectCommand::Link(a) => link::run(global, a).await,
     }
 }
 

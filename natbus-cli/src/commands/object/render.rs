@@ -16,6 +16,9 @@ pub fn info_text(info: &ObjectInfo) -> String {
     if let Some(description) = &info.description {
         rows.push(("Description", description.clone()));
     }
+    if let Some(target) = link_target(info) {
+        rows.push(("Link To", target));
+    }
     rows.extend([
         ("Size", size(info.size)),
         ("Chunks", thousands(info.chunks.into())),
@@ -23,6 +26,36 @@ pub fn info_text(info: &ObjectInfo) -> String {
         ("Digest", info.digest.clone()),
     ]);
     out.push_str(&fields(&rows));
+    out
+}
+
+/// What a link stands for: `bucket/name`, or `bucket` for a whole store; `None` for an
+/// object with data.
+fn link_target(info: &ObjectInfo) -> Option<String> {
+    let link = info.link()?;
+    Some(match &link.name {
+        Some(name) => format!("{}/{name}", link.bucket),
+        None => format!("{} (the whole object store)", link.bucket),
+    })
+}
+
+/// `object watch`: `[time] PUT bucket > name: size`, `… DEL bucket > name`, or for a
+/// link `… PUT bucket > name -> target`. The time is when the server stored the change.
+pub fn watch_line(info: &ObjectInfo) -> String {
+    let operation = if info.deleted { "DEL" } else { "PUT" };
+    let mut out = format!(
+        "[{}] {operation} {} > {}",
+        format_rfc3339(info.mtime),
+        info.bucket,
+        info.name
+    );
+    if !info.deleted {
+        match link_target(info) {
+            Some(target) => out.push_str(&format!(" -> {target}")),
+            None => out.push_str(&format!(": {}", bytes(info.size))),
+        }
+    }
+    out.push('\n');
     out
 }
 
@@ -100,7 +133,40 @@ pub fn status_json(status: &ObjectStoreStatus) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use super::size;
+    use std::time::SystemTime;
+
+    use natbus_tokio::jetstream::{ObjectInfo, ObjectMeta};
+
+    use super::{size, watch_line};
+
+    #[test]
+    fn watch_lines_say_put_del_and_link() {
+        let mut put = ObjectInfo::new("files", "n1".to_owned(), ObjectMeta::new("a.txt"), 128);
+        put.size = 1536;
+        assert_eq!(
+            watch_line(&put),
+            "[1970-01-01T00:00:00Z] PUT files > a.txt: 1.5 KiB\n"
+        );
+        let del = put.to_deleted(SystemTime::UNIX_EPOCH);
+        assert_eq!(
+            watch_line(&del),
+            "[1970-01-01T00:00:00Z] DEL files > a.txt\n"
+        );
+        let link = ObjectInfo::new_link("docs", "latest", "n2".to_owned(), &put)
+            .expect("a link to an object with data is valid");
+        assert!(
+            watch_line(&link).ends_with("PUT docs > latest -> files/a.txt\n"),
+            "{}",
+            watch_line(&link)
+        );
+        let whole = ObjectInfo::new_bucket_link("docs", "all", "n3".to_owned(), "files")
+            .expect("a bucket link with valid names is valid");
+        assert!(
+            watch_line(&whole).ends_with("> all -> files (the whole object store)\n"),
+            "{}",
+            watch_line(&whole)
+        );
+    }
 
     #[test]
     fn sizes_are_exact_past_a_kibibyte() {
