@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use crate::support::{finish, json, natbus, natbus_with_stdin, spawn};
 
 /// Waits until a watch has its consumer on `stream`: from then on every change reaches it.
-fn wait_for_watch(server: &NatsServer, stream: &str) {
+pub fn wait_for_watch(server: &NatsServer, stream: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while natbus(server, &["consumer", "ls", stream, "--names"])
         .ok()

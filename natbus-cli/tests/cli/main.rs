@@ -9,6 +9,7 @@ mod errors;
 mod help;
 mod kv;
 mod object;
+mod object_watch;
 mod pubsub;
 mod request;
 mod server;

@@ -1,4 +1,5 @@
-//! `object add/put/get/info/ls/del/rm/status` against a JetStream server.
+//! `object add/put/get/info/ls/del/rm/status/seal/link` against a JetStream server
+//! (`object watch`: `object_watch.rs`).
 
 use std::path::Path;
 
@@ -237,4 +238,179 @@ fn object_usage_errors_and_missing_stores() {
         line.contains("invalid object store bucket name 'a.b'"),
         "{line}"
     );
+}
+
+#[test]
+fn object_seal_makes_the_store_read_only() {
+    let server = NatsServer::start();
+    natbus(&server, &["object", "add", "files"]).ok();
+    natbus_with_stdin(
+        &server,
+        &["object", "put", "files", "-", "--object-name", "a.txt"],
+        b"hello\n",
+    )
+    .ok();
+    let line = natbus(&server, &["object", "seal", "files"]).error_line();
+    assert!(line.contains("Really seal object store 'files'"), "{line}");
+    assert!(line.contains("add -f"), "{line}");
+    let status = json(&natbus(&server, &["--json", "object", "status", "files"]).ok());
+    assert_eq!(status["sealed"], false, "not sealed without confirmation");
+
+    let seal = natbus(&server, &["object", "seal", "files", "-f"]);
+    assert!(
+        seal.stderr.contains("Sealed object store \"files\""),
+        "{seal:?}"
+    );
+    let text = seal.ok();
+    assert!(text.contains("Sealed: yes"), "{text}");
+    // Sealing again changes nothing and is no error.
+    let status = json(&natbus(&server, &["--json", "object", "seal", "files", "-f"]).ok());
+    assert_eq!(status["sealed"], true, "{status}");
+
+    let sealed = "natbus: error: object store 'files' is sealed: its objects can be read but \
+                  not put, changed or deleted";
+    let line = natbus_with_stdin(
+        &server,
+        &["object", "put", "files", "-", "--object-name", "b.txt"],
+        b"more",
+    )
+    .error_line();
+    assert_eq!(line, sealed);
+    let line = natbus(&server, &["object", "del", "files", "a.txt"]).error_line();
+    assert_eq!(line, sealed);
+    let line = natbus(
+        &server,
+        &["object", "link", "files", "l", "--to", "files/a.txt"],
+    )
+    .error_line();
+    assert_eq!(line, sealed);
+    assert_eq!(
+        natbus(&server, &["object", "get", "files", "a.txt"]).ok(),
+        "hello\n",
+        "a sealed store is still readable"
+    );
+    let line = natbus(&server, &["object", "seal", "nob", "-f"]).error_line();
+    assert_eq!(line, "natbus: error: object store 'nob' not found");
+}
+
+#[test]
+fn object_link_is_read_as_its_target() {
+    let server = NatsServer::start();
+    natbus(&server, &["object", "add", "files"]).ok();
+    natbus(&server, &["object", "add", "reports"]).ok();
+    let original = data();
+    natbus_with_stdin(
+        &server,
+        &[
+            "object",
+            "put",
+            "reports",
+            "-",
+            "--object-name",
+            "q3/summary.bin",
+        ],
+        &original,
+    )
+    .ok();
+
+    let link = natbus(
+        &server,
+        &[
+            "object",
+            "link",
+            "files",
+            "latest",
+            "--to",
+            "reports/q3/summary.bin",
+        ],
+    );
+    assert!(
+        link.stderr.contains(
+            "Linked \"latest\" in object store \"files\" to object \"q3/summary.bin\" in \
+             object store \"reports\""
+        ),
+        "{link:?}"
+    );
+    let text = link.ok();
+    assert!(text.contains("Link To: reports/q3/summary.bin"), "{text}");
+    let dir = TempDir::new("natbus-cli-object").expect("temp dir is writable");
+    let output = dir.path().join("latest");
+    natbus(
+        &server,
+        &["object", "get", "files", "latest", "-o", utf8(&output)],
+    )
+    .ok();
+    assert!(
+        std::fs::read(&output).expect("written") == original,
+        "not the target's bytes"
+    );
+    let info = json(&natbus(&server, &["--json", "object", "info", "files", "latest"]).ok());
+    assert_eq!(info["options"]["link"]["bucket"], "reports", "{info}");
+    assert_eq!(info["options"]["link"]["name"], "q3/summary.bin", "{info}");
+
+    let whole = json(
+        &natbus(
+            &server,
+            &[
+                "--json", "object", "link", "files", "all", "--bucket", "reports",
+            ],
+        )
+        .ok(),
+    );
+    assert_eq!(whole["options"]["link"]["bucket"], "reports", "{whole}");
+    assert!(whole["options"]["link"].get("name").is_none(), "{whole}");
+    let line = natbus(&server, &["object", "get", "files", "all"]).error_line();
+    assert!(
+        line.contains("is a link to the whole object store 'reports'"),
+        "{line}"
+    );
+
+    for (args, expected) in [
+        (
+            &["object", "link", "files", "x", "--to", "reports/nope"][..],
+            "object 'nope' not found in object store 'reports'",
+        ),
+        (
+            &["object", "link", "files", "x", "--to", "nob/a"],
+            "object store 'nob' not found",
+        ),
+        (
+            &["object", "link", "files", "x", "--bucket", "nob"],
+            "object store 'nob' not found",
+        ),
+        (
+            &["object", "link", "files", "x", "--to", "files/latest"],
+            "links to links are not allowed",
+        ),
+    ] {
+        let line = natbus(&server, args).error_line();
+        assert!(line.ends_with(expected), "{args:?}: {line}");
+    }
+    // The link's name must not hide an object with data.
+    natbus_with_stdin(
+        &server,
+        &["object", "put", "files", "-", "--object-name", "kept"],
+        b"mine",
+    )
+    .ok();
+    let line = natbus(
+        &server,
+        &[
+            "object",
+            "link",
+            "files",
+            "kept",
+            "--to",
+            "reports/q3/summary.bin",
+        ],
+    )
+    .error_line();
+    assert!(line.contains("object 'kept' already exists"), "{line}");
+    let run = natbus(&server, &["object", "link", "files", "x"]);
+    assert_eq!(run.status.code(), Some(2), "a usage error: {run:?}");
+    let run = natbus(
+        &server,
+        &["object", "link", "files", "x", "--to", "nobucket"],
+    );
+    assert!(run.stderr.contains("use BUCKET/NAME"), "{run:?}");
 }
