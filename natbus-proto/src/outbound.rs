@@ -120,9 +120,10 @@ impl Outbound {
         };
         buf.clear();
         // Sole owner: this reclaims the whole allocation, also the part before the chunk.
-        buf.reserve(CHUNK_CAPACITY);
-        // A large user payload queued without a copy is not kept: memory stays bounded.
-        if buf.capacity() <= 2 * CHUNK_CAPACITY {
+        // A buffer too small for a chunk is dropped rather than grown here (that would be
+        // an allocation on the driver's thread); one much larger (a user payload queued
+        // without a copy) is dropped so memory stays bounded.
+        if buf.try_reclaim(CHUNK_CAPACITY) && buf.capacity() <= 2 * CHUNK_CAPACITY {
             self.spare.push(buf);
         }
     }
