@@ -10,12 +10,13 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_core::Stream;
-use natbus_proto::jetstream::pull::{PullAction, PullStatus, classify_pull_status};
+use natbus_proto::jetstream::consumer_info::ConsumerInfo;
+use natbus_proto::jetstream::pull::{PullAction, PullRequest, PullStatus, classify_pull_status};
 
+use super::context::JetStream;
 use super::error::JetStreamError;
 use super::message::JsMessage;
-use super::pull::status_of;
-use crate::Client;
+use super::pull::{FetchOptions, status_of};
 use crate::runtime::BoxFuture;
 use crate::subscriber::Subscriber;
 
@@ -28,9 +29,8 @@ use crate::subscriber::Subscriber;
 /// timeout), or when the connection closes; after it the stream ends. Dropping it
 /// unsubscribes from the request's inbox.
 pub struct FetchStream {
-    client: Client,
+    js: JetStream,
     consumer: String,
-    ack_timeout: Duration,
     expires: Duration,
     batch: usize,
     delivered: usize,
@@ -52,29 +52,40 @@ impl std::fmt::Debug for FetchStream {
     }
 }
 
-/// What a [`FetchStream`] is made of; the pull request is already sent.
-pub(crate) struct FetchParts {
-    pub(crate) client: Client,
-    pub(crate) consumer: String,
-    pub(crate) ack_timeout: Duration,
-    pub(crate) expires: Duration,
-    pub(crate) batch: usize,
-    pub(crate) sub: Subscriber,
-    pub(crate) deadline: BoxFuture<()>,
-}
-
 impl FetchStream {
-    pub(crate) fn new(parts: FetchParts) -> Self {
-        FetchStream {
-            client: parts.client,
-            consumer: parts.consumer,
-            ack_timeout: parts.ack_timeout,
-            expires: parts.expires,
-            batch: parts.batch,
+    /// Subscribes to a fresh inbox and sends the pull request for `options` to `consumer`.
+    pub(crate) async fn start(
+        js: &JetStream,
+        consumer: &ConsumerInfo,
+        options: FetchOptions,
+    ) -> Result<Self, JetStreamError> {
+        let request = PullRequest {
+            batch: options.batch,
+            expires: Some(options.expires),
+            max_bytes: options.max_bytes,
+            no_wait: options.no_wait,
+            ..PullRequest::default()
+        };
+        request.validate()?;
+        let subject = js
+            .prefix
+            .consumer_msg_next(&consumer.stream_name, &consumer.name)?;
+        let inbox = js.client.new_inbox();
+        let sub = js.client.subscribe(&inbox).await?;
+        js.client
+            .publish_full(&subject, Some(&inbox), None, request.to_json().into())
+            .await?;
+        // The server ends the request at `expires`; the margin covers the round trip.
+        let deadline = js.now() + options.expires + js.timeout.min(Duration::from_secs(2));
+        Ok(FetchStream {
+            js: js.clone(),
+            consumer: consumer.name.clone(),
+            expires: options.expires,
+            batch: options.batch,
             delivered: 0,
-            sub: Some(parts.sub),
-            deadline: parts.deadline,
-        }
+            sub: Some(sub),
+            deadline: js.client.runtime().sleep_until(deadline),
+        })
     }
 
     /// The next message; `None` once the request is over.
@@ -150,7 +161,7 @@ impl Stream for FetchStream {
             };
             match status_of(&msg) {
                 None => {
-                    let msg = JsMessage::new(this.client.clone(), msg, this.ack_timeout);
+                    let msg = JsMessage::new(this.js.client.clone(), msg, this.js.timeout);
                     if msg.is_err() {
                         return this.end(Some(msg));
                     }

@@ -4,13 +4,13 @@ use std::time::Duration;
 
 use natbus_proto::jetstream::consumer::ConsumerConfig;
 use natbus_proto::jetstream::consumer_info::ConsumerInfo;
-use natbus_proto::jetstream::pull::{NATS_PENDING_BYTES, NATS_PENDING_MESSAGES, PullRequest};
+use natbus_proto::jetstream::pull::{NATS_PENDING_BYTES, NATS_PENDING_MESSAGES};
 use natbus_proto::jetstream::pull_tracker::ConsumeOptions;
 use natbus_proto::message::Message;
 
 use super::context::JetStream;
 use super::error::JetStreamError;
-use super::fetch::{FetchParts, FetchStream};
+use super::fetch::FetchStream;
 use super::message::JsMessage;
 use super::pull_messages::Messages;
 
@@ -151,36 +151,7 @@ impl PullConsumer {
     /// # Errors
     /// Invalid options, or the request could not be sent.
     pub async fn fetch_stream(&self, options: FetchOptions) -> Result<FetchStream, JetStreamError> {
-        let request = PullRequest {
-            batch: options.batch,
-            expires: Some(options.expires),
-            max_bytes: options.max_bytes,
-            no_wait: options.no_wait,
-            ..PullRequest::default()
-        };
-        request.validate()?;
-        let subject = self
-            .js
-            .prefix
-            .consumer_msg_next(&self.info.stream_name, &self.info.name)?;
-        let inbox = self.js.client.new_inbox();
-        let sub = self.js.client.subscribe(&inbox).await?;
-        self.js
-            .client
-            .publish_full(&subject, Some(&inbox), None, request.to_json().into())
-            .await?;
-        // The server ends the request at `expires`; the margin covers the round trip.
-        let deadline =
-            self.js.now() + options.expires + self.js.timeout.min(Duration::from_secs(2));
-        Ok(FetchStream::new(FetchParts {
-            client: self.js.client.clone(),
-            consumer: self.info.name.clone(),
-            ack_timeout: self.js.timeout,
-            expires: options.expires,
-            batch: options.batch,
-            sub,
-            deadline: self.js.client.runtime().sleep_until(deadline),
-        }))
+        FetchStream::start(&self.js, &self.info, options).await
     }
 
     /// A continuous stream of messages: keeps a window of `options.max_messages`
