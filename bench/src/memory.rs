@@ -113,6 +113,24 @@ async fn hold_subscriptions(kind: Kind, url: &str) -> Result<(), BoxError> {
     Ok(())
 }
 
+/// Publishes 1 000 messages to warm up, then `$n` more and a flush while counting heap
+/// allocations; evaluates to the count. A macro because the two clients share no trait
+/// with `publish` and `flush`.
+macro_rules! publish_and_count {
+    ($client:ident, $n:expr, $payload:expr) => {{
+        for _ in 0..1000 {
+            $client.publish("bench.alloc.pub", $payload.clone()).await?;
+        }
+        $client.flush().await?;
+        let region = Region::new(GLOBAL);
+        for _ in 0..$n {
+            $client.publish("bench.alloc.pub", $payload.clone()).await?;
+        }
+        $client.flush().await?;
+        region.change().allocations
+    }};
+}
+
 async fn natbus_publish_allocs(
     rt: &Arc<dyn natbus::Runtime>,
     url: &str,
@@ -120,32 +138,14 @@ async fn natbus_publish_allocs(
     payload: Bytes,
 ) -> Result<f64, BoxError> {
     let client = natbus_connect(rt, url, 0).await?;
-    for _ in 0..1000 {
-        client.publish("bench.alloc.pub", payload.clone()).await?;
-    }
-    client.flush().await?;
-    let region = Region::new(GLOBAL);
-    for _ in 0..n {
-        client.publish("bench.alloc.pub", payload.clone()).await?;
-    }
-    client.flush().await?;
-    let allocs = region.change().allocations;
+    let allocs = publish_and_count!(client, n, payload);
     client.close().await;
     Ok(allocs as f64 / n as f64)
 }
 
 async fn async_nats_publish_allocs(url: &str, n: usize, payload: Bytes) -> Result<f64, BoxError> {
     let client = async_nats_connect(url, 0).await?;
-    for _ in 0..1000 {
-        client.publish("bench.alloc.pub", payload.clone()).await?;
-    }
-    client.flush().await?;
-    let region = Region::new(GLOBAL);
-    for _ in 0..n {
-        client.publish("bench.alloc.pub", payload.clone()).await?;
-    }
-    client.flush().await?;
-    let allocs = region.change().allocations;
+    let allocs = publish_and_count!(client, n, payload);
     client.drain().await?;
     Ok(allocs as f64 / n as f64)
 }
