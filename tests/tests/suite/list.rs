@@ -69,6 +69,7 @@ run_suite!(block_on, rt();
     service_discovery::service_discovery_ping_info_stats,
     service_discovery::service_reset_zeroes_stats,
     service_py::service_answers_nats_py,
+    interop_py::core_and_jetstream_interop_with_nats_py,
     envelope::envelope_round_trips_json_and_bytes,
     envelope::envelope_reads_foreign_traceparent,
     bus::bus_push_and_pull_receive_json_and_binary,

@@ -15,7 +15,7 @@ use natbus::proto::jetstream::object::{self as layout, ObjectError};
 use natbus::{HeaderMap, jetstream};
 use natbus_tests::NatsServer;
 
-use super::service_py::{python3_exists, run_python, venv_python};
+use super::python::{nats_py, run_python};
 use super::{WAIT, connect, options, within};
 
 const CHUNK: usize = 128 * 1024;
@@ -331,11 +331,9 @@ asyncio.run(main(sys.argv[1]))
 "#;
 
 pub async fn obj_interop_with_nats_py(rt: Arc<dyn Runtime>) {
-    if !python3_exists() {
-        println!("SKIPPED obj_interop_with_nats_py: python3 is not installed");
+    let Some(python) = nats_py("obj_interop_with_nats_py") else {
         return;
-    }
-    let python = venv_python();
+    };
     let server = NatsServer::start();
     let (js, obs) = store(&rt, &server, "interop").await;
     let info = obs
@@ -349,13 +347,8 @@ pub async fn obj_interop_with_nats_py(rt: Arc<dyn Runtime>) {
         .expect("create the second store");
     let far = other.put_bytes("far", data(1000, 8)).await.expect("put");
     obs.add_link("link elsewhere", &far).await.expect("link");
-    let out = run_python(&rt, python, "objstore", PY_SCRIPT, server.url()).await;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("nats-py object store interop OK"),
-        "nats-py script failed:\nstdout: {stdout}\nstderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let ok = "nats-py object store interop OK";
+    run_python(&rt, python, "objstore", PY_SCRIPT, server.url(), ok).await;
     let object = obs.get("from py/ü").await.expect("nats-py's object");
     assert_eq!((object.info().size, object.info().chunks), (200_000, 2));
     let bytes = within(&rt, WAIT, "read", object.bytes())
