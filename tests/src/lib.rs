@@ -36,5 +36,5 @@ mod temp_dir;
 pub use binary::nats_server_bin;
 pub use builder::ServerBuilder;
 pub use cluster::NatsCluster;
-pub use server::NatsServer;
+pub use server::{NatsServer, Paused};
 pub use temp_dir::TempDir;

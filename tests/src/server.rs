@@ -195,6 +195,32 @@ impl NatsServer {
         self.child.as_ref().map(Child::id)
     }
 
+    /// Freezes the server (SIGSTOP) until the returned guard is dropped (SIGCONT): its
+    /// sockets stay open but it reads, writes and answers nothing, like a stalled host.
+    ///
+    /// # Panics
+    ///
+    /// When the server is not running or `kill` fails.
+    pub fn pause(&self) -> Paused<'_> {
+        if let Err(e) = self.send_signal("-STOP") {
+            panic!("pause: {e}");
+        }
+        Paused { server: self }
+    }
+
+    fn send_signal(&self, sig: &str) -> Result<(), String> {
+        let pid = self.pid().ok_or("the server is not running")?;
+        let status = Command::new("kill")
+            .args([sig, &pid.to_string()])
+            .status()
+            .map_err(|e| format!("cannot run kill: {e}"))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("kill {sig} {pid} failed"))
+        }
+    }
+
     /// Puts the server into lame duck mode (`nats-server --signal ldm=<pid>`): it closes its
     /// listener, tells clients with an `INFO` carrying `"ldm":true`, and after its grace
     /// period closes them and exits.
@@ -334,5 +360,20 @@ impl NatsServer {
 impl Drop for NatsServer {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// A server frozen by [`NatsServer::pause`]; it resumes when this is dropped.
+#[must_use = "the server resumes as soon as this guard is dropped"]
+pub struct Paused<'a> {
+    server: &'a NatsServer,
+}
+
+impl Drop for Paused<'_> {
+    fn drop(&mut self) {
+        // No panic here: this may run while a failed test unwinds.
+        if let Err(e) = self.server.send_signal("-CONT") {
+            eprintln!("cannot resume the paused server: {e}");
+        }
     }
 }

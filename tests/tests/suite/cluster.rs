@@ -198,15 +198,6 @@ pub async fn lame_duck_moves_the_client_before_shutdown(rt: Arc<dyn Runtime>) {
     assert_eq!(&msg.payload[..], b"moved");
 }
 
-fn signal(server: &NatsServer, sig: &str) {
-    let pid = server.pid().expect("server running");
-    let status = std::process::Command::new("kill")
-        .args([sig, &pid.to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success(), "kill {sig} {pid} failed");
-}
-
 /// SIGSTOP leaves the socket open but silent: a half-open connection whose writes stall.
 pub async fn stalled_server_is_detected_and_writes_stay_bounded(rt: Arc<dyn Runtime>) {
     let server = NatsServer::builder().jetstream(false).start();
@@ -218,14 +209,7 @@ pub async fn stalled_server_is_detected_and_writes_stay_bounded(rt: Arc<dyn Runt
         .connect_timeout(Duration::from_secs(1));
     let client = connect(&rt, opts).await;
     let mut events = client.events();
-    signal(&server, "-STOP");
-    struct Resume<'a>(&'a NatsServer);
-    impl Drop for Resume<'_> {
-        fn drop(&mut self) {
-            signal(self.0, "-CONT");
-        }
-    }
-    let resume = Resume(&server);
+    let resume = server.pause();
 
     let payload = vec![b'x'; 32 * 1024];
     let started = Instant::now();
