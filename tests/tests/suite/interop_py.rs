@@ -10,7 +10,7 @@ use natbus::jetstream::{ConsumerConfig, FetchOptions, JetStream, PublishOptions,
 use natbus::{Client, HeaderMap, RequestOptions, Runtime};
 use natbus_tests::NatsServer;
 
-use super::python::{SCRIPT_LIMIT, nats_py, run_python};
+use super::python::{Script, converse, nats_py};
 use super::{WAIT, connect, options, within};
 
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -95,34 +95,16 @@ pub async fn core_and_jetstream_interop_with_nats_py(rt: Arc<dyn Runtime>) {
         .subscribe("interop.from_py")
         .await
         .expect("subscribe");
-    let mut ready = client
-        .subscribe("interop.py.ready")
-        .await
-        .expect("subscribe");
     client.flush().await.expect("flush");
-
-    // natbus's half of the conversation runs beside the script.
-    let (done_tx, done_rx) = futures::channel::oneshot::channel();
+    let script = Script {
+        python,
+        name: "core-js",
+        source: SCRIPT,
+        ok_line: "nats-py core and JetStream interop OK",
+    };
     let asker = client.clone();
-    let waiter = rt.clone();
-    rt.spawn(Box::pin(async move {
-        // Python takes a while to start: as long as the script itself may take.
-        let ready = within(
-            &waiter,
-            SCRIPT_LIMIT,
-            "nats-py's ready signal",
-            ready.next(),
-        )
-        .await;
-        let _ = done_tx.send(match ready {
-            Some(_) => ask_nats_py(&asker).await,
-            None => Err("the ready subscription closed".to_owned()),
-        });
-    }));
-    let ok = "nats-py core and JetStream interop OK";
-    run_python(&rt, python, "core-js", SCRIPT, server.url(), ok).await;
-    let asked = within(&rt, WAIT, "natbus's side", done_rx).await;
-    assert_eq!(asked, Ok(Ok(())));
+    let side = Box::pin(async move { ask_nats_py(&asker).await });
+    converse(&rt, &client, server.url(), script, side).await;
 
     let msg = within(&rt, WAIT, "nats-py's message", from_py.next())
         .await

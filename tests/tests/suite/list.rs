@@ -69,6 +69,7 @@ run_suite!(block_on, rt();
     service_discovery::service_discovery_ping_info_stats,
     service_discovery::service_reset_zeroes_stats,
     service_py::service_answers_nats_py,
+    service_py::nats_py_micro_service_is_called_and_discovered,
     interop_py::core_and_jetstream_interop_with_nats_py,
     envelope::envelope_round_trips_json_and_bytes,
     envelope::envelope_reads_foreign_traceparent,

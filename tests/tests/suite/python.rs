@@ -7,7 +7,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use natbus::Runtime;
+use natbus::{Client, Runtime};
 
 use super::within;
 
@@ -85,4 +85,66 @@ pub async fn run_python(
         "nats-py script {name} failed:\nstdout: {stdout}\nstderr: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The subject a script publishes on once its side is set up.
+pub const READY_SUBJECT: &str = "interop.py.ready";
+/// The subject natbus publishes on once its side is done, for a script that waits.
+pub const DONE_SUBJECT: &str = "interop.py.done";
+
+/// A natbus half of a conversation with a script: an `Err` says what differed.
+pub type Side = futures::future::BoxFuture<'static, Result<(), String>>;
+
+/// A script for [`converse`]: where to find it and what it prints when all went well.
+pub struct Script<'a> {
+    /// The venv's python ([`nats_py`]).
+    pub python: PathBuf,
+    /// Names the script's file.
+    pub name: &'a str,
+    /// The Python source; it gets the server URL as its one argument.
+    pub source: &'a str,
+    /// The line it prints on success.
+    pub ok_line: &'a str,
+}
+
+/// Runs `script` against `url` as [`run_python`] does while `client` does natbus's half:
+/// `side` starts once the script publishes on [`READY_SUBJECT`], and [`DONE_SUBJECT`] is
+/// published when it ends. Panics when either half fails.
+pub async fn converse(
+    rt: &Arc<dyn Runtime>,
+    client: &Client,
+    url: String,
+    script: Script<'_>,
+    side: Side,
+) {
+    let Script {
+        python,
+        name,
+        source,
+        ok_line,
+    } = script;
+    let mut ready = client.subscribe(READY_SUBJECT).await.expect("subscribe");
+    client.flush().await.expect("flush");
+    let (result_tx, result_rx) = futures::channel::oneshot::channel();
+    let waiter = rt.clone();
+    let signaller = client.clone();
+    rt.spawn(Box::pin(async move {
+        // Python takes a while to start: as long as the script itself may take.
+        let ready = within(
+            &waiter,
+            SCRIPT_LIMIT,
+            "nats-py's ready signal",
+            ready.next(),
+        )
+        .await;
+        let result = match ready {
+            Some(_) => side.await,
+            None => Err("the ready subscription closed".to_owned()),
+        };
+        let _ = signaller.publish(DONE_SUBJECT, "").await;
+        let _ = result_tx.send(result);
+    }));
+    run_python(rt, python, name, source, url, ok_line).await;
+    let result = within(rt, SCRIPT_LIMIT, "natbus's side", result_rx).await;
+    assert_eq!(result, Ok(Ok(())), "natbus's side of {name}");
 }
