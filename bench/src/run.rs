@@ -29,6 +29,9 @@ pub fn run(args: &Args) -> Result<(), BoxError> {
     let server = NatsServer::builder()
         .config("max_pending: 1073741824")
         .start();
+    if let Some(pid) = server.pid() {
+        crate::cpu::watch_server(pid);
+    }
     let url = server.url();
     let rts = Runtimes::new()?;
     let mut table = Table::default();

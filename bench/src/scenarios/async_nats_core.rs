@@ -94,6 +94,7 @@ pub async fn req_reply(
         }
         let rate = span.per_second(concurrent);
         let cpu = span.cpu_ns_per(concurrent);
+        let server_cpu = span.server_cpu_ns_per(concurrent);
         let [p50, p90, p99] = percentiles_us(&mut latencies, [0.50, 0.90, 0.99]);
         Ok::<Metrics, BoxError>(vec![
             ("p50 µs", p50),
@@ -101,6 +102,7 @@ pub async fn req_reply(
             ("p99 µs", p99),
             ("64 in flight req/s", rate),
             ("64 in flight client CPU ns/req", cpu),
+            ("64 in flight server CPU ns/req", server_cpu),
         ])
     };
     let metrics = match select(pin!(serve), pin!(work)).await {
