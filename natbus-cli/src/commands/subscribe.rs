@@ -26,6 +26,10 @@ pub struct SubArgs {
 }
 
 /// Subscribes and prints until `--count` messages, Ctrl-C, or the connection closes.
+///
+/// Ctrl-C drains the subscription: what the server sent before it heard of the end is
+/// still printed (for at most `--timeout`; a second Ctrl-C stops at once), then a summary
+/// line goes to stderr.
 pub async fn run(global: &GlobalArgs, args: SubArgs) -> CliResult {
     let client = connect::connect(global).await?;
     let mut subscriber = connect::subscribe(&client, &args.subject, args.queue.as_deref()).await?;
@@ -34,7 +38,8 @@ pub async fn run(global: &GlobalArgs, args: SubArgs) -> CliResult {
     }
     // Only report "subscribed" once the server has the subscription.
     client.flush().await.map_err(CliError::Flush)?;
-    if !args.raw && !global.json {
+    let chatty = !args.raw && !global.json;
+    if chatty {
         let queue = args
             .queue
             .as_ref()
@@ -42,34 +47,69 @@ pub async fn run(global: &GlobalArgs, args: SubArgs) -> CliResult {
             .unwrap_or_default();
         output::note(format!("Subscribing on \"{}\"{queue}", args.subject));
     }
-    let printing = async {
-        let mut number = 0u64;
-        while let Some(msg) = subscriber.next().await {
-            number += 1;
-            if global.json {
-                output::json_line(&message::to_json(Some(number), &msg))?;
-            } else if args.raw {
-                let mut bytes = msg.payload.to_vec();
-                bytes.push(b'\n');
-                output::write_stdout(&bytes)?;
-            } else {
-                output::write_stdout(&message::render_text(number, &msg))?;
+    let mut number = 0u64;
+    let mut interrupt = std::pin::pin!(interrupted());
+    // Set once Ctrl-C started the drain: when it must end.
+    let mut drain_deadline = None;
+    loop {
+        let msg = tokio::select! {
+            msg = subscriber.next() => msg,
+            () = &mut interrupt => {
+                if drain_deadline.is_some() {
+                    break;
+                }
+                subscriber.drain();
+                drain_deadline = Some(tokio::time::Instant::now() + global.timeout);
+                interrupt.set(interrupted());
+                continue;
             }
-            if args.count.is_some_and(|count| number >= count) {
-                break;
-            }
+            () = sleep_until(drain_deadline) => break,
+        };
+        let Some(msg) = msg else { break };
+        number += 1;
+        print(global, &args, number, &msg)?;
+        if args.count.is_some_and(|count| number >= count) {
+            break;
         }
-        Ok::<_, CliError>(number)
-    };
-    let outcome = tokio::select! {
-        printed = printing => Some(printed?),
-        () = interrupted() => None,
-    };
+    }
     client.close().await;
-    match (outcome, args.count) {
-        (Some(got), Some(want)) if got < want => Err(CliError::BadAnswer(format!(
-            "the connection closed after {got} of {want} messages"
-        ))),
+    if chatty {
+        let what = match number {
+            1 => "1 message".to_owned(),
+            n => format!("{n} messages"),
+        };
+        output::note(format!("Received {what} on \"{}\"", args.subject));
+    }
+    match args.count {
+        Some(want) if drain_deadline.is_none() && number < want => Err(CliError::BadAnswer(
+            format!("the connection closed after {number} of {want} messages"),
+        )),
         _ => Ok(()),
+    }
+}
+
+/// Prints one message as `--json`, `--raw` or text asks.
+fn print(
+    global: &GlobalArgs,
+    args: &SubArgs,
+    number: u64,
+    msg: &natbus_tokio::Message,
+) -> CliResult {
+    if global.json {
+        output::json_line(&message::to_json(Some(number), msg))
+    } else if args.raw {
+        let mut bytes = msg.payload.to_vec();
+        bytes.push(b'\n');
+        output::write_stdout(&bytes)
+    } else {
+        output::write_stdout(&message::render_text(number, msg))
+    }
+}
+
+/// Sleeps until `deadline`, or forever when there is none.
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }

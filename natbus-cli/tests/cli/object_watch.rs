@@ -9,7 +9,7 @@ use std::time::Duration;
 use natbus_tests::NatsServer;
 
 use crate::kv::wait_for_watch;
-use crate::support::{finish, json, natbus, natbus_with_stdin, spawn};
+use crate::support::{interrupt, json, natbus, natbus_with_stdin, spawn};
 
 /// Sends stdout's lines of a running `child` over a channel, read on a thread.
 fn stdout_lines(child: &mut Child) -> Receiver<String> {
@@ -31,17 +31,6 @@ fn next_line(lines: &Receiver<String>) -> String {
     lines
         .recv_timeout(Duration::from_secs(10))
         .expect("the watch printed a line in time")
-}
-
-/// Ends a watch as Ctrl-C does, and checks it ends cleanly.
-fn interrupt(child: Child) {
-    let pid = child.id().to_string();
-    let sent = std::process::Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .expect("kill runs");
-    assert!(sent.success(), "SIGINT sent");
-    finish(child).ok();
 }
 
 #[test]
@@ -69,7 +58,7 @@ fn object_watch_prints_changes_until_interrupted() {
     natbus(&server, &["object", "del", "files", "a.txt"]).ok();
     let line = next_line(&lines);
     assert!(line.ends_with("] DEL files > a.txt"), "{line}");
-    interrupt(watcher);
+    interrupt(watcher).ok();
 }
 
 #[test]
@@ -122,5 +111,5 @@ fn object_watch_json_with_history_ignoring_deletes() {
         })
         .collect();
     assert_eq!(names, ["new", "last"], "the delete of 'kept' is left out");
-    interrupt(watcher);
+    interrupt(watcher).ok();
 }

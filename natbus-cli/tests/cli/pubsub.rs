@@ -5,7 +5,9 @@ use std::process::Stdio;
 
 use natbus_tests::NatsServer;
 
-use crate::support::{command, finish, json_lines, natbus, spawn, wait_for_subscriptions};
+use crate::support::{
+    command, finish, interrupt, json_lines, natbus, spawn, wait_for_subscriptions,
+};
 
 #[test]
 fn pub_count_reaches_raw_sub_with_count_substituted() {
@@ -101,12 +103,11 @@ fn queue_subscribers_share_messages() {
     let b = spawn(&server, &["sub", "demo.q", "--queue", "workers", "--raw"]);
     wait_for_subscriptions(&server, 2);
     natbus(&server, &["pub", "demo.q", "{{Count}}", "--count", "20"]).ok();
-    // Both run until killed; give them a moment to print, then stop them.
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // The server has routed all 20 (`pub` waited for its flush); Ctrl-C drains each
+    // subscriber, so whatever is still on its way is printed before it exits.
     let mut lines = Vec::new();
-    for mut child in [a, b] {
-        child.kill().expect("the subscriber is running");
-        lines.extend(finish(child).stdout.lines().map(str::to_owned));
+    for child in [a, b] {
+        lines.extend(interrupt(child).ok().lines().map(str::to_owned));
     }
     lines.sort_by_key(|l| l.parse::<u32>().unwrap_or(0));
     let expected: Vec<String> = (1..=20).map(|n| n.to_string()).collect();
@@ -114,4 +115,22 @@ fn queue_subscribers_share_messages() {
         lines, expected,
         "each message exactly once across the group"
     );
+}
+
+#[test]
+fn ctrl_c_drains_the_subscription_and_sums_up() {
+    let server = NatsServer::start();
+    let sub = spawn(&server, &["sub", "demo.>"]);
+    wait_for_subscriptions(&server, 1);
+    natbus(&server, &["pub", "demo.x", "m{{Count}}", "--count", "3"]).ok();
+    let run = interrupt(sub);
+    let summary = run.stderr.lines().last().unwrap_or_default().to_owned();
+    let out = run.ok();
+    for n in 1..=3 {
+        assert!(
+            out.contains(&format!("[#{n}] Received on \"demo.x\"\nm{n}\n")),
+            "{out}"
+        );
+    }
+    assert_eq!(summary, "Received 3 messages on \"demo.>\"");
 }

@@ -89,6 +89,17 @@ pub fn spawn(server: &NatsServer, args: &[&str]) -> Child {
     command(&all).spawn().expect("the natbus binary runs")
 }
 
+/// Sends `child` SIGINT, as Ctrl-C does, and collects how it ended.
+pub fn interrupt(child: Child) -> Run {
+    let pid = child.id().to_string();
+    let sent = Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success(), "SIGINT sent");
+    finish(child)
+}
+
 /// Waits for `child` to exit (killing it past [`RUN_LIMIT`]) and collects its output.
 ///
 /// Stdout and stderr are read while the child runs: output larger than a pipe buffer
