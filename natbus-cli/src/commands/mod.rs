@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod completions;
 pub mod consumer;
+pub mod drain;
 pub mod kv;
 pub mod object;
 pub mod publish;

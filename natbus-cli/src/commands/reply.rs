@@ -4,7 +4,7 @@ use bytes::Bytes;
 use clap::Args;
 
 use crate::cli::GlobalArgs;
-use crate::commands::interrupted;
+use crate::commands::drain;
 use crate::error::{CliError, CliResult};
 use crate::{connect, message, output, template};
 
@@ -31,7 +31,8 @@ pub struct ReplyArgs {
     pub echo: bool,
 }
 
-/// Answers until `--count` requests, Ctrl-C, or the connection closes.
+/// Answers until `--count` requests, Ctrl-C (which drains: requests already received are
+/// answered), or the connection closes; then sums up on stderr.
 pub async fn run(global: &GlobalArgs, args: ReplyArgs) -> CliResult {
     let client = connect::connect(global).await?;
     let mut subscriber = connect::subscribe(&client, &args.subject, args.queue.as_deref()).await?;
@@ -42,45 +43,42 @@ pub async fn run(global: &GlobalArgs, args: ReplyArgs) -> CliResult {
     let body = args.body.unwrap_or_default().into_bytes();
     let templated = template::has_count(&body);
     let fixed = Bytes::from(body.clone());
-    let answering = async {
-        let mut number = 0u64;
-        while let Some(request) = subscriber.next().await {
-            let Some(reply_to) = request.reply.as_ref() else {
-                continue; // a plain publish, not a request: nothing to answer
-            };
-            number += 1;
-            let (headers, payload) = if args.echo {
-                (request.headers.as_ref(), request.payload.clone())
-            } else if templated {
-                (None, Bytes::from(template::render(&body, number)))
-            } else {
-                (None, fixed.clone())
-            };
-            client
-                .publish_full(reply_to.as_str(), None, headers, payload)
-                .await
-                .map_err(|source| CliError::Publish {
-                    subject: reply_to.to_string(),
-                    source,
-                })?;
-            if global.json {
-                output::json_line(&message::to_json(Some(number), &request))?;
-            } else {
-                output::write_stdout(&message::render_text(number, &request))?;
-            }
-            if args.count.is_some_and(|count| number >= count) {
-                break;
-            }
+    let mut number = 0u64;
+    let outcome = drain::each_message(&mut subscriber, global.timeout, async |request| {
+        let Some(reply_to) = request.reply.as_ref() else {
+            return Ok(true); // a plain publish, not a request: nothing to answer
+        };
+        number += 1;
+        let (headers, payload) = if args.echo {
+            (request.headers.as_ref(), request.payload.clone())
+        } else if templated {
+            (None, Bytes::from(template::render(&body, number)))
+        } else {
+            (None, fixed.clone())
+        };
+        client
+            .publish_full(reply_to.as_str(), None, headers, payload)
+            .await
+            .map_err(|source| CliError::Publish {
+                subject: reply_to.to_string(),
+                source,
+            })?;
+        if global.json {
+            output::json_line(&message::to_json(Some(number), &request))?;
+        } else {
+            output::write_stdout(&message::render_text(number, &request))?;
         }
-        Ok::<_, CliError>(())
-    };
-    let outcome = tokio::select! {
-        answered = answering => answered,
-        () = interrupted() => Ok(()),
-    };
+        Ok(args.count.is_none_or(|count| number < count))
+    })
+    .await;
     // Make sure the last replies reach the server before the process exits.
     let flushed = client.flush().await;
     client.close().await;
     outcome?;
-    flushed.map_err(CliError::Flush)
+    flushed.map_err(CliError::Flush)?;
+    if !global.json {
+        let what = drain::counted(number, "request");
+        output::note(format!("Answered {what} on \"{}\"", args.subject));
+    }
+    Ok(())
 }

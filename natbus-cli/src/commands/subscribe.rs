@@ -3,7 +3,7 @@
 use clap::Args;
 
 use crate::cli::GlobalArgs;
-use crate::commands::interrupted;
+use crate::commands::drain;
 use crate::error::{CliError, CliResult};
 use crate::{connect, message, output};
 
@@ -48,42 +48,21 @@ pub async fn run(global: &GlobalArgs, args: SubArgs) -> CliResult {
         output::note(format!("Subscribing on \"{}\"{queue}", args.subject));
     }
     let mut number = 0u64;
-    let mut interrupt = std::pin::pin!(interrupted());
-    // Set once Ctrl-C started the drain: when it must end.
-    let mut drain_deadline = None;
-    loop {
-        let msg = tokio::select! {
-            msg = subscriber.next() => msg,
-            () = &mut interrupt => {
-                if drain_deadline.is_some() {
-                    break;
-                }
-                subscriber.drain();
-                drain_deadline = Some(tokio::time::Instant::now() + global.timeout);
-                interrupt.set(interrupted());
-                continue;
-            }
-            () = sleep_until(drain_deadline) => break,
-        };
-        let Some(msg) = msg else { break };
+    let interrupted = drain::each_message(&mut subscriber, global.timeout, async |msg| {
         number += 1;
         print(global, &args, number, &msg)?;
-        if args.count.is_some_and(|count| number >= count) {
-            break;
-        }
-    }
+        Ok(args.count.is_none_or(|count| number < count))
+    })
+    .await?;
     client.close().await;
     if chatty {
-        let what = match number {
-            1 => "1 message".to_owned(),
-            n => format!("{n} messages"),
-        };
+        let what = drain::counted(number, "message");
         output::note(format!("Received {what} on \"{}\"", args.subject));
     }
     match args.count {
-        Some(want) if drain_deadline.is_none() && number < want => Err(CliError::BadAnswer(
-            format!("the connection closed after {number} of {want} messages"),
-        )),
+        Some(want) if !interrupted && number < want => Err(CliError::BadAnswer(format!(
+            "the connection closed after {number} of {want} messages"
+        ))),
         _ => Ok(()),
     }
 }
@@ -103,13 +82,5 @@ fn print(
         output::write_stdout(&bytes)
     } else {
         output::write_stdout(&message::render_text(number, msg))
-    }
-}
-
-/// Sleeps until `deadline`, or forever when there is none.
-async fn sleep_until(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
     }
 }

@@ -2,7 +2,7 @@
 
 use natbus_tests::NatsServer;
 
-use crate::support::{finish, json_lines, natbus, spawn, wait_for_subscriptions};
+use crate::support::{finish, interrupt, json_lines, natbus, spawn, wait_for_subscriptions};
 
 #[test]
 fn req_gets_replies_from_reply() {
@@ -26,6 +26,23 @@ fn req_gets_replies_from_reply() {
     );
     assert!(seen.contains("who: ada\n\nhi\n"), "{seen}");
     assert!(seen.contains("[#3]"), "{seen}");
+}
+
+#[test]
+fn reply_stops_on_ctrl_c_and_sums_up() {
+    let server = NatsServer::start();
+    let replier = spawn(&server, &["reply", "svc.ok", "fine"]);
+    wait_for_subscriptions(&server, 1);
+    for _ in 0..2 {
+        assert_eq!(
+            natbus(&server, &["req", "svc.ok", "?", "--raw"]).ok(),
+            "fine\n"
+        );
+    }
+    let run = interrupt(replier);
+    let summary = run.stderr.lines().last().unwrap_or_default().to_owned();
+    assert!(run.ok().contains("[#2]"));
+    assert_eq!(summary, "Answered 2 requests on \"svc.ok\"");
 }
 
 #[test]
