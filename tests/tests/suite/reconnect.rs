@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use natbus::{ClientEvent, Runtime};
+use natbus::{ClientEvent, CommandError, Runtime};
 use natbus_tests::NatsServer;
 
 use super::{WAIT, connect, options, within};
@@ -110,4 +110,69 @@ pub async fn connect_to_nothing_fails_clearly(rt: Arc<dyn Runtime>) {
         .await
         .expect_err("nothing listens");
     assert!(matches!(err, natbus::ConnectError::Unreachable(_)), "{err}");
+}
+
+/// While the server is away, publishing is held to the reconnect buffer: `try_publish`
+/// fails with a clear error once it is full, an async publish waits for room, and every
+/// message accepted arrives, in order, after the reconnect.
+pub async fn reconnect_buffer_is_bounded_and_publish_waits(rt: Arc<dyn Runtime>) {
+    const LIMIT: usize = 64 * 1024;
+    let mut server = NatsServer::builder().jetstream(false).start();
+    let client = connect(&rt, options(&server.url()).reconnect_buffer_size(LIMIT)).await;
+    let mut events = client.events();
+    let mut sub = client.subscribe("bounded").await.expect("subscribe");
+    client.flush().await.expect("flush");
+    server.stop();
+    within(
+        &rt,
+        WAIT,
+        "disconnect",
+        wait_for(&mut events, |e| {
+            matches!(e, ClientEvent::Disconnected { .. })
+        }),
+    )
+    .await;
+
+    let frame = |n: usize| {
+        let mut payload = format!("{n}:").into_bytes();
+        payload.resize(1000, b'.');
+        payload
+    };
+    let mut accepted = 0;
+    loop {
+        match client.try_publish("bounded", None, None, frame(accepted)) {
+            Ok(()) => accepted += 1,
+            Err(CommandError::BufferFull { limit }) => {
+                assert_eq!(limit, LIMIT);
+                break;
+            }
+            Err(e) => panic!("unexpected publish error: {e}"),
+        }
+        assert!(
+            accepted * 1000 <= LIMIT,
+            "the reconnect buffer is not bounded"
+        );
+    }
+    assert!(
+        accepted >= LIMIT / 1100,
+        "only {accepted} messages fit in {LIMIT} bytes"
+    );
+
+    // The async publish waits for room rather than failing or dropping.
+    let mut waiting = Box::pin(client.publish("bounded", frame(accepted)));
+    assert!(
+        futures::poll!(waiting.as_mut()).is_pending(),
+        "a publish into a full reconnect buffer waits"
+    );
+    server.restart();
+    within(&rt, WAIT, "the waiting publish", waiting)
+        .await
+        .expect("sent after the reconnect");
+    for n in 0..=accepted {
+        let msg = within(&rt, WAIT, "a buffered message", sub.next())
+            .await
+            .expect("open");
+        let seq = msg.payload.split(|&b| b == b':').next().unwrap_or_default();
+        assert_eq!(seq, n.to_string().as_bytes(), "message {n} in order");
+    }
 }
