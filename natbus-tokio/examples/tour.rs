@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use natbus_tokio::jetstream::{ConsumerConfig, FetchOptions, StreamConfig};
+use natbus_tokio::jetstream::{
+    ConsumerConfig, FetchOptions, KeyValueConfig, ObjectStoreConfig, StreamConfig,
+};
 use natbus_tokio::proto::service::ServiceError;
 use natbus_tokio::service::Handler;
 use natbus_tokio::{Client, ConnectOptions, HeaderMap};
@@ -44,6 +46,7 @@ async fn main() -> Result<(), Error> {
     queue_groups(&client).await?;
     jetstream(&client).await?;
     services(&client).await?;
+    stores(&client).await?;
 
     let stats = client.statistics().connection;
     println!(
@@ -183,6 +186,53 @@ async fn jetstream(client: &Client) -> Result<(), Error> {
         }
     }
     js.delete_stream("TOUR_ORDERS").await?;
+    Ok(())
+}
+
+/// A key-value bucket (compare-and-set on the revision, a watcher) and an object store
+/// (a value larger than a message, in chunks, read back with its digest checked).
+async fn stores(client: &Client) -> Result<(), Error> {
+    println!("\n6. key-value and object stores");
+    let js = client.jetstream();
+    let kv = js
+        .create_key_value(KeyValueConfig::new("tour_config"))
+        .await?;
+    let mut watch = kv.watch_updates("mode").await?;
+    let first = kv.put("mode", "fast").await?;
+    let second = kv.update("mode", "careful", first).await?;
+    println!("   kv put mode=fast (revision {first}), updated to careful (revision {second})");
+    if let Err(e) = kv.update("mode", "reckless", first).await {
+        println!("   kv update from revision {first} again -> refused: {e}");
+    }
+    for _ in 0..2 {
+        if let Ok(Some(Ok(entry))) =
+            tokio::time::timeout(Duration::from_secs(5), watch.next()).await
+        {
+            println!(
+                "   kv watch saw mode={} at revision {}",
+                String::from_utf8_lossy(&entry.value),
+                entry.revision
+            );
+        }
+    }
+    js.delete_key_value("tour_config").await?;
+
+    let files = js
+        .create_object_store(ObjectStoreConfig::new("tour_files"))
+        .await?;
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    let info = files.put_bytes("data.bin", data.clone()).await?;
+    println!(
+        "   object data.bin: {} bytes stored in {} chunks, {}",
+        info.size, info.chunks, info.digest
+    );
+    let read = files.get("data.bin").await?.bytes().await?;
+    println!(
+        "   read back {} bytes, digest verified, identical: {}",
+        read.len(),
+        read == data
+    );
+    js.delete_object_store("tour_files").await?;
     Ok(())
 }
 
