@@ -229,3 +229,63 @@ fn stream_get_reads_direct_streams_the_same() {
         "natbus: error: no message on subject 'd.y' in stream 'D'"
     );
 }
+
+#[test]
+fn stream_view_prints_what_is_stored_and_stops_at_the_end() {
+    let server = NatsServer::start();
+    natbus(&server, &["stream", "add", "V", "--subjects", "v.>"]).ok();
+    let run = natbus(&server, &["stream", "view", "V"]);
+    assert_eq!(run.stderr.trim(), "No messages in stream \"V\"");
+    assert_eq!(run.ok(), "");
+    publish(&server, &["v.a", "m{{Count}}", "--count", "3", "-H", "k:v"]);
+    publish(&server, &["v.b", "other"]);
+
+    let run = natbus(&server, &["stream", "view", "V"]);
+    assert_eq!(
+        run.stderr.lines().last(),
+        Some("4 messages in stream \"V\"")
+    );
+    let out = run.ok();
+    assert!(out.starts_with("Item: V#1 received "), "{out}");
+    assert!(
+        out.contains(" on Subject v.a\n\nHeaders:\n  k: v\n\nm1\n"),
+        "{out}"
+    );
+    assert!(out.contains("Item: V#4 received "), "{out}");
+    assert!(out.ends_with(" on Subject v.b\n\nother\n"), "{out}");
+
+    let raw = natbus(&server, &["stream", "view", "V", "--since", "2", "--raw"]).ok();
+    assert_eq!(raw, "m2\nm3\nother\n");
+    let filtered = natbus(
+        &server,
+        &[
+            "stream",
+            "view",
+            "V",
+            "--subject",
+            "v.a",
+            "--count",
+            "2",
+            "--raw",
+        ],
+    )
+    .ok();
+    assert_eq!(filtered, "m1\nm2\n");
+    let lines = crate::support::json_lines(
+        &natbus(&server, &["--json", "stream", "view", "V", "--since", "4"]).ok(),
+    );
+    assert_eq!(lines.len(), 1);
+    assert_eq!(
+        (&lines[0]["seq"], &lines[0]["subject"], &lines[0]["data"]),
+        (
+            &serde_json::json!(4),
+            &serde_json::json!("v.b"),
+            &serde_json::json!("other")
+        )
+    );
+    let past = natbus(&server, &["stream", "view", "V", "--since", "9"]);
+    assert_eq!(past.stderr.trim(), "No messages in stream \"V\"");
+
+    let line = natbus(&server, &["stream", "view", "NOPE"]).error_line();
+    assert!(line.contains("stream 'NOPE' not found"), "{line}");
+}

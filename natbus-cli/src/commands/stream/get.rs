@@ -2,14 +2,12 @@
 
 use clap::Args;
 use natbus_tokio::HeaderMap;
-use natbus_tokio::jetstream::StoredMessage;
-use natbus_tokio::proto::time::format_rfc3339;
-use serde_json::{Map, Value, json};
 
+use super::item::Item;
 use crate::cli::GlobalArgs;
 use crate::error::{CliError, CliResult};
 use crate::jetstream::{self, stream_error};
-use crate::{message, output};
+use crate::output;
 
 /// Arguments of `natbus stream get`.
 #[derive(Debug, Args)]
@@ -56,42 +54,21 @@ pub async fn run(global: &GlobalArgs, args: GetArgs) -> CliResult {
         _ => stream_error(&args.name, "read from")(e),
     })?;
     let headers = msg.headers.as_deref().map(header_map);
+    let item = Item {
+        stream: &args.name,
+        seq: msg.sequence,
+        subject: &msg.subject,
+        time: msg.time,
+        headers: headers.as_ref(),
+        payload: &msg.payload,
+    };
     if global.json {
-        let mut object = Map::new();
-        object.insert("stream".into(), json!(args.name));
-        object.insert("seq".into(), json!(msg.sequence));
-        object.insert("subject".into(), json!(msg.subject));
-        object.insert("time".into(), json!(format_rfc3339(msg.time)));
-        if let Some(h) = &headers {
-            object.insert("headers".into(), message::headers_json(h));
-        }
-        message::insert_payload(&mut object, "data", &msg.payload);
-        output::json_line(&Value::Object(object))
+        output::json_line(&item.json())
     } else if args.raw {
         output::write_stdout(&msg.payload)
     } else {
-        output::write_stdout(&text(&args.name, &msg, headers.as_ref()))
+        output::write_stdout(&item.text())
     }
-}
-
-fn text(stream: &str, msg: &StoredMessage, headers: Option<&HeaderMap>) -> Vec<u8> {
-    let mut out = format!(
-        "Item: {stream}#{} received {} on Subject {}\n\n",
-        msg.sequence,
-        format_rfc3339(msg.time),
-        msg.subject
-    )
-    .into_bytes();
-    if let Some(h) = headers.filter(|h| !h.is_empty()) {
-        out.extend_from_slice(b"Headers:\n");
-        for line in message::render_headers(h).lines() {
-            out.extend_from_slice(format!("  {line}\n").as_bytes());
-        }
-        out.push(b'\n');
-    }
-    out.extend_from_slice(&msg.payload);
-    out.push(b'\n');
-    out
 }
 
 /// Headers a direct get adds to say where the message is stored; the output shows

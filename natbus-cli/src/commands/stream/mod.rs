@@ -1,8 +1,11 @@
-//! `natbus stream …`: add, list, inspect, purge, read from and remove JetStream streams.
+//! `natbus stream …`: add, list, inspect, purge, read from (one message or all) and remove
+//! JetStream streams.
 
 mod add;
 mod get;
+mod item;
 pub mod render;
+mod view;
 
 use clap::{Args, Subcommand};
 use natbus_tokio::jetstream::PurgeRequest;
@@ -39,6 +42,8 @@ pub enum StreamCommand {
     Purge(PurgeArgs),
     /// Print one stored message, by sequence or the last one on a subject.
     Get(get::GetArgs),
+    /// Print the messages a stream holds, oldest first (no durable consumer is made).
+    View(view::ViewArgs),
 }
 
 /// `stream ls`.
@@ -94,6 +99,7 @@ pub async fn run(global: &GlobalArgs, args: StreamArgs) -> CliResult {
         StreamCommand::Rm(a) => rm(global, a).await,
         StreamCommand::Purge(a) => purge(global, a).await,
         StreamCommand::Get(a) => get::run(global, a).await,
+        StreamCommand::View(a) => view::run(global, a).await,
     }
 }
 
