@@ -269,3 +269,11 @@ mod tests {
         assert_eq!(t.render(), "Name     ID\nbilling  1\na\n");
     }
 }
+
+/// "1 message", "3 messages": a count with its noun.
+pub fn counted(n: u64, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    }
+}

@@ -101,8 +101,7 @@ fn finish(global: &GlobalArgs, args: &ViewArgs, printed: u64) -> CliResult {
     if !global.json && !args.raw {
         let what = match printed {
             0 => "No messages".to_owned(),
-            1 => "1 message".to_owned(),
-            n => format!("{n} messages"),
+            n => output::counted(n, "message"),
         };
         output::note(format!("{what} in stream \"{}\"", args.name));
     }
