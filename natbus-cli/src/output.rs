@@ -238,9 +238,24 @@ pub fn bytes(n: u64) -> String {
     format!("{value:.1} {}", UNITS[unit])
 }
 
+/// "1 message", "3 messages": a count with its noun.
+pub fn counted(n: u64, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_take_the_plural_except_for_one() {
+        assert_eq!(counted(1, "message"), "1 message");
+        assert_eq!(counted(0, "request"), "0 requests");
+        assert_eq!(counted(42, "message"), "42 messages");
+    }
 
     #[test]
     fn formats_numbers() {
@@ -267,13 +282,5 @@ mod tests {
         t.row(vec!["billing".into(), "1".into()]);
         t.row(vec!["a".into()]);
         assert_eq!(t.render(), "Name     ID\nbilling  1\na\n");
-    }
-}
-
-/// "1 message", "3 messages": a count with its noun.
-pub fn counted(n: u64, noun: &str) -> String {
-    match n {
-        1 => format!("1 {noun}"),
-        n => format!("{n} {noun}s"),
     }
 }
