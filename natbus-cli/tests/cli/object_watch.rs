@@ -1,37 +1,10 @@
 //! `object watch` against a JetStream server: run in the background, read line by line
 //! while changes are made, then ended as Ctrl-C ends it.
 
-use std::io::{BufRead, BufReader};
-use std::process::Child;
-use std::sync::mpsc::{Receiver, channel};
-use std::time::Duration;
-
 use natbus_tests::NatsServer;
 
 use crate::kv::wait_for_watch;
-use crate::support::{interrupt, json, natbus, natbus_with_stdin, spawn};
-
-/// Sends stdout's lines of a running `child` over a channel, read on a thread.
-fn stdout_lines(child: &mut Child) -> Receiver<String> {
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let (tx, rx) = channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { return };
-            if tx.send(line).is_err() {
-                return;
-            }
-        }
-    });
-    rx
-}
-
-/// The next line within 10 seconds.
-fn next_line(lines: &Receiver<String>) -> String {
-    lines
-        .recv_timeout(Duration::from_secs(10))
-        .expect("the watch printed a line in time")
-}
+use crate::support::{interrupt, json, natbus, natbus_with_stdin, next_line, spawn, stdout_lines};
 
 #[test]
 fn object_watch_prints_changes_until_interrupted() {

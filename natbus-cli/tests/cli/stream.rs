@@ -289,3 +289,18 @@ fn stream_view_prints_what_is_stored_and_stops_at_the_end() {
     let line = natbus(&server, &["stream", "view", "NOPE"]).error_line();
     assert!(line.contains("stream 'NOPE' not found"), "{line}");
 }
+
+#[test]
+fn stream_view_follow_prints_new_messages_until_interrupted() {
+    let server = NatsServer::start();
+    natbus(&server, &["stream", "add", "F", "--subjects", "f.>"]).ok();
+    publish(&server, &["f.a", "first"]);
+    let mut view = crate::support::spawn(&server, &["stream", "view", "F", "--follow", "--raw"]);
+    let lines = crate::support::stdout_lines(&mut view);
+    assert_eq!(crate::support::next_line(&lines), "first");
+    // Past the newest message it waits for more instead of ending.
+    publish(&server, &["f.b", "second"]);
+    assert_eq!(crate::support::next_line(&lines), "second");
+    let run = crate::support::interrupt(view);
+    assert!(run.status.success(), "{run:?}");
+}

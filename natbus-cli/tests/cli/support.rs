@@ -1,7 +1,8 @@
 //! Running the binary with a time limit, and waiting until a child has subscribed.
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{Receiver, channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -191,4 +192,26 @@ pub fn natbus_with_stdin(server: &NatsServer, args: &[&str], input: &[u8]) -> Ru
     stdin.write_all(input).expect("natbus reads stdin");
     drop(stdin);
     finish(child)
+}
+
+/// Sends stdout's lines of a running `child` over a channel, read on a thread.
+pub fn stdout_lines(child: &mut Child) -> Receiver<String> {
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { return };
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// The next line within 10 seconds.
+pub fn next_line(lines: &Receiver<String>) -> String {
+    lines
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the command printed a line in time")
 }

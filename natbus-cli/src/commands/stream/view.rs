@@ -6,6 +6,7 @@ use natbus_tokio::jetstream::{DeliverPolicy, JetStreamError, OrderedOptions};
 
 use super::item::Item;
 use crate::cli::GlobalArgs;
+use crate::commands::interrupted;
 use crate::error::{CliError, CliResult};
 use crate::jetstream::{self, stream_error};
 use crate::output;
@@ -14,7 +15,8 @@ use crate::output;
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  natbus stream view ORDERS\n  \
     natbus stream view ORDERS --subject 'orders.eu.>' --since 1000 --count 20\n  \
-    natbus stream view ORDERS --raw | jq .")]
+    natbus stream view ORDERS --raw | jq .\n  \
+    natbus stream view ORDERS --follow")]
 pub struct ViewArgs {
     /// The stream's name.
     pub name: String,
@@ -30,11 +32,15 @@ pub struct ViewArgs {
     /// Print only the payload of each message, followed by a newline.
     #[arg(short, long, conflicts_with = "json")]
     pub raw: bool,
+    /// After the newest message, keep printing new ones as they are stored, until Ctrl-C.
+    #[arg(short, long)]
+    pub follow: bool,
 }
 
 /// Prints the stored messages up to the newest (as it was when each arrived), or
 /// `--count` of them; waits at most `--timeout` for each (so a `--subject` that matches
-/// nothing ends after `--timeout`).
+/// nothing ends after `--timeout`). With `--follow`, goes on with new messages until
+/// Ctrl-C or `--count`.
 pub async fn run(global: &GlobalArgs, args: ViewArgs) -> CliResult {
     let (client, js) = jetstream::connect(global).await?;
     // An empty stream, or a start past its end, needs no consumer and no wait.
@@ -43,7 +49,8 @@ pub async fn run(global: &GlobalArgs, args: ViewArgs) -> CliResult {
         .await
         .map_err(stream_error(&args.name, "read from"))?
         .state;
-    if state.messages == 0 || args.since.is_some_and(|seq| seq > state.last_seq) {
+    let nothing_yet = state.messages == 0 || args.since.is_some_and(|seq| seq > state.last_seq);
+    if nothing_yet && !args.follow {
         client.close().await;
         return finish(global, &args, 0);
     }
@@ -59,19 +66,31 @@ pub async fn run(global: &GlobalArgs, args: ViewArgs) -> CliResult {
         .await
         .map_err(stream_error(&args.name, "read from"))?;
     let mut printed = 0u64;
+    let mut interrupt = std::pin::pin!(interrupted());
     let outcome = loop {
         if args.count.is_some_and(|count| printed >= count) {
             break Ok(());
         }
-        let msg = match tokio::time::timeout(global.timeout, messages.next()).await {
-            Err(_) => break Ok(()), // nothing more within --timeout: the end of the stream
-            Ok(None) => break Err(CliError::BadAnswer("the connection closed".to_owned())),
+        // `None`: the end (Ctrl-C when following, else nothing more within --timeout).
+        let next = if args.follow {
+            tokio::select! {
+                next = messages.next() => Some(next),
+                () = &mut interrupt => None,
+            }
+        } else {
+            tokio::time::timeout(global.timeout, messages.next())
+                .await
+                .ok()
+        };
+        let msg = match next {
+            None => break Ok(()),
+            Some(None) => break Err(CliError::BadAnswer("the connection closed".to_owned())),
             // The ordered consumer recovers from these by itself.
-            Ok(Some(Err(JetStreamError::MissedHeartbeats(_) | JetStreamError::Warning(_)))) => {
+            Some(Some(Err(JetStreamError::MissedHeartbeats(_) | JetStreamError::Warning(_)))) => {
                 continue;
             }
-            Ok(Some(Err(e))) => break Err(stream_error(&args.name, "read from")(e)),
-            Ok(Some(Ok(msg))) => msg,
+            Some(Some(Err(e))) => break Err(stream_error(&args.name, "read from")(e)),
+            Some(Some(Ok(msg))) => msg,
         };
         let metadata = msg.metadata().map_err(stream_error(
             &args.name,
@@ -87,7 +106,7 @@ pub async fn run(global: &GlobalArgs, args: ViewArgs) -> CliResult {
         } else {
             output::write_stdout(&item(&args.name, &msg, metadata).text())?;
         }
-        if metadata.pending == 0 {
+        if metadata.pending == 0 && !args.follow {
             break Ok(()); // the newest message when it was delivered
         }
     };
