@@ -6,8 +6,8 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::commands::{
-    bench, completions, consumer, kv, object, publish, reply, request, server, service, stream,
-    subscribe,
+    account, bench, completions, consumer, kv, object, publish, reply, request, server, service,
+    stream, subscribe,
 };
 
 /// natbus: talk to NATS from the command line.
@@ -139,6 +139,8 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Inspect the server.
     Server(server::ServerArgs),
+    /// Show the account's JetStream usage and limits.
+    Account(account::AccountArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
 }

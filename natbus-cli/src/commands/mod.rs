@@ -1,5 +1,6 @@
 //! One module per command; [`run`] dispatches.
 
+pub mod account;
 pub mod bench;
 pub mod completions;
 pub mod consumer;
@@ -32,6 +33,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Object(args) => object::run(global, args).await,
         Command::Bench(args) => bench::run(global, args).await,
         Command::Server(args) => server::run(global, args).await,
+        Command::Account(args) => account::run(global, args).await,
         Command::Completions(args) => completions::run(args),
     }
 }

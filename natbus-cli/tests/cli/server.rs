@@ -1,4 +1,4 @@
-//! `server check`.
+//! `server check` and `account info`.
 
 use natbus_tests::NatsServer;
 
@@ -37,4 +37,22 @@ fn check_sees_jetstream_off() {
     let server = NatsServer::builder().jetstream(false).start();
     let out = natbus(&server, &["server", "check"]).ok();
     assert!(out.contains("JetStream:   disabled\n"), "{out}");
+}
+
+#[test]
+fn account_info_shows_usage_against_limits() {
+    let server = NatsServer::start();
+    natbus(&server, &["stream", "add", "A", "--subjects", "a.>"]).ok();
+    natbus(&server, &["pub", "a.x", "12345"]).ok();
+    let out = natbus(&server, &["account", "info"]).ok();
+    assert!(out.starts_with("JetStream Account Information:\n"), "{out}");
+    assert!(out.contains("Streams: 1 of unlimited"), "{out}");
+    assert!(out.contains("Memory: 0 B of unlimited"), "{out}");
+    let info = crate::support::json(&natbus(&server, &["--json", "account", "info"]).ok());
+    assert_eq!(info["streams"], 1);
+    assert!(info["storage"].as_u64().is_some_and(|b| b > 5), "{info}");
+
+    let off = NatsServer::builder().jetstream(false).start();
+    let line = natbus(&off, &["account", "info"]).error_line();
+    assert!(line.contains("JetStream not available"), "{line}");
 }

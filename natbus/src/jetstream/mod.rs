@@ -68,6 +68,7 @@ pub use pull_messages::Messages;
 pub use push::PushMessages;
 pub use stream::Stream;
 
+pub use natbus_proto::jetstream::account::{AccountInfo, AccountLimits, AccountUsage, ApiStats};
 pub use natbus_proto::jetstream::consumer::{
     AckPolicy, ConsumerConfig, DeliverPolicy, ReplayPolicy,
 };
