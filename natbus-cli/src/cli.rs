@@ -124,7 +124,7 @@ pub enum Command {
     /// Discover and inspect services (the NATS Service API, `$SRV.*`).
     #[command(alias = "micro")]
     Service(service::ServiceArgs),
-    /// Manage JetStream streams: add, ls, info, rm, purge, get, view.
+    /// Manage JetStream streams: add, ls, info, edit, rm, purge, get, view.
     #[command(alias = "str")]
     Stream(stream::StreamArgs),
     /// Manage JetStream consumers and pull messages: add, ls, info, rm, next.

@@ -304,3 +304,65 @@ fn stream_view_follow_prints_new_messages_until_interrupted() {
     let run = crate::support::interrupt(view);
     assert!(run.status.success(), "{run:?}");
 }
+
+#[test]
+fn stream_edit_changes_only_what_is_named() {
+    let server = NatsServer::start();
+    natbus(
+        &server,
+        &[
+            "stream",
+            "add",
+            "E",
+            "--subjects",
+            "e.>",
+            "--max-msgs",
+            "10",
+            "--discard",
+            "new",
+        ],
+    )
+    .ok();
+    let info = json(
+        &natbus(
+            &server,
+            &[
+                "--json",
+                "stream",
+                "edit",
+                "E",
+                "--max-age",
+                "1h",
+                "--subjects",
+                "e.>,f.>",
+            ],
+        )
+        .ok(),
+    );
+    let config = &info["config"];
+    assert_eq!(config["max_age"], 3_600_000_000_000u64);
+    assert_eq!(config["subjects"], serde_json::json!(["e.>", "f.>"]));
+    assert_eq!(config["max_msgs"], 10, "not named, kept");
+    assert_eq!(config["discard"], "new", "not named, kept");
+
+    let text = natbus(
+        &server,
+        &["stream", "edit", "E", "--max-msgs", "-1", "--max-age", "0"],
+    );
+    assert_eq!(text.stderr.trim(), "Stream \"E\" was updated");
+    let out = text.ok();
+    assert!(out.contains("Maximum Messages: unlimited"), "{out}");
+    assert!(out.contains("Maximum Age: unlimited"), "{out}");
+
+    let line = natbus(&server, &["stream", "edit", "E"]).error_line();
+    assert!(line.contains("nothing to change"), "{line}");
+    let line = natbus(&server, &["stream", "edit", "NOPE", "--max-age", "1h"]).error_line();
+    assert!(line.contains("stream 'NOPE' not found"), "{line}");
+    let line = natbus(&server, &["stream", "edit", "E", "--subjects", "e.>,"]).error_line();
+    assert!(line.contains("empty subject"), "{line}");
+    // A change the server refuses is one clear line too.
+    natbus(&server, &["stream", "add", "O", "--subjects", "o.>"]).ok();
+    let line = natbus(&server, &["stream", "edit", "E", "--subjects", "o.>"]).error_line();
+    assert!(line.contains("could not update stream 'E'"), "{line}");
+    assert!(line.contains("overlap"), "{line}");
+}

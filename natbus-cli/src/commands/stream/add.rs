@@ -66,14 +66,8 @@ impl AddArgs {
     /// # Errors
     /// [`CliError::Usage`] for an empty subject.
     pub fn config(&self) -> CliResult<StreamConfig> {
-        if self.subjects.iter().any(|s| s.trim().is_empty()) {
-            return Err(CliError::Usage(
-                "--subjects has an empty subject: give e.g. --subjects 'orders.>,audit.*'"
-                    .to_owned(),
-            ));
-        }
         let mut config = StreamConfig::new(&self.name)
-            .subjects(self.subjects.iter().map(|s| s.trim().to_owned()))
+            .subjects(subjects(&self.subjects)?)
             .storage(self.storage.into())
             .retention(self.retention.into())
             .replicas(usize::from(self.replicas));
@@ -95,6 +89,19 @@ impl AddArgs {
         config.allow_direct = self.allow_direct;
         Ok(config)
     }
+}
+
+/// The `--subjects` list, trimmed.
+///
+/// # Errors
+/// [`CliError::Usage`] for an empty subject (e.g. a trailing comma).
+pub fn subjects(list: &[String]) -> CliResult<Vec<String>> {
+    if list.iter().any(|s| s.trim().is_empty()) {
+        return Err(CliError::Usage(
+            "--subjects has an empty subject: give e.g. --subjects 'orders.>,audit.*'".to_owned(),
+        ));
+    }
+    Ok(list.iter().map(|s| s.trim().to_owned()).collect())
 }
 
 /// Creates the stream and prints its info.

@@ -2,6 +2,7 @@
 //! JetStream streams.
 
 mod add;
+mod edit;
 mod get;
 mod item;
 pub mod render;
@@ -35,6 +36,9 @@ pub enum StreamCommand {
     Ls(LsArgs),
     /// Show a stream's configuration and state.
     Info(NameArgs),
+    /// Change some of a stream's settings (limits, subjects, replicas, ...) in place.
+    #[command(alias = "update")]
+    Edit(edit::EditArgs),
     /// Delete a stream with all its messages and consumers.
     #[command(alias = "delete")]
     Rm(RmArgs),
@@ -96,6 +100,7 @@ pub async fn run(global: &GlobalArgs, args: StreamArgs) -> CliResult {
         StreamCommand::Add(a) => add::run(global, a).await,
         StreamCommand::Ls(a) => ls(global, a).await,
         StreamCommand::Info(a) => info(global, a).await,
+        StreamCommand::Edit(a) => edit::run(global, a).await,
         StreamCommand::Rm(a) => rm(global, a).await,
         StreamCommand::Purge(a) => purge(global, a).await,
         StreamCommand::Get(a) => get::run(global, a).await,
