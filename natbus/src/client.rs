@@ -325,6 +325,34 @@ impl Client {
         }
     }
 
+    /// Drops the connection and makes a new one, as after a lost connection: the next
+    /// server of the pool is dialled at once (the same one when it is the only one),
+    /// subscriptions are made again, and [`ClientEvent::Disconnected`] then
+    /// [`ClientEvent::Reconnected`] are reported. Use it to rebalance clients across a
+    /// cluster or to leave a server that misbehaves without going away. Everything
+    /// published before the call is flushed first, so none of it is lost; requests still
+    /// waiting for a reply fail with [`RequestError::Disconnected`]. Returns once the old
+    /// connection is dropped, not when the new one is up (watch the events for that).
+    ///
+    /// # Errors
+    /// [`FlushError`] when the flush before it fails (then nothing is dropped), or
+    /// [`FlushError::Disconnected`] when the connection was already down.
+    ///
+    /// [`ClientEvent::Disconnected`]: crate::ClientEvent::Disconnected
+    /// [`ClientEvent::Reconnected`]: crate::ClientEvent::Reconnected
+    pub async fn force_reconnect(&self) -> Result<(), FlushError> {
+        self.flush().await?;
+        let now = self.shared().runtime.now();
+        let dropped = self.shared().with(|inner| inner.conn.force_reconnect(now));
+        if dropped {
+            Ok(())
+        } else if self.is_closed() {
+            Err(FlushError::Closed)
+        } else {
+            Err(FlushError::Disconnected)
+        }
+    }
+
     /// Gracefully closes: unsubscribes everything, delivers what the server already sent
     /// to the subscribers (their streams then end), flushes publishes, and closes. Bounded
     /// by the drain timeout, after which the connection is closed anyway.

@@ -52,6 +52,11 @@ pub enum DisconnectReason {
     /// The server entered lame-duck mode; we moved to another server.
     #[error("the server entered lame-duck mode")]
     LameDuck,
+    /// The application asked for a new connection ([`Connection::force_reconnect`]).
+    ///
+    /// [`Connection::force_reconnect`]: super::Connection::force_reconnect
+    #[error("reconnect forced by the application")]
+    Forced,
 }
 
 /// Why a connection is closed for good.

@@ -73,6 +73,20 @@ impl Connection {
         }
     }
 
+    /// Drops a working connection and reconnects as after a lost one: the next server of
+    /// the pool is dialled at once (the same one when it is the only one), subscriptions
+    /// are made again, and what is queued leaves on the new connection. Requests and
+    /// flushes in flight fail with `Disconnected`. Returns false, doing nothing, when not
+    /// connected (already reconnecting, or closed).
+    pub fn force_reconnect(&mut self, now: Instant) -> bool {
+        if !matches!(self.state, State::Connected { .. }) {
+            return false;
+        }
+        self.actions.push_back(Action::Close { flush: false });
+        self.connection_lost(now, DisconnectReason::Forced, false);
+        true
+    }
+
     /// Timers: dial when the backoff is over, handshake timeout, keep-alive, request
     /// deadlines. Idempotent: calling it early or twice does nothing extra.
     pub fn handle_timeout(&mut self, now: Instant) {

@@ -18,6 +18,7 @@ run_suite!(block_on, rt();
     reconnect::pending_request_fails_when_the_connection_drops,
     reconnect::connect_to_nothing_fails_clearly,
     reconnect::reconnect_buffer_is_bounded_and_publish_waits,
+    reconnect::force_reconnect_makes_a_new_connection,
     jetstream::js_stream_crud_and_error_codes,
     jetstream::js_not_enabled_is_reported,
     jetstream::js_publish_dedupes_by_msg_id,

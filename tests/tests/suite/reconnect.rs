@@ -6,7 +6,7 @@ use std::time::Duration;
 use natbus::{ClientEvent, CommandError, Runtime};
 use natbus_tests::NatsServer;
 
-use super::{WAIT, connect, options, within};
+use super::{WAIT, connect, options, sleep, within};
 
 async fn wait_for(events: &mut natbus::EventStream, want: fn(&ClientEvent) -> bool) {
     loop {
@@ -174,5 +174,68 @@ pub async fn reconnect_buffer_is_bounded_and_publish_waits(rt: Arc<dyn Runtime>)
             .expect("open");
         let seq = msg.payload.split(|&b| b == b':').next().unwrap_or_default();
         assert_eq!(seq, n.to_string().as_bytes(), "message {n} in order");
+    }
+}
+
+/// `force_reconnect` flushes, drops the connection, and comes back on a new one with the
+/// subscriptions made again.
+pub async fn force_reconnect_makes_a_new_connection(rt: Arc<dyn Runtime>) {
+    let server = NatsServer::builder().jetstream(false).start();
+    let client = connect(&rt, options(&server.url())).await;
+    let mut events = client.events();
+    let mut sub = client.subscribe("again").await.expect("subscribe");
+    client.flush().await.expect("flush");
+    let cids = |connz: serde_json::Value| -> Vec<u64> {
+        connz["connections"]
+            .as_array()
+            .map(|all| all.iter().filter_map(|c| c["cid"].as_u64()).collect())
+            .unwrap_or_default()
+    };
+    let before = cids(server.connz());
+    assert_eq!(before.len(), 1, "one client connection");
+
+    client.publish("again", "before").await.expect("publish");
+    client.force_reconnect().await.expect("forced");
+    within(
+        &rt,
+        WAIT,
+        "the forced disconnect",
+        wait_for(
+            &mut events,
+            |e| matches!(e, ClientEvent::Disconnected { reason } if reason.contains("forced")),
+        ),
+    )
+    .await;
+    within(
+        &rt,
+        WAIT,
+        "the reconnect",
+        wait_for(&mut events, |e| {
+            matches!(e, ClientEvent::Reconnected { .. })
+        }),
+    )
+    .await;
+    let msg = within(&rt, WAIT, "the message published before", sub.next())
+        .await
+        .expect("open");
+    assert_eq!(&msg.payload[..], b"before", "flushed before the drop");
+    client.publish("again", "after").await.expect("publish");
+    let msg = within(&rt, WAIT, "a message on the new connection", sub.next())
+        .await
+        .expect("resubscribed");
+    assert_eq!(&msg.payload[..], b"after");
+    assert_eq!(client.statistics().connection.reconnects, 1);
+    // The server may list the old connection a moment longer.
+    let started = std::time::Instant::now();
+    loop {
+        let after = cids(server.connz());
+        if after.len() == 1 && after != before {
+            break;
+        }
+        assert!(
+            started.elapsed() < WAIT,
+            "a new connection replaces the old one: {before:?} -> {after:?}"
+        );
+        sleep(&rt, Duration::from_millis(20)).await;
     }
 }

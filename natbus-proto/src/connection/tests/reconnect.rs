@@ -137,3 +137,47 @@ fn lame_duck_moves_to_another_server_and_discovery_is_reported() {
         "nothing queued is lost"
     );
 }
+
+#[test]
+fn force_reconnect_moves_on_keeping_subscriptions_and_queued_bytes() {
+    let mut s = Script::new(config(&["127.0.0.1:4222", "127.0.0.1:4223"]));
+    assert!(
+        !s.conn.force_reconnect(s.now),
+        "nothing to drop before connecting"
+    );
+    s.handshake();
+    s.events();
+    let sid = s.conn.subscribe("kept", None).expect("valid");
+    s.written();
+    s.conn
+        .publish("queued", None, None, Bytes::from_static(b"1"))
+        .expect("valid");
+    assert!(s.conn.force_reconnect(s.now));
+    let events = s.events();
+    assert!(
+        events.contains(&Event::Disconnected {
+            reason: DisconnectReason::Forced
+        }),
+        "{events:?}"
+    );
+    let actions = s.actions();
+    assert_eq!(
+        actions.first(),
+        Some(&Action::Close { flush: false }),
+        "{actions:?}"
+    );
+    let Some(Action::Dial { server }) = actions.last() else {
+        panic!("expected a dial at once: {actions:?}")
+    };
+    assert_eq!(server.port, 4223, "the next server of the pool");
+    assert!(!s.conn.force_reconnect(s.now), "already reconnecting");
+    s.conn.handle_connected(s.now);
+    s.read(INFO);
+    s.written();
+    s.read("PONG\r\n");
+    assert_eq!(
+        s.written(),
+        format!("SUB kept {sid}\r\nPUB queued 1\r\n1\r\n"),
+        "resubscribed, then the queued publish"
+    );
+}
