@@ -251,6 +251,9 @@ pub fn connection(data: &[u8]) {
             4 => {
                 let _ = conn.flush();
             }
+            5 => {
+                let _ = conn.force_reconnect(now);
+            }
             _ => {}
         }
         conn.handle_read(piece, now);
