@@ -130,7 +130,8 @@ pub enum Command {
     /// Manage JetStream consumers and pull messages: add, ls, info, rm, next.
     #[command(alias = "con")]
     Consumer(consumer::ConsumerArgs),
-    /// Use key-value buckets: add, put, get, del, ls, watch, history.
+    /// Use key-value buckets: add, info, put, create, update, get, del, purge, ls, watch,
+    /// history, rm.
     Kv(kv::KvArgs),
     /// Store files in object stores: add, put, get, info, ls, del, rm, status.
     #[command(alias = "obj")]

@@ -86,6 +86,9 @@ pub enum CliError {
     /// Something the user asked for does not exist (stream, consumer, bucket, key, message).
     #[error("{0}")]
     NotFound(String),
+    /// A conditional write was refused because the state changed (create, compare-and-set).
+    #[error("{0}")]
+    Conflict(String),
     /// Stdout was closed by the reader (e.g. `| head`); not an error for the user.
     #[error("stdout closed")]
     BrokenPipe,

@@ -1,4 +1,5 @@
-//! `kv add/put/get/del/ls/history/watch/rm` against a JetStream server.
+//! `kv add/info/put/create/update/get/del/purge/ls/history/watch/rm` against a JetStream
+//! server.
 
 use natbus_tests::NatsServer;
 
@@ -173,4 +174,53 @@ fn kv_missing_bucket() {
             "{args:?}"
         );
     }
+}
+
+#[test]
+fn kv_create_update_purge_and_info() {
+    let server = NatsServer::start();
+    natbus(&server, &["kv", "add", "c", "--history", "5"]).ok();
+    let info = natbus(&server, &["kv", "info", "c"]).ok();
+    assert!(info.contains("History Kept: 5"), "{info}");
+
+    let first = json(&natbus(&server, &["--json", "kv", "create", "c", "k", "one"]).ok());
+    assert_eq!(first["revision"], 1);
+    let line = natbus(&server, &["kv", "create", "c", "k", "two"]).error_line();
+    assert!(
+        line.ends_with("key 'k' in bucket 'c' already has a value"),
+        "{line}"
+    );
+
+    let updated = json(
+        &natbus(
+            &server,
+            &["--json", "kv", "update", "c", "k", "two", "--revision", "1"],
+        )
+        .ok(),
+    );
+    assert_eq!(updated["revision"], 2);
+    let line = natbus(
+        &server,
+        &["kv", "update", "c", "k", "three", "--revision", "1"],
+    )
+    .error_line();
+    assert!(
+        line.ends_with("key 'k' in bucket 'c' is no longer at revision 1"),
+        "{line}"
+    );
+    let value = natbus(&server, &["kv", "get", "c", "k", "--raw"]).ok();
+    assert_eq!(value, "two", "the refused update changed nothing");
+
+    natbus(&server, &["kv", "purge", "c", "k"]).ok();
+    let line = natbus(&server, &["kv", "get", "c", "k"]).error_line();
+    assert!(line.contains("not found"), "{line}");
+    let history = natbus(&server, &["kv", "history", "c", "k"]).ok();
+    assert!(
+        !history.contains("two"),
+        "purged with its history: {history}"
+    );
+    // A purged key can be created again.
+    natbus(&server, &["kv", "create", "c", "k", "again"]).ok();
+    let status = json(&natbus(&server, &["--json", "kv", "info", "c"]).ok());
+    assert_eq!(status["bucket"], "c");
 }

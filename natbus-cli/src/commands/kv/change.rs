@@ -1,9 +1,10 @@
-//! The key-value commands that change something: add, put, del, rm.
+//! The key-value commands that change something (add, put, create, update, del, purge,
+//! rm), and `info`, which shows what `add` made.
 
-use natbus_tokio::jetstream::KeyValueConfig;
+use natbus_tokio::jetstream::{JetStreamError, KeyValueConfig};
 use serde_json::json;
 
-use super::{AddArgs, KeyArgs, PutArgs, RmArgs, open, render};
+use super::{AddArgs, BucketName, KeyArgs, PutArgs, RmArgs, UpdateArgs, open, render};
 use crate::cli::GlobalArgs;
 use crate::error::{CliError, CliResult};
 use crate::jetstream::{self, bucket_error};
@@ -36,16 +37,62 @@ pub async fn add(global: &GlobalArgs, args: AddArgs) -> CliResult {
     }
 }
 
+/// How `put`, `create` and `update` store a value.
+#[derive(Debug, Clone, Copy)]
+enum Write {
+    /// Whatever the key holds.
+    Put,
+    /// Only when the key holds nothing.
+    Create,
+    /// Only when the key is still at this revision.
+    Update(u64),
+}
+
 /// `kv put`: stores the value and says at which revision.
 pub async fn put(global: &GlobalArgs, args: PutArgs) -> CliResult {
+    write(global, args, Write::Put).await
+}
+
+/// `kv create`: stores the value only if the key has none.
+pub async fn create(global: &GlobalArgs, args: PutArgs) -> CliResult {
+    write(global, args, Write::Create).await
+}
+
+/// `kv update`: stores the value only if the key is still at the given revision.
+pub async fn update(global: &GlobalArgs, args: UpdateArgs) -> CliResult {
+    let put = PutArgs {
+        bucket: args.bucket,
+        key: args.key,
+        value: args.value,
+    };
+    write(global, put, Write::Update(args.revision)).await
+}
+
+async fn write(global: &GlobalArgs, args: PutArgs, how: Write) -> CliResult {
     let value = output::body_or_stdin(args.value.as_deref(), false)?;
     let (client, store) = open(global, &args.bucket).await?;
-    let revision =
-        store
-            .put(&args.key, value)
-            .await
-            .map_err(key_error(&args.bucket, &args.key, "store"))?;
+    let stored = match how {
+        Write::Put => store.put(&args.key, value).await,
+        Write::Create => store.create(&args.key, value).await,
+        Write::Update(revision) => store.update(&args.key, value, revision).await,
+    };
     client.close().await;
+    let revision = stored.map_err(|e| match (how, e) {
+        (_, JetStreamError::KeyExists { .. }) => CliError::Conflict(format!(
+            "key '{}' in bucket '{}' already has a value",
+            args.key, args.bucket
+        )),
+        (Write::Update(revision), e)
+            if e.api_error()
+                .is_some_and(|api| api.is_wrong_last_sequence()) =>
+        {
+            CliError::Conflict(format!(
+                "key '{}' in bucket '{}' is no longer at revision {revision}",
+                args.key, args.bucket
+            ))
+        }
+        (_, e) => key_error(&args.bucket, &args.key, "store")(e),
+    })?;
     if global.json {
         output::json_line(&json!({"bucket": args.bucket, "key": args.key, "revision": revision}))
     } else {
@@ -76,6 +123,41 @@ pub async fn del(global: &GlobalArgs, args: KeyArgs) -> CliResult {
             args.key, args.bucket
         ));
         Ok(())
+    }
+}
+
+/// `kv purge`: removes the key and all its revisions.
+pub async fn purge(global: &GlobalArgs, args: KeyArgs) -> CliResult {
+    let (client, store) = open(global, &args.bucket).await?;
+    let revision =
+        store
+            .purge(&args.key)
+            .await
+            .map_err(key_error(&args.bucket, &args.key, "purge"))?;
+    client.close().await;
+    if global.json {
+        output::json_line(&json!({
+            "bucket": args.bucket, "key": args.key, "revision": revision, "purged": true,
+        }))
+    } else {
+        output::note(format!(
+            "Purged \"{}\" and its history from bucket \"{}\"",
+            args.key, args.bucket
+        ));
+        Ok(())
+    }
+}
+
+/// `kv info`: the bucket's settings and size.
+pub async fn info(global: &GlobalArgs, args: BucketName) -> CliResult {
+    let (client, store) = open(global, &args.bucket).await?;
+    let status = store.status().await;
+    client.close().await;
+    let status = status.map_err(bucket_error(&args.bucket, "read the status of"))?;
+    if global.json {
+        output::json_pretty(&render::status_json(&status))
+    } else {
+        output::write_stdout(render::status_text(&status).as_bytes())
     }
 }
 

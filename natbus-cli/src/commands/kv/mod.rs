@@ -1,5 +1,5 @@
-//! `natbus kv …`: key-value buckets (streams named `KV_<bucket>`): add, put, get, del,
-//! ls, watch, history, rm.
+//! `natbus kv …`: key-value buckets (streams named `KV_<bucket>`): add, info, put, create,
+//! update, get, del, purge, ls, watch, history, rm.
 
 mod change;
 mod read;
@@ -26,15 +26,23 @@ pub struct KvArgs {
 #[derive(Debug, Subcommand)]
 pub enum KvCommand {
     /// Create a bucket.
-    #[command(alias = "create")]
     Add(AddArgs),
+    /// Show a bucket's settings and size.
+    #[command(alias = "status")]
+    Info(BucketName),
     /// Store a value under a key (read from stdin when absent).
     Put(PutArgs),
+    /// Store a value only if the key has none (never set, deleted or purged).
+    Create(PutArgs),
+    /// Store a value only if the key is still at the given revision (compare-and-set).
+    Update(UpdateArgs),
     /// Print a key's value.
     Get(GetArgs),
     /// Delete a key (its history stays until purged or aged out).
     #[command(alias = "delete")]
     Del(KeyArgs),
+    /// Delete a key and all its history.
+    Purge(KeyArgs),
     /// List buckets, or the keys of one bucket.
     #[command(alias = "list")]
     Ls(LsArgs),
@@ -72,6 +80,31 @@ pub struct PutArgs {
     pub key: String,
     /// The value; read from stdin when absent.
     pub value: Option<String>,
+}
+
+/// `kv update`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  natbus kv update config app.color green --revision 4\n  \
+    natbus kv get config app.color --json   # shows the revision to give"
+)]
+pub struct UpdateArgs {
+    /// The bucket.
+    pub bucket: String,
+    /// The key.
+    pub key: String,
+    /// The new value; read from stdin when absent.
+    pub value: Option<String>,
+    /// The revision the key must still be at (from `kv get` or `kv put`).
+    #[arg(long, value_name = "N")]
+    pub revision: u64,
+}
+
+/// A bucket's name.
+#[derive(Debug, Args)]
+pub struct BucketName {
+    /// The bucket.
+    pub bucket: String,
 }
 
 /// `kv get`.
@@ -133,9 +166,13 @@ pub struct RmArgs {
 pub async fn run(global: &GlobalArgs, args: KvArgs) -> CliResult {
     match args.command {
         KvCommand::Add(a) => change::add(global, a).await,
+        KvCommand::Info(a) => change::info(global, a).await,
         KvCommand::Put(a) => change::put(global, a).await,
+        KvCommand::Create(a) => change::create(global, a).await,
+        KvCommand::Update(a) => change::update(global, a).await,
         KvCommand::Get(a) => read::get(global, a).await,
         KvCommand::Del(a) => change::del(global, a).await,
+        KvCommand::Purge(a) => change::purge(global, a).await,
         KvCommand::Ls(a) => read::ls(global, a).await,
         KvCommand::Watch(a) => watch::run(global, a).await,
         KvCommand::History(a) => read::history(global, a).await,
