@@ -133,7 +133,8 @@ pub enum Command {
     /// Use key-value buckets: add, info, put, create, update, get, del, purge, ls, watch,
     /// history, rm.
     Kv(kv::KvArgs),
-    /// Store files in object stores: add, put, get, info, ls, del, rm, status.
+    /// Store files in object stores: add, put, get, info, ls, del, rm, status, watch, seal,
+    /// link.
     #[command(alias = "obj")]
     Object(object::ObjectArgs),
     /// Measure publish/subscribe, request/reply or JetStream throughput and latency.
