@@ -238,11 +238,11 @@ pub fn bytes(n: u64) -> String {
     format!("{value:.1} {}", UNITS[unit])
 }
 
-/// "1 message", "3 messages": a count with its noun.
-pub fn counted(n: u64, noun: &str) -> String {
+/// "1 message", "3 messages": a count with its noun, `one` or `many`.
+pub fn counted(n: u64, one: &str, many: &str) -> String {
     match n {
-        1 => format!("1 {noun}"),
-        n => format!("{n} {noun}s"),
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
     }
 }
 
@@ -252,9 +252,9 @@ mod tests {
 
     #[test]
     fn counts_take_the_plural_except_for_one() {
-        assert_eq!(counted(1, "message"), "1 message");
-        assert_eq!(counted(0, "request"), "0 requests");
-        assert_eq!(counted(42, "message"), "42 messages");
+        assert_eq!(counted(1, "message", "messages"), "1 message");
+        assert_eq!(counted(0, "request", "requests"), "0 requests");
+        assert_eq!(counted(42, "reply", "replies"), "42 replies");
     }
 
     #[test]

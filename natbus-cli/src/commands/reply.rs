@@ -77,7 +77,7 @@ pub async fn run(global: &GlobalArgs, args: ReplyArgs) -> CliResult {
     outcome?;
     flushed.map_err(CliError::Flush)?;
     if !global.json {
-        let what = output::counted(number, "request");
+        let what = output::counted(number, "request", "requests");
         output::note(format!("Answered {what} on \"{}\"", args.subject));
     }
     Ok(())

@@ -1,20 +1,22 @@
-//! `natbus req SUBJECT [BODY]`: send one request and print the reply.
+//! `natbus req SUBJECT [BODY]`: send one request and print the reply (or, with
+//! `--replies`, every reply that comes within the timeout: scatter-gather).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use clap::Args;
-use natbus_tokio::RequestOptions;
+use natbus_tokio::{Client, HeaderMap, Message, RequestError, RequestOptions, StatusCode};
 
 use crate::cli::GlobalArgs;
 use crate::duration::human;
-use crate::error::CliResult;
+use crate::error::{CliError, CliResult};
 use crate::{connect, message, output};
 
 /// Arguments of `natbus req`.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  natbus req greet.hello 'Ada'\n  \
-    natbus req --timeout 500ms -H auth:xyz billing.charge '{\"amount\":3}'")]
+    natbus req --timeout 500ms -H auth:xyz billing.charge '{\"amount\":3}'\n  \
+    natbus req --replies 0 --timeout 1s inventory.count   # every answer within 1s")]
 pub struct ReqArgs {
     /// Subject to send the request to.
     pub subject: String,
@@ -26,6 +28,10 @@ pub struct ReqArgs {
     /// Print only the reply payload.
     #[arg(short, long, conflicts_with = "json")]
     pub raw: bool,
+    /// Wait for this many replies (0: all that come within --timeout), from every
+    /// responder rather than the first.
+    #[arg(long, value_name = "N")]
+    pub replies: Option<u64>,
 }
 
 /// Sends the request; no responders and timeouts fail with exit code 1.
@@ -40,6 +46,9 @@ pub async fn run(global: &GlobalArgs, args: ReqArgs) -> CliResult {
             body.len()
         ));
     }
+    if let Some(wanted) = args.replies {
+        return gather(global, &args, &client, headers, Bytes::from(body), wanted).await;
+    }
     let started = Instant::now();
     let options = RequestOptions {
         headers,
@@ -51,8 +60,79 @@ pub async fn run(global: &GlobalArgs, args: ReqArgs) -> CliResult {
     let rtt = started.elapsed();
     client.close().await;
     let reply = reply?;
+    print_reply(global, &args, None, &reply, rtt)
+}
+
+/// Sends one request on a fresh inbox and prints each reply until `wanted` (0: no limit)
+/// or `--timeout`; fails when none came.
+async fn gather(
+    global: &GlobalArgs,
+    args: &ReqArgs,
+    client: &Client,
+    headers: Option<HeaderMap>,
+    body: Bytes,
+    wanted: u64,
+) -> CliResult {
+    let inbox = client.new_inbox();
+    let mut replies = connect::subscribe(client, &inbox, None).await?;
+    let started = Instant::now();
+    let deadline = tokio::time::Instant::now() + global.timeout;
+    let sent = client
+        .publish_full(&args.subject, Some(&inbox), headers.as_ref(), body)
+        .await
+        .map_err(|source| CliError::Publish {
+            subject: args.subject.clone(),
+            source,
+        });
+    let mut got = 0u64;
+    let outcome = match sent {
+        Err(e) => Err(e),
+        Ok(()) => loop {
+            if wanted > 0 && got >= wanted {
+                break Ok(());
+            }
+            let Ok(Some(reply)) = tokio::time::timeout_at(deadline, replies.next()).await else {
+                break Ok(()); // --timeout is over (or the connection closed)
+            };
+            if reply.status() == Some(StatusCode::NO_RESPONDERS) {
+                break Err(CliError::Request(RequestError::NoResponders {
+                    subject: args.subject.clone(),
+                }));
+            }
+            got += 1;
+            if let Err(e) = print_reply(global, args, Some(got), &reply, started.elapsed()) {
+                break Err(e);
+            }
+        },
+    };
+    client.close().await;
+    outcome?;
+    if got == 0 {
+        return Err(CliError::TimedOut(format!(
+            "no reply on '{}' within {}",
+            args.subject,
+            human(global.timeout)
+        )));
+    }
+    if !args.raw && !global.json {
+        output::note(format!(
+            "Received {}",
+            output::counted(got, "reply", "replies")
+        ));
+    }
+    Ok(())
+}
+
+/// Prints one reply (`number` counts them when several are gathered).
+fn print_reply(
+    global: &GlobalArgs,
+    args: &ReqArgs,
+    number: Option<u64>,
+    reply: &Message,
+    rtt: Duration,
+) -> CliResult {
     if global.json {
-        let mut value = message::to_json(None, &reply);
+        let mut value = message::to_json(number, reply);
         if let Some(object) = value.as_object_mut() {
             object.insert("rtt_ns".into(), serde_json::json!(rtt.as_nanos() as u64));
         }
@@ -62,7 +142,10 @@ pub async fn run(global: &GlobalArgs, args: ReqArgs) -> CliResult {
         bytes.push(b'\n');
         output::write_stdout(&bytes)
     } else {
-        output::note(format!("Received with rtt {}", human(rtt)));
+        match number {
+            Some(n) => output::note(format!("Received reply {n} with rtt {}", human(rtt))),
+            None => output::note(format!("Received with rtt {}", human(rtt))),
+        }
         let mut text = reply
             .headers
             .as_ref()

@@ -56,7 +56,7 @@ pub async fn run(global: &GlobalArgs, args: SubArgs) -> CliResult {
     .await?;
     client.close().await;
     if chatty {
-        let what = output::counted(number, "message");
+        let what = output::counted(number, "message", "messages");
         output::note(format!("Received {what} on \"{}\"", args.subject));
     }
     match args.count {

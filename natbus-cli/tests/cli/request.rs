@@ -80,3 +80,45 @@ fn req_times_out_when_nobody_answers() {
     silent.kill().expect("the subscriber is running");
     finish(silent);
 }
+
+#[test]
+fn req_replies_gathers_every_responder() {
+    let server = NatsServer::start();
+    let a = spawn(&server, &["reply", "svc.count", "one", "--count", "1"]);
+    let b = spawn(&server, &["reply", "svc.count", "two", "--count", "1"]);
+    wait_for_subscriptions(&server, 2);
+    // Both answer; `--replies 2` returns as soon as both did, well before the timeout.
+    let run = natbus(
+        &server,
+        &[
+            "--timeout",
+            "20s",
+            "req",
+            "svc.count",
+            "--replies",
+            "2",
+            "--raw",
+        ],
+    );
+    let mut got: Vec<String> = run.ok().lines().map(str::to_owned).collect();
+    got.sort();
+    assert_eq!(got, ["one", "two"]);
+    finish(a).ok();
+    finish(b).ok();
+
+    let line = natbus(&server, &["req", "nobody.home", "--replies", "0"]).error_line();
+    assert!(line.contains("no responders"), "{line}");
+    let mut silent = spawn(&server, &["sub", "svc.silent"]);
+    wait_for_subscriptions(&server, 1);
+    let line = natbus(
+        &server,
+        &["--timeout", "300ms", "req", "svc.silent", "--replies", "0"],
+    )
+    .error_line();
+    assert!(
+        line.contains("no reply on 'svc.silent' within 300ms"),
+        "{line}"
+    );
+    silent.kill().expect("the subscriber is running");
+    finish(silent);
+}

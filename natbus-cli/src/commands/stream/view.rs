@@ -120,7 +120,7 @@ fn finish(global: &GlobalArgs, args: &ViewArgs, printed: u64) -> CliResult {
     if !global.json && !args.raw {
         let what = match printed {
             0 => "No messages".to_owned(),
-            n => output::counted(n, "message"),
+            n => output::counted(n, "message", "messages"),
         };
         output::note(format!("{what} in stream \"{}\"", args.name));
     }
