@@ -3,30 +3,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use natbus::{Client, ClientEvent, CommandError, EventStream, HeaderMap, RequestOptions, Runtime};
+use natbus::{Client, ClientEvent, CommandError, HeaderMap, RequestOptions, Runtime};
 use natbus_tests::{NatsCluster, NatsServer};
 use serde_json::{Value, json};
 
-use super::{WAIT, connect, options, sleep, within};
-
-/// Waits for the first event matching `want`, returning it.
-async fn wait_for(
-    rt: &Arc<dyn Runtime>,
-    events: &mut EventStream,
-    what: &str,
-    want: impl Fn(&ClientEvent) -> bool,
-) -> ClientEvent {
-    within(rt, WAIT, what, async {
-        loop {
-            match events.next().await {
-                Some(e) if want(&e) => return e,
-                Some(_) => continue,
-                None => panic!("event stream ended while waiting for {what}"),
-            }
-        }
-    })
-    .await
-}
+use super::{WAIT, connect, options, sleep, wait_for_event, within};
 
 /// The index of the cluster node the client is connected to (servers are named `n1`…).
 fn connected_node(client: &Client) -> usize {
@@ -97,14 +78,14 @@ pub async fn cluster_failover_loses_no_jetstream_message(rt: Arc<dyn Runtime>) {
         if i == TOTAL / 2 {
             let node = connected_node(&client);
             cluster.server_mut(node).stop();
-            wait_for(&rt, &mut events, "disconnect", |e| {
+            wait_for_event(&rt, &mut events, "disconnect", |e| {
                 matches!(e, ClientEvent::Disconnected { .. })
             })
             .await;
         }
         publish_acked(&rt, &client, i).await;
     }
-    let reconnected = wait_for(&rt, &mut events, "reconnect", |e| {
+    let reconnected = wait_for_event(&rt, &mut events, "reconnect", |e| {
         matches!(e, ClientEvent::Reconnected { .. })
     });
     // The reconnect already happened while publishing; the event is buffered.
@@ -134,7 +115,7 @@ pub async fn discovered_servers_are_used_for_failover(rt: Arc<dyn Runtime>) {
     assert_eq!(connected_node(&client), 0);
 
     cluster.server_mut(0).stop();
-    wait_for(
+    wait_for_event(
         &rt,
         &mut events,
         "reconnect to the discovered server",
@@ -160,7 +141,7 @@ pub async fn discovered_servers_are_used_for_failover(rt: Arc<dyn Runtime>) {
     let client = connect(&rt, opts).await;
     let mut events = client.events();
     cluster.server_mut(0).stop();
-    let closed = wait_for(&rt, &mut events, "close after max reconnects", |e| {
+    let closed = wait_for_event(&rt, &mut events, "close after max reconnects", |e| {
         matches!(
             e,
             ClientEvent::Closed { .. } | ClientEvent::Reconnected { .. }
@@ -178,11 +159,11 @@ pub async fn lame_duck_moves_the_client_before_shutdown(rt: Arc<dyn Runtime>) {
     client.flush().await.expect("flush");
 
     cluster.server_mut(0).lame_duck();
-    wait_for(&rt, &mut events, "lame duck event", |e| {
+    wait_for_event(&rt, &mut events, "lame duck event", |e| {
         matches!(e, ClientEvent::LameDuck)
     })
     .await;
-    wait_for(&rt, &mut events, "move to the other server", |e| {
+    wait_for_event(&rt, &mut events, "move to the other server", |e| {
         matches!(e, ClientEvent::Reconnected { .. })
     })
     .await;
@@ -229,14 +210,14 @@ pub async fn stalled_server_is_detected_and_writes_stay_bounded(rt: Arc<dyn Runt
         full,
         "the outbound buffer must be bounded while writes stall"
     );
-    let lost = wait_for(&rt, &mut events, "stale detection", |e| {
+    let lost = wait_for_event(&rt, &mut events, "stale detection", |e| {
         matches!(e, ClientEvent::Disconnected { .. })
     })
     .await;
     assert!(format!("{lost:?}").contains("stale"), "{lost:?}");
 
     drop(resume);
-    wait_for(
+    wait_for_event(
         &rt,
         &mut events,
         "reconnect after the server resumes",

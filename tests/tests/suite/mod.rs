@@ -87,3 +87,23 @@ pub async fn within<F: std::future::Future>(
 
 /// The default deadline for anything a test waits for.
 pub const WAIT: Duration = Duration::from_secs(10);
+
+/// Waits (at most [`WAIT`]) for the first client event matching `want`, returning it;
+/// `what` names it in the panic when it does not come.
+pub async fn wait_for_event(
+    rt: &Arc<dyn Runtime>,
+    events: &mut natbus::EventStream,
+    what: &str,
+    want: impl Fn(&natbus::ClientEvent) -> bool,
+) -> natbus::ClientEvent {
+    within(rt, WAIT, what, async {
+        loop {
+            match events.next().await {
+                Some(e) if want(&e) => return e,
+                Some(_) => continue,
+                None => panic!("event stream ended while waiting for {what}"),
+            }
+        }
+    })
+    .await
+}

@@ -6,17 +6,7 @@ use std::time::Duration;
 use natbus::{ClientEvent, CommandError, Runtime};
 use natbus_tests::NatsServer;
 
-use super::{WAIT, connect, options, sleep, within};
-
-async fn wait_for(events: &mut natbus::EventStream, want: fn(&ClientEvent) -> bool) {
-    loop {
-        match events.next().await {
-            Some(e) if want(&e) => return,
-            Some(_) => continue,
-            None => panic!("event stream ended"),
-        }
-    }
-}
+use super::{WAIT, connect, options, sleep, wait_for_event, within};
 
 pub async fn reconnects_resubscribes_and_sends_buffered(rt: Arc<dyn Runtime>) {
     let mut server = NatsServer::start();
@@ -30,14 +20,9 @@ pub async fn reconnects_resubscribes_and_sends_buffered(rt: Arc<dyn Runtime>) {
     assert_eq!(&msg.payload[..], b"before");
 
     server.stop();
-    within(
-        &rt,
-        WAIT,
-        "disconnect",
-        wait_for(&mut events, |e| {
-            matches!(e, ClientEvent::Disconnected { .. })
-        }),
-    )
+    wait_for_event(&rt, &mut events, "disconnect", |e| {
+        matches!(e, ClientEvent::Disconnected { .. })
+    })
     .await;
     // Published while the server is down: kept in the reconnect buffer.
     for i in 0..10 {
@@ -47,14 +32,9 @@ pub async fn reconnects_resubscribes_and_sends_buffered(rt: Arc<dyn Runtime>) {
             .expect("buffered");
     }
     server.restart();
-    within(
-        &rt,
-        WAIT,
-        "reconnect",
-        wait_for(&mut events, |e| {
-            matches!(e, ClientEvent::Reconnected { .. })
-        }),
-    )
+    wait_for_event(&rt, &mut events, "reconnect", |e| {
+        matches!(e, ClientEvent::Reconnected { .. })
+    })
     .await;
     for i in 0..10 {
         let msg = within(&rt, WAIT, "buffered message", sub.next())
@@ -123,14 +103,9 @@ pub async fn reconnect_buffer_is_bounded_and_publish_waits(rt: Arc<dyn Runtime>)
     let mut sub = client.subscribe("bounded").await.expect("subscribe");
     client.flush().await.expect("flush");
     server.stop();
-    within(
-        &rt,
-        WAIT,
-        "disconnect",
-        wait_for(&mut events, |e| {
-            matches!(e, ClientEvent::Disconnected { .. })
-        }),
-    )
+    wait_for_event(&rt, &mut events, "disconnect", |e| {
+        matches!(e, ClientEvent::Disconnected { .. })
+    })
     .await;
 
     let frame = |n: usize| {
@@ -196,24 +171,16 @@ pub async fn force_reconnect_makes_a_new_connection(rt: Arc<dyn Runtime>) {
 
     client.publish("again", "before").await.expect("publish");
     client.force_reconnect().await.expect("forced");
-    within(
+    wait_for_event(
         &rt,
-        WAIT,
+        &mut events,
         "the forced disconnect",
-        wait_for(
-            &mut events,
-            |e| matches!(e, ClientEvent::Disconnected { reason } if reason.contains("forced")),
-        ),
+        |e| matches!(e, ClientEvent::Disconnected { reason } if reason.contains("forced")),
     )
     .await;
-    within(
-        &rt,
-        WAIT,
-        "the reconnect",
-        wait_for(&mut events, |e| {
-            matches!(e, ClientEvent::Reconnected { .. })
-        }),
-    )
+    wait_for_event(&rt, &mut events, "the reconnect", |e| {
+        matches!(e, ClientEvent::Reconnected { .. })
+    })
     .await;
     let msg = within(&rt, WAIT, "the message published before", sub.next())
         .await
