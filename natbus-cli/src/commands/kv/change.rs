@@ -104,44 +104,32 @@ async fn write(global: &GlobalArgs, args: PutArgs, how: Write) -> CliResult {
     }
 }
 
-/// `kv del`: puts a delete marker on the key.
-pub async fn del(global: &GlobalArgs, args: KeyArgs) -> CliResult {
+/// `kv del` (a delete marker; the history stays until purged or aged out) and, with
+/// `purge`, `kv purge` (the key and all its revisions).
+pub async fn remove(global: &GlobalArgs, args: KeyArgs, purge: bool) -> CliResult {
     let (client, store) = open(global, &args.bucket).await?;
-    let revision =
-        store
-            .delete(&args.key)
-            .await
-            .map_err(key_error(&args.bucket, &args.key, "delete"))?;
-    client.close().await;
-    if global.json {
-        output::json_line(&json!({
-            "bucket": args.bucket, "key": args.key, "revision": revision, "deleted": true,
-        }))
+    let removed = if purge {
+        store.purge(&args.key).await
     } else {
+        store.delete(&args.key).await
+    };
+    client.close().await;
+    let verb = if purge { "purge" } else { "delete" };
+    let revision = removed.map_err(key_error(&args.bucket, &args.key, verb))?;
+    if global.json {
+        let done = if purge { "purged" } else { "deleted" };
+        output::json_line(&json!({
+            "bucket": args.bucket, "key": args.key, "revision": revision, done: true,
+        }))
+    } else if purge {
         output::note(format!(
-            "Deleted \"{}\" from bucket \"{}\" (revision {revision})",
+            "Purged \"{}\" and its history from bucket \"{}\"",
             args.key, args.bucket
         ));
         Ok(())
-    }
-}
-
-/// `kv purge`: removes the key and all its revisions.
-pub async fn purge(global: &GlobalArgs, args: KeyArgs) -> CliResult {
-    let (client, store) = open(global, &args.bucket).await?;
-    let revision =
-        store
-            .purge(&args.key)
-            .await
-            .map_err(key_error(&args.bucket, &args.key, "purge"))?;
-    client.close().await;
-    if global.json {
-        output::json_line(&json!({
-            "bucket": args.bucket, "key": args.key, "revision": revision, "purged": true,
-        }))
     } else {
         output::note(format!(
-            "Purged \"{}\" and its history from bucket \"{}\"",
+            "Deleted \"{}\" from bucket \"{}\" (revision {revision})",
             args.key, args.bucket
         ));
         Ok(())
