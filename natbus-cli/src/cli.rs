@@ -127,7 +127,7 @@ pub enum Command {
     /// Manage JetStream streams: add, ls, info, edit, rm, purge, get, view.
     #[command(alias = "str")]
     Stream(stream::StreamArgs),
-    /// Manage JetStream consumers and pull messages: add, ls, info, rm, next.
+    /// Manage JetStream consumers and pull messages: add, ls, info, edit, rm, next.
     #[command(alias = "con")]
     Consumer(consumer::ConsumerArgs),
     /// Use key-value buckets: add, info, put, create, update, get, del, purge, ls, watch,

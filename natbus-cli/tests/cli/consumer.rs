@@ -201,3 +201,58 @@ fn consumer_rm_and_not_found() {
     let line = natbus(&server, &["consumer", "add", "NOPE", "c"]).error_line();
     assert_eq!(line, "natbus: error: stream 'NOPE' not found");
 }
+
+#[test]
+fn consumer_edit_changes_only_what_is_named() {
+    let server = server_with_messages();
+    natbus(
+        &server,
+        &[
+            "consumer",
+            "add",
+            "S",
+            "w",
+            "--max-pending",
+            "7",
+            "--filter",
+            "s.a",
+        ],
+    )
+    .ok();
+    let info = json(
+        &natbus(
+            &server,
+            &[
+                "--json",
+                "consumer",
+                "edit",
+                "S",
+                "w",
+                "--ack-wait",
+                "1m",
+                "--max-deliver",
+                "4",
+            ],
+        )
+        .ok(),
+    );
+    let config = &info["config"];
+    assert_eq!(config["ack_wait"], 60_000_000_000u64);
+    assert_eq!(config["max_deliver"], 4);
+    assert_eq!(config["max_ack_pending"], 7, "not named, kept");
+    assert_eq!(config["filter_subject"], "s.a", "not named, kept");
+
+    let run = natbus(&server, &["consumer", "edit", "S", "w", "--filter", "s.>"]);
+    assert_eq!(
+        run.stderr.trim(),
+        "Consumer \"w\" on stream \"S\" was updated"
+    );
+    let line = natbus(&server, &["consumer", "edit", "S", "w"]).error_line();
+    assert!(line.contains("nothing to change"), "{line}");
+    let line = natbus(
+        &server,
+        &["consumer", "edit", "S", "nope", "--ack-wait", "1m"],
+    )
+    .error_line();
+    assert!(line.contains("consumer 'nope' not found"), "{line}");
+}

@@ -1,6 +1,7 @@
 //! `natbus consumer …`: add, list, inspect and remove consumers, and pull messages.
 
 mod add;
+mod edit;
 mod next;
 mod render;
 
@@ -31,6 +32,9 @@ pub enum ConsumerCommand {
     Ls(LsArgs),
     /// Show a consumer's configuration and state.
     Info(ConsumerName),
+    /// Change some of a durable consumer's settings (filter, ack wait, limits) in place.
+    #[command(alias = "update")]
+    Edit(edit::EditArgs),
     /// Delete a consumer.
     #[command(alias = "delete")]
     Rm(RmArgs),
@@ -74,6 +78,7 @@ pub async fn run(global: &GlobalArgs, args: ConsumerArgs) -> CliResult {
         ConsumerCommand::Add(a) => add::run(global, a).await,
         ConsumerCommand::Ls(a) => ls(global, a).await,
         ConsumerCommand::Info(a) => info(global, a).await,
+        ConsumerCommand::Edit(a) => edit::run(global, a).await,
         ConsumerCommand::Rm(a) => rm(global, a).await,
         ConsumerCommand::Next(a) => next::run(global, a).await,
     }
