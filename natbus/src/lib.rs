@@ -38,6 +38,7 @@ mod mailbox;
 mod oneshot;
 mod options;
 mod options_prod;
+mod request_many;
 mod runtime;
 mod select;
 pub mod service;
@@ -64,6 +65,7 @@ pub use natbus_proto::info::ServerInfo;
 pub use natbus_proto::message::Message;
 pub use natbus_proto::subject::Subject;
 pub use options::ConnectOptions;
+pub use request_many::{Replies, RequestManyOptions};
 pub use runtime::{BoxFuture, Dialed, DirectWrite, Runtime, Socket};
 pub use subscriber::Subscriber;
 

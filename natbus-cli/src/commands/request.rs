@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use clap::Args;
-use natbus_tokio::{Client, HeaderMap, Message, RequestError, RequestOptions, StatusCode};
+use natbus_tokio::{Client, HeaderMap, Message, RequestManyOptions, RequestOptions};
 
 use crate::cli::GlobalArgs;
 use crate::duration::human;
@@ -63,8 +63,8 @@ pub async fn run(global: &GlobalArgs, args: ReqArgs) -> CliResult {
     print_reply(global, &args, None, &reply, rtt)
 }
 
-/// Sends one request on a fresh inbox and prints each reply until `wanted` (0: no limit)
-/// or `--timeout`; fails when none came.
+/// Sends one request and prints each reply until `wanted` (0: no limit) or `--timeout`;
+/// fails when none came.
 async fn gather(
     global: &GlobalArgs,
     args: &ReqArgs,
@@ -73,40 +73,33 @@ async fn gather(
     body: Bytes,
     wanted: u64,
 ) -> CliResult {
-    let inbox = client.new_inbox();
-    let mut replies = connect::subscribe(client, &inbox, None).await?;
+    let mut options = RequestManyOptions::default().timeout(global.timeout);
+    options.headers = headers;
+    if wanted > 0 {
+        options = options.max_replies(usize::try_from(wanted).unwrap_or(usize::MAX));
+    }
     let started = Instant::now();
-    let deadline = tokio::time::Instant::now() + global.timeout;
-    let sent = client
-        .publish_full(&args.subject, Some(&inbox), headers.as_ref(), body)
-        .await
-        .map_err(|source| CliError::Publish {
-            subject: args.subject.clone(),
-            source,
-        });
-    let mut got = 0u64;
-    let outcome = match sent {
-        Err(e) => Err(e),
-        Ok(()) => loop {
-            if wanted > 0 && got >= wanted {
-                break Ok(());
+    let outcome = match client.request_many(&args.subject, body, options).await {
+        Err(e) => Err(CliError::Request(e)),
+        Ok(mut replies) => {
+            let mut got = 0u64;
+            loop {
+                match replies.next().await {
+                    None => break Ok(got),
+                    Some(Err(e)) => break Err(CliError::Request(e)),
+                    Some(Ok(reply)) => {
+                        got += 1;
+                        let rtt = started.elapsed();
+                        if let Err(e) = print_reply(global, args, Some(got), &reply, rtt) {
+                            break Err(e);
+                        }
+                    }
+                }
             }
-            let Ok(Some(reply)) = tokio::time::timeout_at(deadline, replies.next()).await else {
-                break Ok(()); // --timeout is over (or the connection closed)
-            };
-            if reply.status() == Some(StatusCode::NO_RESPONDERS) {
-                break Err(CliError::Request(RequestError::NoResponders {
-                    subject: args.subject.clone(),
-                }));
-            }
-            got += 1;
-            if let Err(e) = print_reply(global, args, Some(got), &reply, started.elapsed()) {
-                break Err(e);
-            }
-        },
+        }
     };
     client.close().await;
-    outcome?;
+    let got = outcome?;
     if got == 0 {
         return Err(CliError::TimedOut(format!(
             "no reply on '{}' within {}",
@@ -115,10 +108,7 @@ async fn gather(
         )));
     }
     if !args.raw && !global.json {
-        output::note(format!(
-            "Received {}",
-            output::counted(got, "reply", "replies")
-        ));
+        output::note(format!("Received {}", output::counted(got, "reply", "replies")));
     }
     Ok(())
 }

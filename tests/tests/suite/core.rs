@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures::StreamExt;
-use natbus::{ClientEvent, CommandError, HeaderMap, RequestError, RequestOptions, Runtime};
+use natbus::{
+    ClientEvent, CommandError, HeaderMap, RequestError, RequestManyOptions, RequestOptions, Runtime,
+};
 use natbus_tests::NatsServer;
 
 use super::{WAIT, connect, options, sleep, within};
@@ -403,5 +405,79 @@ pub async fn direct_writes_keep_the_order_of_queued_bytes(rt: Arc<dyn Runtime>) 
     assert!(
         client.statistics().direct_writes > 0,
         "the requests never took the direct path"
+    );
+}
+
+/// One request, every responder's reply: ended by a count, a quiet period or the timeout;
+/// no responders is the one item when nothing listens.
+pub async fn request_many_gathers_every_responder(rt: Arc<dyn Runtime>) {
+    let server = NatsServer::start();
+    let client = connect(&rt, options(&server.url())).await;
+    for name in ["a", "b", "c"] {
+        let mut requests = client.subscribe("census").await.expect("subscribe");
+        let responder = client.clone();
+        rt.spawn(Box::pin(async move {
+            while let Some(msg) = requests.next().await {
+                if let Some(reply) = msg.reply {
+                    let _ = responder.publish(reply.as_str(), name).await;
+                }
+            }
+        }));
+    }
+    client.flush().await.expect("flush");
+
+    // Up to a count.
+    let options = RequestManyOptions::default().max_replies(2);
+    let mut replies = client
+        .request_many("census", "", options)
+        .await
+        .expect("sent");
+    let mut got = Vec::new();
+    while let Some(reply) = within(&rt, WAIT, "a reply", replies.next()).await {
+        got.push(reply.expect("a reply").payload);
+    }
+    assert_eq!(got.len(), 2, "{got:?}");
+
+    // Until a quiet period (long enough for a loaded machine): all three, well before the
+    // 30 s timeout.
+    let options = RequestManyOptions::default()
+        .timeout(Duration::from_secs(30))
+        .stall(Duration::from_secs(1));
+    let mut replies = client
+        .request_many("census", "", options)
+        .await
+        .expect("sent");
+    let mut names = Vec::new();
+    while let Some(reply) = within(&rt, WAIT, "replies or the quiet end", replies.next()).await {
+        names.push(reply.expect("a reply").payload);
+    }
+    names.sort();
+    assert_eq!(names, ["a", "b", "c"]);
+
+    // Nothing listens: one NoResponders item, then the end.
+    let mut replies = client
+        .request_many("nobody.home", "", RequestManyOptions::default())
+        .await
+        .expect("sent");
+    let first = within(&rt, WAIT, "the no-responders item", replies.next()).await;
+    assert!(
+        matches!(first, Some(Err(RequestError::NoResponders { .. }))),
+        "{first:?}"
+    );
+    assert!(replies.next().await.is_none());
+
+    // Someone listens but never answers: the timeout ends an empty stream.
+    let _silent = client.subscribe("silent").await.expect("subscribe");
+    client.flush().await.expect("flush");
+    let options = RequestManyOptions::default().timeout(Duration::from_millis(200));
+    let mut replies = client
+        .request_many("silent", "", options)
+        .await
+        .expect("sent");
+    assert!(
+        within(&rt, WAIT, "the timeout", replies.next())
+            .await
+            .is_none(),
+        "no reply, no item"
     );
 }

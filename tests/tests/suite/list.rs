@@ -6,6 +6,7 @@ run_suite!(block_on, rt();
     core::headers_round_trip,
     core::request_reply_muxes_a_thousand_requests,
     core::no_responders_fails_fast,
+    core::request_many_gathers_every_responder,
     core::request_times_out,
     core::unsubscribe_after_n_messages,
     core::drain_delivers_buffered_messages,

@@ -1,19 +1,19 @@
 //! Collecting discovery answers: one request, any number of replies (service-api.md §6).
 //!
 //! There is no end-of-replies marker and the number of instances is unknown, so replies
-//! are read on a dedicated inbox subscription until a quiet period after the last one, or
-//! the `--timeout`. A 503 status means no service matches.
+//! are read (`Client::request_many`) until a quiet period after the last one, or the
+//! `--timeout`. No responders means no service matches.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use natbus_tokio::proto::service::{InfoResponse, PingResponse, StatsResponse};
-use natbus_tokio::{Client, StatusCode};
+use natbus_tokio::{Client, RequestManyOptions};
 use serde::de::DeserializeOwned;
 
 use crate::cli::GlobalArgs;
 use crate::error::{CliError, CliResult};
-use crate::{connect, output};
+use crate::output;
 
 /// How long to wait for more answers after the latest one.
 const QUIET_PERIOD: Duration = Duration::from_millis(300);
@@ -60,31 +60,20 @@ pub async fn collect<T: DeserializeOwned + Instance>(
     subject: &str,
     global: &GlobalArgs,
 ) -> CliResult<Vec<Answer<T>>> {
-    let inbox = client.new_inbox();
-    let mut replies = connect::subscribe(client, &inbox, None).await?;
+    let options = RequestManyOptions::default()
+        .timeout(global.timeout)
+        .stall(QUIET_PERIOD)
+        .max_replies(MAX_INSTANCES);
     let sent = Instant::now();
-    client
-        .publish_with_reply(subject, &inbox, "")
+    let mut replies = client
+        .request_many(subject, "", options)
         .await
-        .map_err(|source| CliError::Publish {
-            subject: subject.to_owned(),
-            source,
-        })?;
-    let deadline = tokio::time::Instant::from_std(sent + global.timeout);
+        .map_err(CliError::Request)?;
     let mut seen = HashSet::new();
     let mut found = Vec::new();
-    loop {
-        let wait_until = match found.is_empty() {
-            true => deadline,
-            false => deadline.min(tokio::time::Instant::now() + QUIET_PERIOD),
-        };
-        let Ok(Some(msg)) = tokio::time::timeout_at(wait_until, replies.next()).await else {
-            break; // quiet, timed out, or the subscription ended
-        };
+    // Ends when quiet, timed out, or at the cap; no responders means no services.
+    while let Some(Ok(msg)) = replies.next().await {
         let rtt = sent.elapsed();
-        if msg.status() == Some(StatusCode::NO_RESPONDERS) {
-            break; // nothing listens on the subject: no services
-        }
         match serde_json::from_slice::<T>(&msg.payload) {
             Ok(response) if seen.insert(response.id().to_owned()) => {
                 found.push(Answer { response, rtt });
@@ -94,12 +83,11 @@ pub async fn collect<T: DeserializeOwned + Instance>(
                 "natbus: warning: ignoring an invalid answer on {subject}: {e}"
             )),
         }
-        if found.len() >= MAX_INSTANCES {
-            output::note(format!(
-                "natbus: warning: stopped after {MAX_INSTANCES} instances"
-            ));
-            break;
-        }
+    }
+    if found.len() >= MAX_INSTANCES {
+        output::note(format!(
+            "natbus: warning: stopped after {MAX_INSTANCES} instances"
+        ));
     }
     found.sort_by(|a, b| {
         (a.response.name(), a.response.id()).cmp(&(b.response.name(), b.response.id()))
