@@ -161,10 +161,13 @@ impl Replies {
         }
     }
 
+    /// Ends the stream, telling the server once that replies are no longer wanted.
     fn finish(&mut self) -> Poll<Option<Result<Message, RequestError>>> {
-        self.done = true;
-        self.timer = None;
-        self.replies.unsubscribe();
+        if !self.done {
+            self.done = true;
+            self.timer = None;
+            self.replies.unsubscribe();
+        }
         Poll::Ready(None)
     }
 }
@@ -174,7 +177,10 @@ impl Stream for Replies {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
-        if this.done || this.remaining == Some(0) {
+        if this.done {
+            return Poll::Ready(None);
+        }
+        if this.remaining == Some(0) {
             return this.finish();
         }
         let end = this.end();
@@ -184,7 +190,7 @@ impl Stream for Replies {
         match Pin::new(&mut this.replies).poll_next(cx) {
             Poll::Ready(Some(msg)) => {
                 if this.latest.is_none() && msg.status() == Some(StatusCode::NO_RESPONDERS) {
-                    this.done = true;
+                    let _ = this.finish();
                     return Poll::Ready(Some(Err(RequestError::NoResponders {
                         subject: this.subject.clone(),
                     })));

@@ -108,7 +108,10 @@ async fn gather(
         )));
     }
     if !args.raw && !global.json {
-        output::note(format!("Received {}", output::counted(got, "reply", "replies")));
+        output::note(format!(
+            "Received {}",
+            output::counted(got, "reply", "replies")
+        ));
     }
     Ok(())
 }
