@@ -146,3 +146,17 @@ pub enum Command {
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
 }
+
+/// Parses `argv` (program name first) into one command's arguments, for unit tests of
+/// the code that reads them.
+#[cfg(test)]
+pub fn parse_args<T: clap::Args>(argv: &[&str]) -> T {
+    #[derive(clap::Parser)]
+    struct Wrapper<T: clap::Args> {
+        #[command(flatten)]
+        inner: T,
+    }
+    <Wrapper<T> as clap::Parser>::try_parse_from(argv)
+        .expect("valid flags")
+        .inner
+}

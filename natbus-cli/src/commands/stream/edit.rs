@@ -149,20 +149,12 @@ pub async fn run(global: &GlobalArgs, args: EditArgs) -> CliResult {
 
 #[cfg(test)]
 mod tests {
-    use clap::Parser;
-
     use super::*;
-
-    #[derive(Parser)]
-    struct Cli {
-        #[command(flatten)]
-        edit: EditArgs,
-    }
 
     fn edit(args: &[&str]) -> EditArgs {
         let mut all = vec!["edit"];
         all.extend_from_slice(args);
-        Cli::try_parse_from(all).expect("valid flags").edit
+        crate::cli::parse_args(&all)
     }
 
     #[test]
