@@ -82,7 +82,7 @@ impl Args {
                 js_msgs: 500,
                 stream_bytes: 8 << 20,
                 alloc_msgs: 2_000,
-                timeout: Duration::from_secs(20),
+                timeout: Duration::from_secs(60),
             }
         } else {
             Sizes {

@@ -1,11 +1,9 @@
 //! `bench --quick` runs end to end against a real server and prints every table.
 
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 #[test]
 fn quick_run_prints_every_scenario_for_every_client() {
-    let start = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_bench"))
         .arg("--quick")
         .output()
@@ -36,10 +34,5 @@ fn quick_run_prints_every_scenario_for_every_client() {
     assert!(
         stdout.contains("- machine: "),
         "machine line missing:\n{stdout}"
-    );
-    assert!(
-        start.elapsed() < Duration::from_secs(60),
-        "quick mode is meant for CI smoke runs; it took {:?}",
-        start.elapsed()
     );
 }
