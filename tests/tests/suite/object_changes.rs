@@ -8,7 +8,7 @@ use natbus::jetstream::{JetStreamError, ObjectMeta, ObjectWatch, ObjectWatchOpti
 use natbus::proto::jetstream::object::{self as layout, ObjectError, ObjectInfo};
 use natbus_tests::NatsServer;
 
-use super::object_store::{data, store};
+use super::object_store::{data, read_object, sorted_names, store};
 use super::{WAIT, within};
 
 async fn next(rt: &Arc<dyn Runtime>, watch: &mut ObjectWatch) -> ObjectInfo {
@@ -111,14 +111,7 @@ pub async fn obj_seal_makes_the_store_read_only(rt: Arc<dyn Runtime>) {
     assert!(sealed(&e), "{e:?}");
 
     // Reading still works, and nothing changed.
-    let bytes = within(
-        &rt,
-        WAIT,
-        "read",
-        obs.get("kept").await.expect("get").bytes(),
-    )
-    .await
-    .expect("bytes");
+    let bytes = within(&rt, WAIT, "read", read_object(&obs, "kept")).await;
     assert_eq!(bytes, data(1000, 3));
     assert_eq!(obs.list().await.expect("list").len(), 1);
 }
@@ -182,14 +175,7 @@ pub async fn obj_update_meta_and_rename_keep_the_data(rt: Arc<dyn Runtime>) {
         .await
         .expect("bytes");
     assert_eq!(bytes, data(2500, 4));
-    let mut names: Vec<String> = obs
-        .list()
-        .await
-        .expect("list")
-        .into_iter()
-        .map(|i| i.name)
-        .collect();
-    names.sort();
+    let names = sorted_names(&obs).await;
     assert_eq!(names, ["dir/b", "other"]);
     assert_eq!(stored().await, 6, "the old name's description is gone");
 

@@ -9,7 +9,7 @@ use natbus::jetstream::{JetStreamError, ObjectStoreConfig};
 use natbus::proto::jetstream::object::ObjectError;
 use natbus_tests::NatsServer;
 
-use super::object_store::{data, read_object, store};
+use super::object_store::{data, read_object, sorted_names, store};
 use super::{WAIT, within};
 
 pub async fn obj_links_read_the_target_in_this_or_another_bucket(rt: Arc<dyn Runtime>) {
@@ -47,14 +47,7 @@ pub async fn obj_links_read_the_target_in_this_or_another_bucket(rt: Arc<dyn Run
     docs.add_link("elsewhere", &there)
         .await
         .expect("cross-bucket link");
-    let bytes = within(
-        &rt,
-        WAIT,
-        "read",
-        docs.get("elsewhere").await.expect("get").bytes(),
-    )
-    .await
-    .expect("bytes");
+    let bytes = within(&rt, WAIT, "read", read_object(&docs, "elsewhere")).await;
     assert_eq!(bytes, data(1000, 12));
 
     // The link follows the name: an overwrite of the target is what a get then reads.
@@ -63,14 +56,7 @@ pub async fn obj_links_read_the_target_in_this_or_another_bucket(rt: Arc<dyn Run
     assert_eq!(&bytes[..], b"v2");
 
     // Links are listed like objects, and a link may replace a link.
-    let mut names: Vec<String> = docs
-        .list()
-        .await
-        .expect("list")
-        .into_iter()
-        .map(|i| i.name)
-        .collect();
-    names.sort();
+    let names = sorted_names(&docs).await;
     assert_eq!(names, ["elsewhere", "latest", "report"]);
     docs.add_link("latest", &there).await.expect("relink");
     let bytes = read_object(&docs, "latest").await;

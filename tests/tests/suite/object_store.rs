@@ -27,6 +27,19 @@ pub(super) async fn read_object(obs: &ObjectStore, name: &str) -> bytes::Bytes {
     object.bytes().await.expect("the object's bytes")
 }
 
+/// The names `obs` lists, sorted.
+pub(super) async fn sorted_names(obs: &ObjectStore) -> Vec<String> {
+    let mut names: Vec<String> = obs
+        .list()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|i| i.name)
+        .collect();
+    names.sort();
+    names
+}
+
 pub(super) fn data(len: usize, seed: usize) -> Vec<u8> {
     (0..len).map(|i| ((i * 31 + seed) % 251) as u8).collect()
 }
@@ -355,12 +368,6 @@ pub async fn obj_interop_with_nats_py(rt: Arc<dyn Runtime>) {
         .await
         .expect("read and digest verified");
     assert!(bytes == data(200_000, 9), "nats-py's object differs");
-    let names: Vec<String> = obs
-        .list()
-        .await
-        .expect("list")
-        .into_iter()
-        .map(|i| i.name)
-        .collect();
+    let names = sorted_names(&obs).await;
     assert_eq!(names.len(), 4, "{names:?}");
 }
