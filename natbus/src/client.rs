@@ -13,11 +13,11 @@ use natbus_proto::headers::HeaderMap;
 use natbus_proto::info::ServerInfo;
 use natbus_proto::message::Message;
 
+use crate::connection::mailbox::Mailbox;
+use crate::connection::oneshot;
+use crate::connection::shared::{Shared, SubEntry};
 use crate::error::{DrainError, FlushError, PublishError, RequestError, SubscribeError};
 use crate::events::EventStream;
-use crate::mailbox::Mailbox;
-use crate::oneshot;
-use crate::shared::{Shared, SubEntry};
 use crate::subscriber::Subscriber;
 
 /// A connection to NATS. Cheap to clone; all clones share one connection, which closes
@@ -312,13 +312,13 @@ impl Client {
         })?;
         let deadline = self.shared().runtime.now() + timeout;
         let sleep = self.shared().runtime.sleep_until(deadline);
-        match crate::select::first(rx, sleep).await {
-            crate::select::Either::Left(Some(Ok(()))) => Ok(()),
-            crate::select::Either::Left(Some(Err(ProtoFlushError::Disconnected))) => {
+        match crate::connection::select::first(rx, sleep).await {
+            crate::connection::select::Either::Left(Some(Ok(()))) => Ok(()),
+            crate::connection::select::Either::Left(Some(Err(ProtoFlushError::Disconnected))) => {
                 Err(FlushError::Disconnected)
             }
-            crate::select::Either::Left(_) => Err(FlushError::Closed),
-            crate::select::Either::Right(()) => {
+            crate::connection::select::Either::Left(_) => Err(FlushError::Closed),
+            crate::connection::select::Either::Right(()) => {
                 self.shared().lock().flushes.remove(&id);
                 Err(FlushError::TimedOut(timeout))
             }
@@ -364,9 +364,9 @@ impl Client {
         let now = self.shared().runtime.now();
         let closed = self.closed_future(|inner| inner.conn.drain(now));
         let sleep = self.shared().runtime.sleep_until(now + timeout);
-        match crate::select::first(closed, sleep).await {
-            crate::select::Either::Left(_) => Ok(()),
-            crate::select::Either::Right(()) => {
+        match crate::connection::select::first(closed, sleep).await {
+            crate::connection::select::Either::Left(_) => Ok(()),
+            crate::connection::select::Either::Right(()) => {
                 self.close().await;
                 Err(DrainError::TimedOut(timeout))
             }
@@ -381,7 +381,10 @@ impl Client {
     }
 
     /// Runs `f` and returns a future that completes once the connection is closed.
-    fn closed_future(&self, f: impl FnOnce(&mut crate::shared::Inner)) -> oneshot::Receiver<()> {
+    fn closed_future(
+        &self,
+        f: impl FnOnce(&mut crate::connection::shared::Inner),
+    ) -> oneshot::Receiver<()> {
         let (tx, rx) = oneshot::channel();
         self.shared().with(|inner| {
             f(inner);

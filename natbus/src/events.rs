@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 
-use crate::mailbox::Mailbox;
+use crate::connection::mailbox::Mailbox;
 
 /// Something that happened to the connection.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -28,21 +28,16 @@ mod auth;
 pub mod bus;
 mod catch_unwind;
 mod client;
-mod direct;
-mod driver;
+mod connection;
 pub mod envelope;
 mod error;
 mod events;
 pub mod jetstream;
-mod mailbox;
-mod oneshot;
 mod options;
 mod options_prod;
 mod request_many;
 mod runtime;
-mod select;
 pub mod service;
-mod shared;
 mod subscriber;
 mod tls;
 
@@ -69,8 +64,9 @@ pub use request_many::{Replies, RequestManyOptions};
 pub use runtime::{BoxFuture, Dialed, DirectWrite, Runtime, Socket};
 pub use subscriber::Subscriber;
 
+use connection::shared::{Inner, Shared};
+use connection::{driver, oneshot};
 use natbus_proto::connection::Connection;
-use shared::{Inner, Shared};
 
 /// Connects with `options` on `runtime` and waits until the connection is ready.
 ///

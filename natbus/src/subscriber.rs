@@ -8,7 +8,7 @@ use futures_core::Stream;
 use natbus_proto::message::Message;
 
 use crate::client::Client;
-use crate::mailbox::Mailbox;
+use crate::connection::mailbox::Mailbox;
 
 /// Messages of one subscription, as a [`Stream`].
 ///

@@ -10,9 +10,9 @@ use super::nats_bus::Bus;
 use super::options::PullOptions;
 use super::start::consumer_config;
 use super::subscription::{SubState, Subscription};
+use crate::connection::select::first;
 use crate::envelope::ReceivedMessage;
 use crate::jetstream::{FetchOptions, JetStreamError, PullConsumer};
-use crate::select::first;
 
 /// First wait after a failed fetch; doubled on each failure up to [`MAX_BACKOFF`].
 const MIN_BACKOFF: Duration = Duration::from_millis(250);

@@ -11,9 +11,9 @@ use super::options::PushOptions;
 use super::start::consumer_config;
 use super::subscription::{SubState, Subscription};
 use crate::Runtime;
+use crate::connection::select::{Either, first};
 use crate::envelope::ReceivedMessage;
 use crate::jetstream::{JetStreamError, PushMessages};
-use crate::select::{Either, first};
 
 impl Bus {
     /// Starts a push subscription: creates the consumer (durable when `options.durable`

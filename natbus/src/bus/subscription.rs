@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::error::BusError;
 use super::signal::Signal;
 use crate::client::Client;
-use crate::select::{Either, first};
+use crate::connection::select::{Either, first};
 
 /// What a subscription's loop and its handles share.
 #[derive(Debug)]

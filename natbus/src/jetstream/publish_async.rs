@@ -21,7 +21,7 @@ use super::context::JetStream;
 use super::error::JetStreamError;
 use super::publish::{parse_pub_ack, with_options};
 use crate::BoxFuture;
-use crate::oneshot;
+use crate::connection::oneshot;
 use crate::subscriber::Subscriber;
 
 #[derive(Debug, Default)]

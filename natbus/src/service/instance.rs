@@ -17,7 +17,7 @@ use super::serve::{EndpointRuntime, discovery_reader, endpoint_reader};
 use super::state::{Shared, State};
 use super::sync::{Latch, Semaphore};
 use crate::client::Client;
-use crate::select::{Either, first};
+use crate::connection::select::{Either, first};
 
 /// A running service instance: its endpoints answer requests and it answers
 /// `$SRV.PING|INFO|STATS` until [`stop`](Self::stop) or until its connection closes.

@@ -4,7 +4,7 @@
 //! trait: it reads the socket into the state machine, writes what the state machine
 //! queued, dials when asked, and sleeps until the state machine's next deadline. (The one
 //! write it does not make itself is a direct write by a handle while the wire is idle; see
-//! [`crate::direct`].) It never
+//! [`crate::connection::direct`].) It never
 //! names a protocol operation; all protocol decisions are made by `natbus-proto`.
 
 use std::collections::VecDeque;
@@ -19,8 +19,8 @@ use bytes::{Buf, Bytes};
 use futures_rustls::rustls::ClientConfig;
 use natbus_proto::connection::Action;
 
+use crate::connection::shared::{Inner, Shared};
 use crate::runtime::{BoxFuture, Dialed, Socket};
-use crate::shared::{Inner, Shared};
 use crate::tls;
 
 /// Bytes read from the socket per read call.

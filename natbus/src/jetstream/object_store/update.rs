@@ -2,8 +2,8 @@
 
 use natbus_proto::jetstream::object::{self, ObjectInfo, ObjectMeta};
 
-use super::error::JetStreamError;
-use super::object_store::ObjectStore;
+use super::ObjectStore;
+use crate::jetstream::error::JetStreamError;
 
 impl ObjectStore {
     /// Replaces the description, headers and metadata of object `name` (an object, a

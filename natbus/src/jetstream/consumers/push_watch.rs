@@ -13,9 +13,9 @@ use natbus_proto::jetstream::consumer::{ConsumerConfig, DeliverPolicy};
 use natbus_proto::jetstream::metadata::MessageMetadata;
 use natbus_proto::subject::Subject;
 
-use super::context::JetStream;
-use super::error::JetStreamError;
 use crate::EventStream;
+use crate::jetstream::context::JetStream;
+use crate::jetstream::error::JetStreamError;
 
 /// The server-side consumer a push subscription depends on.
 pub(super) struct ConsumerWatch {

@@ -3,9 +3,15 @@
 //! A put streams the data in chunks to a fresh chunk subject, then publishes the object's
 //! description; a get reads the description, then the chunks with an ordered consumer,
 //! checking size and SHA-256 digest at the end. The layout (subjects, JSON, digest) is
-//! [`natbus_proto::jetstream::object`]; this file does the requests, `object_put.rs`
-//! the writing, `object_read.rs` the reading, `object_link.rs` links, `object_update.rs`
-//! renames and other description changes, and `object_watch.rs` watching.
+//! [`natbus_proto::jetstream::object`]; this module does the requests, `put.rs`
+//! the writing, `read.rs` the reading, `link.rs` links, `update.rs` renames and other
+//! description changes, and `watch.rs` watching.
+
+mod link;
+pub(crate) mod put;
+pub(crate) mod read;
+mod update;
+pub(crate) mod watch;
 
 use std::time::SystemTime;
 
@@ -15,11 +21,11 @@ use natbus_proto::jetstream::object::{self, ObjectInfo, ObjectStoreConfig, Objec
 use natbus_proto::jetstream::publish::PublishOptions;
 use natbus_proto::jetstream::stream_msg::GetRequest;
 
-use super::bucket::{bucket_stream_info, delete_bucket_stream, headers};
-use super::context::JetStream;
-use super::error::JetStreamError;
-use super::ordered::OrderedOptions;
-use super::stream::{Stream, find_stored};
+use crate::jetstream::bucket::{bucket_stream_info, delete_bucket_stream, headers};
+use crate::jetstream::consumers::ordered::OrderedOptions;
+use crate::jetstream::context::JetStream;
+use crate::jetstream::error::JetStreamError;
+use crate::jetstream::stream::{Stream, find_stored};
 
 /// An object store bucket.
 ///

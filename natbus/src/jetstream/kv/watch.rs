@@ -7,10 +7,10 @@ use futures_core::Stream as _;
 use natbus_proto::jetstream::consumer::DeliverPolicy;
 use natbus_proto::jetstream::kv::{self, Entry, KV_OPERATION, NATS_MARKER_REASON, Operation};
 
-use super::error::JetStreamError;
-use super::kv::Store;
-use super::message::JsMessage;
-use super::ordered::{OrderedMessages, OrderedOptions};
+use super::Store;
+use crate::jetstream::consumers::ordered::{OrderedMessages, OrderedOptions};
+use crate::jetstream::error::JetStreamError;
+use crate::jetstream::message::JsMessage;
 
 /// Changes of a bucket's keys, as a stream of [`Entry`] (see [`Store::watch`]).
 #[derive(Debug)]

@@ -10,13 +10,13 @@ use natbus_proto::jetstream::pull::NATS_LAST_CONSUMER;
 use natbus_proto::jetstream::push::{FlowControlReplies, PushControl};
 use natbus_proto::message::Message;
 
-use super::context::{JetStream, random_name};
-use super::error::JetStreamError;
-use super::message::JsMessage;
 use super::pull::status_of;
 use super::push::{IDLE_WAIT, answer_control};
 use super::unfold::{Delivery, Step, Unfold, unfold_stream};
-use crate::select::{Either, first};
+use crate::connection::select::{Either, first};
+use crate::jetstream::context::{JetStream, random_name};
+use crate::jetstream::error::JetStreamError;
+use crate::jetstream::message::JsMessage;
 use crate::subscriber::Subscriber;
 use crate::{ClientEvent, EventStream, Runtime};
 

@@ -10,10 +10,10 @@ use bytes::{Bytes, BytesMut};
 use futures_core::Stream as _;
 use natbus_proto::jetstream::object::{self, ObjectDigest, ObjectError, ObjectInfo};
 
-use super::error::JetStreamError;
-use super::message::JsMessage;
-use super::object_store::ObjectStore;
-use super::ordered::{OrderedMessages, OrderedOptions};
+use super::ObjectStore;
+use crate::jetstream::consumers::ordered::{OrderedMessages, OrderedOptions};
+use crate::jetstream::error::JetStreamError;
+use crate::jetstream::message::JsMessage;
 use crate::{BoxFuture, Runtime};
 
 /// Most bytes [`Object::bytes`] reserves up front: the recorded size comes from the

@@ -1,5 +1,7 @@
 //! Key-value buckets on top of streams (ADR-8).
 
+pub(crate) mod watch;
+
 use bytes::Bytes;
 use natbus_proto::headers::HeaderMap;
 use natbus_proto::jetstream::api::ApiPrefix;
@@ -9,11 +11,11 @@ use natbus_proto::jetstream::kv::{
 use natbus_proto::jetstream::publish::PublishOptions;
 use natbus_proto::jetstream::stream_msg::GetRequest;
 
-use super::bucket::{bucket_stream_info, delete_bucket_stream, headers};
-use super::context::JetStream;
-use super::error::JetStreamError;
-use super::stream::find_stored;
 use crate::RequestOptions;
+use crate::jetstream::bucket::{bucket_stream_info, delete_bucket_stream, headers};
+use crate::jetstream::context::JetStream;
+use crate::jetstream::error::JetStreamError;
+use crate::jetstream::stream::find_stored;
 
 /// A key-value bucket.
 #[derive(Debug, Clone)]

@@ -1,6 +1,6 @@
 //! `FetchStream`: one pull request's messages, handed out as they arrive.
 //!
-//! Why a stream and not only [`PullConsumer::fetch`](super::PullConsumer::fetch)'s `Vec`:
+//! Why a stream and not only [`PullConsumer::fetch`](crate::jetstream::PullConsumer::fetch)'s `Vec`:
 //! a consumer that acks each message while the rest of the batch is still on its way
 //! keeps the server busy delivering and acknowledging at the same time, instead of
 //! receiving the whole batch first and acknowledging it afterwards.
@@ -13,15 +13,15 @@ use futures_core::Stream;
 use natbus_proto::jetstream::consumer_info::ConsumerInfo;
 use natbus_proto::jetstream::pull::{PullAction, PullRequest, PullStatus, classify_pull_status};
 
-use super::context::JetStream;
-use super::error::JetStreamError;
-use super::message::JsMessage;
 use super::pull::{FetchOptions, status_of};
+use crate::jetstream::context::JetStream;
+use crate::jetstream::error::JetStreamError;
+use crate::jetstream::message::JsMessage;
 use crate::runtime::BoxFuture;
 use crate::subscriber::Subscriber;
 
 /// The messages of one pull request (see
-/// [`PullConsumer::fetch_stream`](super::PullConsumer::fetch_stream)).
+/// [`PullConsumer::fetch_stream`](crate::jetstream::PullConsumer::fetch_stream)).
 ///
 /// It ends after `batch` messages, when the server ends the request (nothing more with
 /// `no_wait`, `expires` passed, byte budget reached), or at the client's deadline. An

@@ -8,10 +8,10 @@ use futures_core::Stream as _;
 use natbus_proto::jetstream::consumer::DeliverPolicy;
 use natbus_proto::jetstream::object::{self, ObjectInfo};
 
-use super::error::JetStreamError;
-use super::message::JsMessage;
-use super::object_store::ObjectStore;
-use super::ordered::{OrderedMessages, OrderedOptions};
+use super::ObjectStore;
+use crate::jetstream::consumers::ordered::{OrderedMessages, OrderedOptions};
+use crate::jetstream::error::JetStreamError;
+use crate::jetstream::message::JsMessage;
 
 /// What an object store watch delivers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

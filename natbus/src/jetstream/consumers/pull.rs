@@ -8,11 +8,11 @@ use natbus_proto::jetstream::pull::{NATS_PENDING_BYTES, NATS_PENDING_MESSAGES};
 use natbus_proto::jetstream::pull_tracker::ConsumeOptions;
 use natbus_proto::message::Message;
 
-use super::context::JetStream;
-use super::error::JetStreamError;
 use super::fetch::FetchStream;
-use super::message::JsMessage;
 use super::pull_messages::Messages;
+use crate::jetstream::context::JetStream;
+use crate::jetstream::error::JetStreamError;
+use crate::jetstream::message::JsMessage;
 
 /// Expiry of a fetch request when none is given.
 pub const DEFAULT_FETCH_EXPIRES: Duration = Duration::from_secs(5);

@@ -7,12 +7,12 @@ use natbus_proto::jetstream::pull::PullAction;
 use natbus_proto::jetstream::pull_tracker::{ConsumeOptions, PullTracker};
 use natbus_proto::message::Message;
 
-use super::context::JetStream;
-use super::error::JetStreamError;
-use super::message::JsMessage;
 use super::pull::{pending_of, status_of};
 use super::unfold::{Delivery, Unfold, unfold_stream};
-use crate::select::{Either, first};
+use crate::connection::select::{Either, first};
+use crate::jetstream::context::JetStream;
+use crate::jetstream::error::JetStreamError;
+use crate::jetstream::message::JsMessage;
 use crate::subscriber::Subscriber;
 use crate::{ClientEvent, EventStream};
 
@@ -20,7 +20,7 @@ use crate::{ClientEvent, EventStream};
 const IDLE_WAIT: Duration = Duration::from_secs(60);
 
 /// The continuous message stream of a pull consumer (see
-/// [`PullConsumer::messages`](super::PullConsumer::messages)). Dropping it stops pulling.
+/// [`PullConsumer::messages`](crate::jetstream::PullConsumer::messages)). Dropping it stops pulling.
 #[derive(Debug)]
 pub struct Messages {
     inner: Unfold<State, Result<JsMessage, JetStreamError>>,

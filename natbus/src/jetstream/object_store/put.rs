@@ -11,10 +11,10 @@ use futures_io::AsyncRead;
 use natbus_proto::jetstream::object::{self, ObjectDigest, ObjectInfo, ObjectMeta};
 use natbus_proto::jetstream::publish::PublishOptions;
 
-use super::context::random_name;
-use super::error::JetStreamError;
-use super::object_store::ObjectStore;
-use super::publish_async::PubAckFuture;
+use super::ObjectStore;
+use crate::jetstream::context::random_name;
+use crate::jetstream::error::JetStreamError;
+use crate::jetstream::publish_async::PubAckFuture;
 
 /// Chunks of a put whose PubAck is awaited at once. A put holds at most this many chunks
 /// plus the one being read, so its memory is about five chunks (640 KiB by default),

@@ -9,14 +9,14 @@ use natbus_proto::jetstream::push::{
 };
 use natbus_proto::message::Message;
 
-use super::context::JetStream;
-use super::error::JetStreamError;
-use super::message::JsMessage;
 use super::pull::status_of;
 use super::push_watch::{Checked, ConsumerWatch};
 use super::unfold::{Delivery, Step, Unfold, unfold_stream};
 use crate::ClientEvent;
-use crate::select::{Either, first};
+use crate::connection::select::{Either, first};
+use crate::jetstream::context::JetStream;
+use crate::jetstream::error::JetStreamError;
+use crate::jetstream::message::JsMessage;
 use crate::subscriber::Subscriber;
 
 /// How long to sleep when no heartbeat is watched.

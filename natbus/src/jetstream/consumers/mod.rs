@@ -1,13 +1,21 @@
 //! Consumer administration: create, update, info, delete, names and list.
 
+pub(crate) mod fetch;
+pub(crate) mod ordered;
+pub(crate) mod pull;
+pub(crate) mod pull_messages;
+pub(crate) mod push;
+mod push_watch;
+mod unfold;
+
 use natbus_proto::jetstream::consumer::{ConsumerConfig, CreateAction, CreateConsumerRequest};
 use natbus_proto::jetstream::consumer_info::{
     ConsumerInfo, ConsumerListResponse, ConsumerNamesResponse,
 };
 use natbus_proto::jetstream::response::{PagedRequest, Pager, SuccessResponse};
 
-use super::context::{JetStream, random_name};
-use super::error::JetStreamError;
+use crate::jetstream::context::{JetStream, random_name};
+use crate::jetstream::error::JetStreamError;
 
 impl JetStream {
     /// Creates a consumer on `stream`; fails if one with the same name but a different

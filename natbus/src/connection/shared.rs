@@ -18,11 +18,11 @@ use natbus_proto::connection::{
 use natbus_proto::message::Message;
 use natbus_proto::subscriptions::SidMap;
 
-use crate::direct::{DirectPath, Outcome};
+use crate::connection::direct::{DirectPath, Outcome};
+use crate::connection::mailbox::Mailbox;
+use crate::connection::oneshot;
 use crate::error::ConnectError;
 use crate::events::{ClientEvent, EVENT_BACKLOG};
-use crate::mailbox::Mailbox;
-use crate::oneshot;
 use crate::options::ConnectOptions;
 use crate::runtime::Runtime;
 
@@ -325,7 +325,7 @@ impl Inner {
     }
 
     /// Writes the freshly queued bytes from the caller's task when the wire is idle (see
-    /// [`crate::direct`]); anything not written is left for the driver.
+    /// [`crate::connection::direct`]); anything not written is left for the driver.
     fn write_direct(&mut self) -> Outcome {
         let outcome = self.direct.write(&mut self.conn);
         if outcome != Outcome::Declined {

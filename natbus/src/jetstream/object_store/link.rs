@@ -4,9 +4,9 @@
 
 use natbus_proto::jetstream::object::{self, ObjectInfo, ReadFrom};
 
-use super::context::random_name;
-use super::error::JetStreamError;
-use super::object_store::{ObjectStore, read_description};
+use super::{ObjectStore, read_description};
+use crate::jetstream::context::random_name;
+use crate::jetstream::error::JetStreamError;
 
 impl ObjectStore {
     /// Adds a link named `name` to the object `target` describes (from

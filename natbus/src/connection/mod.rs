@@ -1,0 +1,15 @@
+//! The connection plumbing between the handles and the socket.
+//!
+//! Handles ([`Client`](crate::Client), [`Subscriber`](crate::Subscriber), the JetStream
+//! consumers) never touch the socket: they queue commands on the shared protocol state
+//! machine ([`shared`]) and wait on small channels ([`oneshot`], [`mailbox`]) that the one
+//! task owning the socket ([`driver`]) completes. [`direct`] is the one exception, a write
+//! from the caller's task while the wire is idle; [`select`] lets any of these waits carry a
+//! timeout without a runtime's macros.
+
+pub(crate) mod direct;
+pub(crate) mod driver;
+pub(crate) mod mailbox;
+pub(crate) mod oneshot;
+pub(crate) mod select;
+pub(crate) mod shared;
