@@ -2,7 +2,9 @@
 
 use crate::auth::{Auth, quote};
 use crate::server::NatsServer;
+use std::fmt;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 /// Configures a [`NatsServer`]; made by [`NatsServer::builder`].
 ///
@@ -16,6 +18,26 @@ pub struct ServerBuilder {
     pub(crate) args: Vec<String>,
     /// The server waits for the client's TLS handshake before sending INFO.
     pub(crate) silent_until_tls: bool,
+    pub(crate) on_port_taken: Option<PortTakenHook>,
+}
+
+/// What [`ServerBuilder::on_port_taken`] runs; shared so that the builder stays `Clone`.
+#[derive(Clone)]
+pub(crate) struct PortTakenHook(Arc<Mutex<dyn FnMut() + Send>>);
+
+impl PortTakenHook {
+    pub(crate) fn call(&self) {
+        // A poisoned lock means an earlier call panicked; that panic is the test's failure.
+        if let Ok(mut hook) = self.0.lock() {
+            hook();
+        }
+    }
+}
+
+impl fmt::Debug for PortTakenHook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PortTakenHook")
+    }
 }
 
 impl Default for ServerBuilder {
@@ -26,6 +48,7 @@ impl Default for ServerBuilder {
             extra_config: String::new(),
             args: Vec::new(),
             silent_until_tls: false,
+            on_port_taken: None,
         }
     }
 }
@@ -76,6 +99,14 @@ impl ServerBuilder {
     /// plain-text INFO: the client port accepting connections is enough.
     pub fn silent_until_tls(mut self) -> Self {
         self.silent_until_tls = true;
+        self
+    }
+
+    /// Runs `hook` each time a start attempt failed because a port fixed in the config was
+    /// taken, before the harness tries again; lets a test of that retry free the port at
+    /// exactly that moment.
+    pub fn on_port_taken(mut self, hook: impl FnMut() + Send + 'static) -> Self {
+        self.on_port_taken = Some(PortTakenHook(Arc::new(Mutex::new(hook))));
         self
     }
 

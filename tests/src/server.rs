@@ -71,6 +71,7 @@ impl NatsServer {
                 .unwrap_or_else(|e| panic!("cannot create {}: {e}", d.display()));
         }
         let config = builder.render_config(store_dir.as_deref());
+        let on_port_taken = builder.on_port_taken;
         std::fs::write(&config_path, config)
             .unwrap_or_else(|e| panic!("cannot write {}: {e}", config_path.display()));
         let mut server = NatsServer {
@@ -105,6 +106,10 @@ impl NatsServer {
                     if Instant::now() < deadline
                         && server.log().contains("address already in use") =>
                 {
+                    if let Some(hook) = &on_port_taken {
+                        hook.call();
+                    }
+                    // Retry pacing: whoever holds the port gives no signal when it lets go.
                     std::thread::sleep(Duration::from_millis(100));
                 }
                 Err(reason) => server.fail(child, &reason),

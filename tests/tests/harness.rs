@@ -332,20 +332,18 @@ fn lame_duck_tells_clients_and_closes_the_listener() {
 
 #[test]
 fn a_config_port_briefly_taken_is_retried() {
-    // Another socket holds the route port for a moment, as a connection's source port can.
+    // Another socket holds the route port, as a connection's source port can, until the
+    // first attempt has failed on it.
     let holder = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a port");
     let port = holder.local_addr().expect("its address").port();
-    let release = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(500));
-        drop(holder);
-    });
+    let mut holder = Some(holder);
     let server = NatsServer::builder()
         .jetstream(false)
         .config(&format!(
             "server_name: solo\ncluster {{\n  name: held\n  listen: \"127.0.0.1:{port}\"\n}}\n"
         ))
+        .on_port_taken(move || drop(holder.take()))
         .start();
-    release.join().expect("the holder thread");
     assert!(first_line(server.port()).starts_with("INFO "));
     assert!(
         server.log().contains("address already in use"),

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use futures::channel::mpsc::{UnboundedSender, unbounded};
 use natbus::Runtime;
@@ -13,7 +14,7 @@ use natbus::jetstream::JetStreamError;
 use natbus_tests::{NatsServer, TempDir};
 
 use super::bus::{Seen, acking, config, quiet, start_bus, take, wait_settled};
-use super::{WAIT, sleep, within};
+use super::{WAIT, latch, within};
 
 pub async fn bus_restart_binds_durables_without_redelivery(rt: Arc<dyn Runtime>) {
     let server = NatsServer::start();
@@ -224,20 +225,22 @@ pub async fn bus_config_from_file_and_env_vars(rt: Arc<dyn Runtime>) {
         .await
         .expect_err("nothing listens");
     assert!(matches!(err, BusError::Connect(_)), "{err}");
-    sleep(&rt, Duration::from_millis(10)).await;
 }
 
 pub async fn bus_stop_lets_the_running_handler_finish(rt: Arc<dyn Runtime>) {
     let server = NatsServer::start();
     let bus = start_bus(&rt, config(&server, "STOP", "stop.x")).await;
     let (tx, mut rx) = unbounded();
-    let sleeper = rt.clone();
+    let finished = Arc::new(AtomicBool::new(false));
+    let (release, released) = latch();
+    let done = finished.clone();
     let sub = bus
         .push_subscribe(PushOptions::new("stop.x").durable("stopper"), move |msg| {
-            let (tx, rt) = (tx.clone(), sleeper.clone());
+            let (tx, released, done) = (tx.clone(), released.clone(), done.clone());
             async move {
                 let _ = tx.unbounded_send(Seen::of("push", &msg));
-                sleep(&rt, Duration::from_millis(700)).await;
+                let _ = released.await;
+                done.store(true, Ordering::SeqCst);
                 Ok(())
             }
         })
@@ -248,12 +251,17 @@ pub async fn bus_stop_lets_the_running_handler_finish(rt: Arc<dyn Runtime>) {
         .await
         .expect("publish");
     take(&rt, &mut rx, 1).await;
-    let started = Instant::now();
-    within(&rt, WAIT, "stop", sub.stop()).await.expect("stops");
+    let stopping = sub.stop();
+    futures::pin_mut!(stopping);
     assert!(
-        started.elapsed() >= Duration::from_millis(400),
-        "stop waited for the handler: {:?}",
-        started.elapsed()
+        futures::poll!(stopping.as_mut()).is_pending(),
+        "stop waits while the handler runs"
+    );
+    let _ = release.send(());
+    within(&rt, WAIT, "stop", stopping).await.expect("stops");
+    assert!(
+        finished.load(Ordering::SeqCst),
+        "stop returned before the handler finished"
     );
     assert!(sub.is_stopped());
     assert!(bus.subscriptions().is_empty());
@@ -267,13 +275,13 @@ pub async fn bus_stop_gives_buffered_push_messages_back(rt: Arc<dyn Runtime>) {
     let server = NatsServer::start();
     let bus = start_bus(&rt, config(&server, "GIVE", "give.x")).await;
     let (slow_tx, mut slow_rx) = unbounded();
-    let sleeper = rt.clone();
+    let (release, released) = latch();
     let slow = bus
         .push_subscribe(PushOptions::new("give.x").durable("giver"), move |msg| {
-            let (tx, rt) = (slow_tx.clone(), sleeper.clone());
+            let (tx, released) = (slow_tx.clone(), released.clone());
             async move {
                 let _ = tx.unbounded_send(Seen::of("slow", &msg));
-                sleep(&rt, Duration::from_millis(300)).await;
+                let _ = released.await;
                 Ok(())
             }
         })
@@ -286,7 +294,11 @@ pub async fn bus_stop_gives_buffered_push_messages_back(rt: Arc<dyn Runtime>) {
     }
     // The first message is in the handler; the other four wait in the subscription.
     take(&rt, &mut slow_rx, 1).await;
-    within(&rt, WAIT, "stop", slow.stop()).await.expect("stops");
+    let stopping = slow.stop();
+    futures::pin_mut!(stopping);
+    assert!(futures::poll!(stopping.as_mut()).is_pending());
+    let _ = release.send(());
+    within(&rt, WAIT, "stop", stopping).await.expect("stops");
 
     // The same durable, bound again: the four come back within seconds, not after the 30 s
     // ack wait, because the stopping subscription gave them back.

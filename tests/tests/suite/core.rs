@@ -11,7 +11,7 @@ use natbus::{
 };
 use natbus_tests::NatsServer;
 
-use super::{WAIT, connect, options, sleep, within};
+use super::{WAIT, connect, options, within};
 
 pub async fn pub_sub_delivers_in_order(rt: Arc<dyn Runtime>) {
     let server = NatsServer::start();
@@ -348,7 +348,6 @@ pub async fn slow_consumer_drops_are_counted_and_reported(rt: Arc<dyn Runtime>) 
         .await
         .expect("open");
     assert_eq!(&first.payload[..], b"0");
-    let _ = sleep;
 }
 
 /// Requests written straight from the caller's task (the direct path) and publishes queued

@@ -1,7 +1,11 @@
 //! The integration suite, written once and run by `tokio.rs`, `smol.rs` and `async_std.rs`
 //! against a real nats-server each. Every test body takes the runtime under test.
+//!
+//! A suite function runs only when `list.rs` names it; one left out of the list would be
+//! dead code, and `deny(dead_code)` makes that a build error rather than a test that
+//! silently never runs. (Helpers nobody calls fail the build the same way.)
 
-#![allow(dead_code)]
+#![deny(dead_code)]
 
 pub mod auth;
 pub mod bus;
@@ -28,6 +32,9 @@ pub mod tls;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures::FutureExt;
+use futures::channel::oneshot::{Receiver, Sender};
+use futures::future::Shared;
 use natbus::{Client, ConnectOptions, Runtime};
 
 /// Generates one `#[test]` per suite function, run with `$block_on` on `$runtime`.
@@ -65,7 +72,8 @@ pub async fn connect(rt: &Arc<dyn Runtime>, options: ConnectOptions) -> Client {
         .expect("connect to the test server")
 }
 
-/// Sleeps on the runtime under test.
+/// Sleeps on the runtime under test: for pacing a retry loop, never to wait for something
+/// to happen (use [`wait_until`] or an event for that).
 pub async fn sleep(rt: &Arc<dyn Runtime>, d: Duration) {
     rt.sleep_until(Instant::now() + d).await;
 }
@@ -87,6 +95,24 @@ pub async fn within<F: std::future::Future>(
 
 /// The default deadline for anything a test waits for.
 pub const WAIT: Duration = Duration::from_secs(10);
+
+/// Polls `done` every 10 ms until it holds, panicking with `what` after [`WAIT`]: for
+/// conditions only visible by looking (a counter, the server's monitoring endpoints).
+pub async fn wait_until(rt: &Arc<dyn Runtime>, what: &str, mut done: impl FnMut() -> bool) {
+    within(rt, WAIT, what, async {
+        while !done() {
+            sleep(rt, Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+}
+
+/// A latch for handlers that must not finish before the test says so: each handler awaits
+/// a clone of the second half, which resolves once the first half is sent to or dropped.
+pub fn latch() -> (Sender<()>, Shared<Receiver<()>>) {
+    let (open, wait) = futures::channel::oneshot::channel();
+    (open, wait.shared())
+}
 
 /// Waits (at most [`WAIT`]) for the first client event matching `want`, returning it;
 /// `what` names it in the panic when it does not come.

@@ -28,10 +28,24 @@ fn python3_exists() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// Whether this is a CI run (`CI` set and not empty, as CI services and `.ci/run` set it).
+fn under_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty())
+}
+
 /// The venv's python with nats-py, creating the venv with `scripts/setup-python` when it is
 /// missing; `None` (after saying the test is skipped) only when there is no python3 at all.
+///
+/// # Panics
+///
+/// Under CI when python3 is missing: CI must run the interop tests, not skip them.
 pub fn nats_py(test: &str) -> Option<PathBuf> {
     if !python3_exists() {
+        assert!(
+            !under_ci(),
+            "{test}: python3 is not installed, and CI (CI is set) must run the nats-py \
+             interop tests: install python3"
+        );
         println!("SKIPPED {test}: python3 is not installed");
         return None;
     }

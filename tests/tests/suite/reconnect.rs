@@ -6,7 +6,7 @@ use std::time::Duration;
 use natbus::{ClientEvent, CommandError, Runtime};
 use natbus_tests::NatsServer;
 
-use super::{WAIT, connect, options, sleep, wait_for_event, within};
+use super::{WAIT, connect, options, sleep, wait_for_event, wait_until, within};
 
 pub async fn reconnects_resubscribes_and_sends_buffered(rt: Arc<dyn Runtime>) {
     let mut server = NatsServer::start();
@@ -64,8 +64,13 @@ pub async fn pending_request_fails_when_the_connection_drops(rt: Arc<dyn Runtime
     let _silent = client.subscribe("never.answers").await.expect("subscribe");
     client.flush().await.expect("flush");
     let request = client.request("never.answers", "?");
+    // Stop the server once it has the request (its only inbound message), so the request
+    // is in flight, not buffered, when the connection drops.
     let stop = async {
-        super::sleep(&rt, Duration::from_millis(100)).await;
+        wait_until(&rt, "the server to receive the request", || {
+            server.monitor("/varz")["in_msgs"].as_u64() >= Some(1)
+        })
+        .await;
         server.stop();
     };
     let (result, ()) = within(

@@ -12,7 +12,7 @@ use natbus::{Client, Runtime};
 use natbus_tests::NatsServer;
 
 use super::service::{Greet, Greeting, greeter};
-use super::{WAIT, connect, options, sleep, within};
+use super::{WAIT, connect, options, sleep, wait_until, within};
 
 /// Sends one discovery request and collects `n` replies.
 async fn collect(rt: &Arc<dyn Runtime>, client: &Client, subject: &str, n: usize) -> Vec<Vec<u8>> {
@@ -164,7 +164,11 @@ pub async fn service_reset_zeroes_stats(rt: Arc<dyn Runtime>) {
         ),
         (2, 1)
     );
-    sleep(&rt, Duration::from_millis(20)).await;
+    // `started` must visibly move forward.
+    wait_until(&rt, "the clock to pass the start time", || {
+        SystemTime::now() > before
+    })
+    .await;
     service.reset();
     let stats: StatsResponse =
         serde_json::from_slice(&collect(&rt, &client, "$SRV.STATS.billing", 1).await[0])

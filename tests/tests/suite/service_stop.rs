@@ -9,18 +9,19 @@ use natbus::service::{Handler, ServiceError, StartError, StopError};
 use natbus::{RequestError, Runtime};
 use natbus_tests::NatsServer;
 
-use super::{WAIT, connect, options, sleep, within};
+use super::{WAIT, connect, latch, options, wait_until, within};
 
 pub async fn service_stop_drains_in_flight(rt: Arc<dyn Runtime>) {
     let server = NatsServer::start();
     let client = connect(&rt, options(&server.url())).await;
     let finished = Arc::new(AtomicBool::new(false));
+    let (release, released) = latch();
     let handler = {
-        let (finished, rt) = (finished.clone(), rt.clone());
+        let finished = finished.clone();
         Handler::typed(move |_: ()| {
-            let (finished, rt) = (finished.clone(), rt.clone());
+            let (finished, released) = (finished.clone(), released.clone());
             async move {
-                sleep(&rt, Duration::from_millis(300)).await;
+                let _ = released.await;
                 finished.store(true, Ordering::SeqCst);
                 Ok::<_, ServiceError>("done")
             }
@@ -36,9 +37,15 @@ pub async fn service_stop_drains_in_flight(rt: Arc<dyn Runtime>) {
         .expect("start");
     let call = client.call::<_, String>("v1.stopper.slow", &());
     let stop = async {
-        sleep(&rt, Duration::from_millis(50)).await;
-        assert_eq!(service.in_flight(), 1);
-        let result = service.stop().await;
+        wait_until(&rt, "the handler to start", || service.in_flight() == 1).await;
+        let stopping = service.stop();
+        futures::pin_mut!(stopping);
+        assert!(
+            futures::poll!(stopping.as_mut()).is_pending(),
+            "stop waits while a handler runs"
+        );
+        let _ = release.send(());
+        let result = stopping.await;
         assert!(
             finished.load(Ordering::SeqCst),
             "stop returned before the handler finished"
@@ -77,7 +84,8 @@ pub async fn service_stop_drains_in_flight(rt: Arc<dyn Runtime>) {
 pub async fn service_stop_times_out_on_stuck_handlers(rt: Arc<dyn Runtime>) {
     let server = NatsServer::start();
     let client = connect(&rt, options(&server.url())).await;
-    let sleeper = rt.clone();
+    // Never released while the test runs: the handler is stuck until the latch is dropped.
+    let (_release, released) = latch();
     let service = client
         .service_builder()
         .name("stuck")
@@ -86,9 +94,9 @@ pub async fn service_stop_times_out_on_stuck_handlers(rt: Arc<dyn Runtime>) {
         .add_action(
             "wait",
             Handler::typed(move |_: ()| {
-                let rt = sleeper.clone();
+                let released = released.clone();
                 async move {
-                    sleep(&rt, Duration::from_secs(2)).await;
+                    let _ = released.await;
                     Ok::<_, ServiceError>(())
                 }
             }),
@@ -100,12 +108,7 @@ pub async fn service_stop_times_out_on_stuck_handlers(rt: Arc<dyn Runtime>) {
         .publish_with_reply("v1.stuck.wait", "_INBOX.ignored", "")
         .await
         .expect("publish");
-    within(&rt, WAIT, "the handler to start", async {
-        while service.in_flight() == 0 {
-            sleep(&rt, Duration::from_millis(5)).await;
-        }
-    })
-    .await;
+    wait_until(&rt, "the handler to start", || service.in_flight() == 1).await;
     let result = within(&rt, WAIT, "stop", service.stop()).await;
     assert_eq!(result, Err(StopError::TimedOut(Duration::from_millis(100))));
     assert!(service.is_stopped());
