@@ -402,6 +402,20 @@ impl Client {
         self.shared().lock().closed.is_some()
     }
 
+    /// Why the connection closed for good, in the terms of a failed connect: `None` while
+    /// it is open or reconnecting; [`ConnectError::Auth`] when the server refused the
+    /// credentials (at the first connect, or twice in a row later),
+    /// [`ConnectError::Unreachable`] when reconnecting gave up, and
+    /// [`ConnectError::Closed`] after [`close`](Self::close) or [`drain`](Self::drain).
+    ///
+    /// [`ConnectError::Auth`]: crate::ConnectError::Auth
+    /// [`ConnectError::Unreachable`]: crate::ConnectError::Unreachable
+    /// [`ConnectError::Closed`]: crate::ConnectError::Closed
+    pub fn close_reason(&self) -> Option<crate::ConnectError> {
+        let inner = self.shared().lock();
+        inner.closed.as_ref().map(crate::ConnectError::from_close)
+    }
+
     /// True while connected (false while reconnecting).
     pub fn is_connected(&self) -> bool {
         self.shared().lock().conn.is_connected()

@@ -21,6 +21,10 @@
 //! # let _ = url;
 //! ```
 //!
+//! For faults a real server cannot be made to produce (a server that fails every connection
+//! right after the handshake, or announces absurd limits), [`FakeServer`] plays a scripted
+//! server on a loopback port.
+//!
 //! The binary is found by [`nats_server_bin`]; `scripts/install-nats-server` installs the
 //! pinned version into the workspace.
 
@@ -28,6 +32,7 @@ mod auth;
 mod binary;
 mod builder;
 mod cluster;
+mod fake_server;
 mod monitor;
 mod ready;
 mod server;
@@ -36,5 +41,6 @@ mod temp_dir;
 pub use binary::nats_server_bin;
 pub use builder::ServerBuilder;
 pub use cluster::NatsCluster;
+pub use fake_server::{FakeServer, FakeServerBuilder};
 pub use server::{NatsServer, Paused};
 pub use temp_dir::TempDir;

@@ -5,6 +5,7 @@ use std::time::Instant;
 use super::{Action, CloseReason, Connection, DisconnectReason, Drain, Event, Stage, State};
 use crate::connect::{Auth, ConnectInfo};
 use crate::keepalive::{KeepAliveAction, PingPurpose};
+use crate::server_addr::ServerAddr;
 use crate::server_error::ServerError;
 use crate::wire::encode;
 
@@ -204,14 +205,13 @@ impl Connection {
             return;
         };
         let server = server.clone();
-        self.pool.connected(&server);
+        self.pool.connected(&server, now);
         if let Some(info) = &self.info {
             if self.pool.merge_discovered(&info.connect_urls, &server) {
                 self.events.push_back(Event::ServersDiscovered);
             }
         }
         self.failed_attempts = 0;
-        self.auth_failures = 0;
         self.keepalive.start(now);
         self.subs.encode_resubscribe(&mut self.control);
         let reconnected = self.ever_connected;
@@ -242,17 +242,20 @@ impl Connection {
         self.pool.connect_failed(&server, now);
         self.control.clear();
         self.events.push_back(Event::ConnectFailed {
-            server,
+            server: server.clone(),
             reason: reason.clone(),
         });
         self.failed_attempts += 1;
-        if let Some(err) = err.filter(ServerError::is_auth) {
-            self.auth_failures += 1;
-            // Bad credentials do not get better by retrying: give up on the initial connect
-            // at once, and after two in a row otherwise (as nats.go does).
-            if !self.ever_connected || self.auth_failures >= 2 {
-                return self.close_for_good(CloseReason::Auth(err));
+        match err.filter(ServerError::is_auth) {
+            Some(err) => {
+                // Bad credentials do not get better by retrying: give up on the initial
+                // connect at once.
+                let twice = self.auth_refused_by(&server);
+                if !self.ever_connected || twice {
+                    return self.close_for_good(CloseReason::Auth(err));
+                }
             }
+            None => self.auth_refused.retain(|s| !s.same_endpoint(&server)),
         }
         let one_pass = self.failed_attempts >= self.pool.servers().count().max(1);
         if !self.ever_connected && !self.config.retry_on_initial_connect && one_pass {
@@ -265,20 +268,47 @@ impl Connection {
         self.schedule_dial(now);
     }
 
+    /// Records an authorization error from `server`; true when its previous attempt or
+    /// connection ended with one too (then the client must give up, as nats.go does).
+    fn auth_refused_by(&mut self, server: &ServerAddr) -> bool {
+        if self.auth_refused.iter().any(|s| s.same_endpoint(server)) {
+            return true;
+        }
+        // Bounded by the pool: servers that left it are forgotten.
+        let pool = &self.pool;
+        self.auth_refused
+            .retain(|s| pool.servers().any(|p| p.same_endpoint(s)));
+        self.auth_refused.push(server.clone());
+        false
+    }
+
     /// A live connection went down (or we decided to leave it).
     pub(super) fn connection_lost(&mut self, now: Instant, reason: DisconnectReason, _flush: bool) {
-        if !matches!(self.state, State::Connected { .. }) {
+        let State::Connected { server } = &self.state else {
             return;
-        }
+        };
+        let server = server.clone();
         self.fail_in_flight(FlushError::Disconnected, RequestError::Disconnected);
         self.control.clear();
         self.decoder.reset();
         self.events.push_back(Event::Disconnected {
             reason: reason.clone(),
         });
-        self.pool.disconnected(now);
+        match &reason {
+            // Leaving on purpose is no failure of the server.
+            DisconnectReason::Forced | DisconnectReason::LameDuck => self.pool.left(now),
+            _ => self.pool.disconnected(now),
+        }
         if self.drain != Drain::No {
             return self.close_for_good(CloseReason::Drained);
+        }
+        match &reason {
+            DisconnectReason::Server(err) if err.is_auth() => {
+                if self.auth_refused_by(&server) {
+                    return self.close_for_good(CloseReason::Auth(err.clone()));
+                }
+            }
+            _ => self.auth_refused.retain(|s| !s.same_endpoint(&server)),
         }
         if !self.config.reconnect.enabled {
             return self.close_for_good(CloseReason::ReconnectExhausted(reason.to_string()));

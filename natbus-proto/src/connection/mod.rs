@@ -154,8 +154,10 @@ pub struct Connection {
     ever_connected: bool,
     /// Failed connect attempts since the last success (initial connect gives up after one pass).
     failed_attempts: usize,
-    /// Consecutive authorization errors, to stop a reconnect storm with bad credentials.
-    auth_failures: u32,
+    /// Servers whose last attempt or connection ended with an authorization error: a second
+    /// one in a row from the same server closes the connection (bad credentials do not get
+    /// better by retrying).
+    auth_refused: Vec<ServerAddr>,
     stats: Statistics,
 }
 
@@ -194,7 +196,7 @@ impl Connection {
             next_flush: 0,
             ever_connected: false,
             failed_attempts: 0,
-            auth_failures: 0,
+            auth_refused: Vec::new(),
             stats: Statistics::default(),
         };
         conn.schedule_dial(now);

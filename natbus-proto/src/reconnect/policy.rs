@@ -26,6 +26,13 @@ pub struct ReconnectPolicy {
     pub randomize: bool,
     /// Ignore the servers a server advertises in INFO `connect_urls`. Default `false`.
     pub ignore_discovered: bool,
+    /// How long a connection must live after its handshake to count as a success. One lost
+    /// sooner (the server, or a proxy, accepts the handshake and then fails the connection
+    /// at once) counts as a failed attempt: against `max_reconnects_per_server`, and as a
+    /// failed pass for the backoff, so such a server is retried with growing waits rather
+    /// than in a busy loop. Only a connection that lived this long resets the backoff and
+    /// its server's failure count. Default 5 s.
+    pub stable_after: Duration,
 }
 
 impl Default for ReconnectPolicy {
@@ -38,6 +45,7 @@ impl Default for ReconnectPolicy {
             jitter: Duration::from_millis(100),
             randomize: true,
             ignore_discovered: false,
+            stable_after: Duration::from_secs(5),
         }
     }
 }
@@ -83,6 +91,7 @@ mod tests {
         assert_eq!(p.jitter, ms(100));
         assert!(p.randomize);
         assert!(!p.ignore_discovered);
+        assert_eq!(p.stable_after, ms(5000));
     }
 
     #[test]

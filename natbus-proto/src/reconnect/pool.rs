@@ -51,6 +51,8 @@ pub struct ServerPool {
     not_before: Option<Instant>,
     /// The server of the live connection, if any.
     current: Option<ServerAddr>,
+    /// When the live connection completed its handshake.
+    connected_at: Option<Instant>,
     /// Nothing more will be tried (reconnect disabled and a connection or first pass lost).
     closed: bool,
 }
@@ -92,6 +94,7 @@ impl ServerPool {
             failed_passes: 0,
             not_before: None,
             current: None,
+            connected_at: None,
             closed: false,
         })
     }
@@ -120,15 +123,7 @@ impl ServerPool {
         let Some(i) = self.position(server) else {
             return;
         };
-        let entry = &mut self.entries[i];
-        entry.failures = entry.failures.saturating_add(1);
-        let failures = entry.failures;
-        if self
-            .policy
-            .attempt_limit()
-            .is_some_and(|max| failures >= max)
-        {
-            self.entries.remove(i);
+        if self.count_failure(i) {
             if i < self.cursor {
                 self.cursor -= 1;
             }
@@ -140,37 +135,89 @@ impl ServerPool {
         }
     }
 
-    /// Reports that the client connected to `server`: resets its failure count and the
-    /// backoff, and moves it to the front of the pool.
-    pub fn connected(&mut self, server: &ServerAddr) {
+    /// Reports that the client connected to `server` at `now`, and moves it to the front
+    /// of the pool.
+    ///
+    /// The server's failure count and the backoff are kept until the connection proves
+    /// stable (it lives [`ReconnectPolicy::stable_after`]); see
+    /// [`disconnected`](Self::disconnected).
+    pub fn connected(&mut self, server: &ServerAddr, now: Instant) {
         if let Some(i) = self.position(server) {
-            let mut entry = self.entries.remove(i);
-            entry.failures = 0;
+            let entry = self.entries.remove(i);
             self.entries.insert(0, entry);
         }
         self.current = Some(server.clone());
+        self.connected_at = Some(now);
         self.cursor = 0;
-        self.failed_passes = 0;
-        self.not_before = None;
     }
 
-    /// Reports that the live connection was lost. The next attempt is immediate, and goes to
-    /// another server first when there is one: the lost server moves to the back.
+    /// Reports that the live connection was lost at `now`.
     ///
-    /// `now` is not used by the current rules; it is taken so that a later rule (such as a
-    /// minimum time between reconnects to one server) needs no API change.
-    pub fn disconnected(&mut self, _now: Instant) {
+    /// A connection that lived at least [`ReconnectPolicy::stable_after`] was a success:
+    /// its server's failure count and the backoff are reset, and the next attempt is
+    /// immediate. One lost sooner counts as a failed attempt on its server (which may drop
+    /// it at its limit) and as a failed pass, so the next attempt waits the backoff plus
+    /// jitter: a server that accepts every handshake and then fails the connection is not
+    /// redialled in a busy loop. Either way the lost server moves to the back, so another
+    /// server is tried first when there is one.
+    pub fn disconnected(&mut self, now: Instant) {
+        self.lost(now, true);
+    }
+
+    /// Reports that the client left the live connection on purpose at `now` (a forced
+    /// reconnect, or a server in lame-duck mode): nothing is counted against the server and
+    /// the next attempt is immediate, to another server first when there is one. A
+    /// connection that lived [`ReconnectPolicy::stable_after`] still resets the backoff.
+    pub fn left(&mut self, now: Instant) {
+        self.lost(now, false);
+    }
+
+    fn lost(&mut self, now: Instant, may_fail: bool) {
         let lost = self.current.take();
-        if let Some(i) = lost.and_then(|lost| self.position(&lost)) {
-            let entry = self.entries.remove(i);
+        let stable = self
+            .connected_at
+            .take()
+            .is_some_and(|at| now.saturating_duration_since(at) >= self.policy.stable_after);
+        let mut position = lost.and_then(|lost| self.position(&lost));
+        if let Some(i) = position {
+            let mut entry = self.entries.remove(i);
+            if stable {
+                entry.failures = 0;
+            }
             self.entries.push(entry);
+            position = Some(self.entries.len() - 1);
         }
         self.cursor = 0;
-        self.failed_passes = 0;
-        self.not_before = None;
+        if stable {
+            self.failed_passes = 0;
+            self.not_before = None;
+        }
         if !self.policy.enabled {
             self.closed = true;
+            return;
         }
+        if stable || !may_fail {
+            return;
+        }
+        if let Some(i) = position {
+            self.count_failure(i);
+        }
+        self.pass_failed(now);
+    }
+
+    /// Counts a failed attempt on entry `i`, dropping it at the limit; true when dropped.
+    fn count_failure(&mut self, i: usize) -> bool {
+        let entry = &mut self.entries[i];
+        entry.failures = entry.failures.saturating_add(1);
+        let failures = entry.failures;
+        let drop = self
+            .policy
+            .attempt_limit()
+            .is_some_and(|max| failures >= max);
+        if drop {
+            self.entries.remove(i);
+        }
+        drop
     }
 
     /// Merges the servers of INFO `connect_urls` (`host:port`, no scheme) into the pool.

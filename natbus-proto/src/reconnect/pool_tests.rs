@@ -155,39 +155,97 @@ fn server_is_dropped_at_its_limit_and_the_pool_runs_dry() {
     assert_eq!(p.next_attempt(at + ms(5000)), None);
 }
 
+/// The instant at which a connection made at `t` has proved stable.
+fn stable(p: &ServerPool, t: Instant) -> Instant {
+    t + p.policy().stable_after
+}
+
 #[test]
-fn success_resets_the_counter_and_the_backoff() {
+fn a_stable_connection_resets_the_counter_and_the_backoff() {
     let t0 = Instant::now();
     let mut p = pool("a,b", exact());
     for _ in 0..4 {
         fail_next(&mut p, t0);
     }
     assert_eq!(p.failures(&addr("b")), Some(2));
-    p.connected(&addr("b"));
+    p.connected(&addr("b"), t0);
+    assert_eq!(
+        p.failures(&addr("b")),
+        Some(2),
+        "a handshake alone proves nothing"
+    );
+    let t1 = stable(&p, t0);
+    p.disconnected(t1);
     assert_eq!(p.failures(&addr("b")), Some(0));
     assert_eq!(p.failures(&addr("a")), Some(2));
-    p.disconnected(t0 + ms(1));
     // The lost server goes to the back: retry the other one first, immediately.
-    assert_eq!(p.next_attempt(t0 + ms(1)), Some((addr("a"), t0 + ms(1))));
-    fail_next(&mut p, t0 + ms(1));
-    fail_next(&mut p, t0 + ms(2));
+    assert_eq!(p.next_attempt(t1), Some((addr("a"), t1)));
+    fail_next(&mut p, t1);
+    fail_next(&mut p, t1 + ms(1));
     // Backoff starts over from initial_delay.
-    assert_eq!(p.next_attempt(t0 + ms(2)), Some((addr("a"), t0 + ms(52))));
+    assert_eq!(p.next_attempt(t1 + ms(1)), Some((addr("a"), t1 + ms(51))));
+}
+
+#[test]
+fn a_short_lived_connection_is_a_failed_attempt_and_a_failed_pass() {
+    let t0 = Instant::now();
+    let mut p = pool("a,b", exact());
+    let mut t = t0;
+    let mut waits = Vec::new();
+    for _ in 0..5 {
+        let (server, at) = p.next_attempt(t).expect("unlimited");
+        waits.push(at - t);
+        p.connected(&server, at);
+        // Lost just before it would have counted as stable.
+        t = stable(&p, at) - ms(1);
+        p.disconnected(t);
+    }
+    assert_eq!(waits, [0, 50, 100, 200, 400].map(ms));
+    assert_eq!(p.failures(&addr("a")), Some(3));
+    assert_eq!(p.failures(&addr("b")), Some(2));
+
+    let limited = ReconnectPolicy {
+        max_reconnects_per_server: Some(2),
+        ..exact()
+    };
+    let mut p = pool("only", limited);
+    for _ in 0..2 {
+        let (server, at) = p.next_attempt(t0).expect("not yet at the limit");
+        p.connected(&server, at);
+        p.disconnected(at);
+    }
+    assert_eq!(
+        p.next_attempt(t0),
+        None,
+        "short-lived connections use up the server"
+    );
+}
+
+#[test]
+fn leaving_on_purpose_counts_nothing() {
+    let t0 = Instant::now();
+    let mut p = pool("a,b", exact());
+    p.connected(&addr("a"), t0);
+    p.left(t0);
+    assert_eq!(p.failures(&addr("a")), Some(0));
+    assert_eq!(hosts(&p), ["b", "a"]);
+    assert_eq!(p.next_attempt(t0), Some((addr("b"), t0)));
 }
 
 #[test]
 fn disconnect_rotates_the_lost_server_to_the_back() {
     let t0 = Instant::now();
     let mut p = pool("a,b,c", exact());
-    p.connected(&addr("b"));
+    p.connected(&addr("b"), t0);
     assert_eq!(hosts(&p), ["b", "a", "c"]);
-    p.disconnected(t0);
+    let t1 = stable(&p, t0);
+    p.disconnected(t1);
     assert_eq!(hosts(&p), ["a", "c", "b"]);
-    assert_eq!(p.next_attempt(t0), Some((addr("a"), t0)));
+    assert_eq!(p.next_attempt(t1), Some((addr("a"), t1)));
     let mut single = pool("only", exact());
-    single.connected(&addr("only"));
-    single.disconnected(t0);
-    assert_eq!(single.next_attempt(t0), Some((addr("only"), t0)));
+    single.connected(&addr("only"), t0);
+    single.disconnected(t1);
+    assert_eq!(single.next_attempt(t1), Some((addr("only"), t1)));
 }
 
 #[test]
@@ -204,7 +262,7 @@ fn disabled_reconnect_tries_each_server_once_then_stops() {
     assert_eq!(first.next_attempt(t0), None);
 
     let mut lost = pool("a,b", off);
-    lost.connected(&addr("a"));
+    lost.connected(&addr("a"), t0);
     lost.disconnected(t0);
     assert_eq!(lost.next_attempt(t0), None);
 }
@@ -226,7 +284,7 @@ fn urls(list: &[&str]) -> Vec<String> {
 fn discovery_adds_with_inherited_scheme_and_credentials() {
     let mut p = pool("tls://u:p%21@a.example:4222", exact());
     let current = addr("tls://u:p%21@a.example:4222");
-    p.connected(&current);
+    p.connected(&current, Instant::now());
     assert!(p.merge_discovered(&urls(&["a.example:4222", "b:4222", "[::2]:5222"]), &current));
     let b = p
         .servers()
@@ -247,10 +305,10 @@ fn discovery_adds_with_inherited_scheme_and_credentials() {
 fn discovery_drops_stale_implicit_servers_but_keeps_explicit_and_current() {
     let mut p = pool("a", exact());
     let a = addr("a");
-    p.connected(&a);
+    p.connected(&a, Instant::now());
     assert!(p.merge_discovered(&urls(&["b:4222", "c:4222"]), &a));
     let c = addr("c");
-    p.connected(&c);
+    p.connected(&c, Instant::now());
     // b and c are gone from the cluster; c is current, a is explicit.
     assert!(p.merge_discovered(&urls(&["d:4222"]), &c));
     let mut got = hosts(&p);
@@ -276,7 +334,7 @@ fn discovery_can_be_ignored() {
 fn discovery_shuffles_all_but_the_first() {
     let mut p = pool("a", ReconnectPolicy::default());
     let a = addr("a");
-    p.connected(&a);
+    p.connected(&a, Instant::now());
     let names: Vec<String> = (0..12).map(|i| format!("n{i}:4222")).collect();
     assert!(p.merge_discovered(&names, &a));
     let got = hosts(&p);
@@ -293,7 +351,7 @@ fn discovery_shuffles_all_but_the_first() {
 fn ip_discovered_from_a_named_server_verifies_the_name() {
     let mut p = pool("tls://nats.example", exact());
     let current = addr("tls://nats.example");
-    p.connected(&current);
+    p.connected(&current, Instant::now());
     p.merge_discovered(&urls(&["10.0.0.2:4222", "other.example:4222"]), &current);
     assert_eq!(p.tls_server_name(&addr("tls://10.0.0.2")), "nats.example");
     assert_eq!(
@@ -313,6 +371,7 @@ mod proptests {
         FailNext,
         Connected(usize),
         Disconnected,
+        Left,
         Discover(Vec<usize>),
         Advance(u64),
     }
@@ -323,6 +382,7 @@ mod proptests {
             Just(Op::FailNext),
             (0usize..6).prop_map(Op::Connected),
             Just(Op::Disconnected),
+            Just(Op::Left),
             proptest::collection::vec(0usize..6, 0..4).prop_map(Op::Discover),
             (0u64..5_000).prop_map(Op::Advance),
         ]
@@ -367,8 +427,9 @@ mod proptests {
                             p.connect_failed(&s, now);
                         }
                     }
-                    Op::Connected(i) => p.connected(&all[i]),
+                    Op::Connected(i) => p.connected(&all[i], now),
                     Op::Disconnected => p.disconnected(now),
+                    Op::Left => p.left(now),
                     Op::Discover(ix) => {
                         let list: Vec<String> = ix.iter().map(|&i| format!("h{i}:4222")).collect();
                         p.merge_discovered(&list, &all[0]);

@@ -20,6 +20,8 @@ run_suite!(block_on, rt();
     reconnect::connect_to_nothing_fails_clearly,
     reconnect::reconnect_buffer_is_bounded_and_publish_waits,
     reconnect::force_reconnect_makes_a_new_connection,
+    misbehaving_server::server_failing_every_connection_is_retried_with_backoff,
+    misbehaving_server::authorization_violations_after_the_handshake_close_the_client,
     jetstream::js_stream_crud_and_error_codes,
     jetstream::js_not_enabled_is_reported,
     jetstream::js_publish_dedupes_by_msg_id,

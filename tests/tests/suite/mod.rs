@@ -18,6 +18,7 @@ pub mod jetstream;
 pub mod jetstream_consumers;
 pub mod js_support;
 pub mod kv;
+pub mod misbehaving_server;
 pub mod object_changes;
 pub mod object_links;
 pub mod object_store;

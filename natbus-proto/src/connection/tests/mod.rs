@@ -72,9 +72,17 @@ impl Script {
         self.conn.handle_timeout(self.now);
     }
 
-    /// Plays a full handshake; returns what the client wrote after the PONG.
+    /// Plays a full handshake, after waiting out the backoff when the dial is scheduled
+    /// rather than asked for; returns what the client wrote after the PONG.
     fn handshake(&mut self) -> String {
-        let actions = self.actions();
+        let mut actions = self.actions();
+        if actions.is_empty()
+            && let Some(at) = self.conn.poll_timeout()
+        {
+            self.now = self.now.max(at);
+            self.conn.handle_timeout(self.now);
+            actions = self.actions();
+        }
         assert!(
             matches!(actions.as_slice(), [Action::Dial { .. }]),
             "{actions:?}"

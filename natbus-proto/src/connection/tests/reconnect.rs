@@ -181,3 +181,138 @@ fn force_reconnect_moves_on_keeping_subscriptions_and_queued_bytes() {
         "resubscribed, then the queued publish"
     );
 }
+
+/// The wait before the next dial: zero when it is already asked for, otherwise the clock
+/// is moved to the dial's instant (which must then come).
+fn wait_for_dial(s: &mut Script) -> Duration {
+    let start = s.now;
+    let actions = s.actions();
+    if actions.iter().any(|a| matches!(a, Action::Dial { .. })) {
+        return Duration::ZERO;
+    }
+    let at = s.conn.poll_timeout().expect("a dial is scheduled");
+    s.now = at;
+    s.conn.handle_timeout(s.now);
+    let actions = s.actions();
+    assert!(
+        matches!(actions.as_slice(), [Action::Dial { .. }]),
+        "{actions:?}"
+    );
+    at - start
+}
+
+/// Connects after the dial was asked for (by `wait_for_dial`).
+fn handshake_after_dial(s: &mut Script) {
+    s.conn.handle_connected(s.now);
+    s.read(INFO);
+    s.written();
+    s.read("PONG\r\n");
+    s.written();
+}
+
+fn exact_config() -> ConnectionConfig {
+    let mut c = config(&["127.0.0.1"]);
+    c.reconnect.jitter = Duration::ZERO;
+    c.reconnect.max_reconnects_per_server = None;
+    c
+}
+
+#[test]
+fn connections_that_die_at_once_back_off_like_failed_dials() {
+    let mut s = Script::new(exact_config());
+    s.handshake();
+    let mut waits = Vec::new();
+    for _ in 0..8 {
+        // A good handshake, then a malformed MSG: the server keeps accepting and failing.
+        s.read("MSG a notanumber 1\r\nx\r\n");
+        waits.push(wait_for_dial(&mut s));
+        handshake_after_dial(&mut s);
+    }
+    let ms = |n| Duration::from_millis(n);
+    assert_eq!(
+        waits,
+        [50, 100, 200, 400, 800, 1600, 2000, 2000].map(ms),
+        "each short-lived connection is a failed attempt with exponential backoff"
+    );
+}
+
+#[test]
+fn short_lived_connections_count_against_max_reconnects() {
+    let mut c = exact_config();
+    c.reconnect.max_reconnects_per_server = Some(3);
+    let mut s = Script::new(c);
+    s.handshake();
+    for _ in 0..2 {
+        s.conn.handle_disconnected(s.now, "reset by peer");
+        wait_for_dial(&mut s);
+        handshake_after_dial(&mut s);
+    }
+    s.events();
+    s.conn.handle_disconnected(s.now, "reset by peer");
+    let events = s.events();
+    assert!(
+        matches!(
+            events.last(),
+            Some(Event::Closed {
+                reason: CloseReason::ReconnectExhausted(_)
+            })
+        ),
+        "the third short-lived connection uses up the server: {events:?}"
+    );
+}
+
+#[test]
+fn a_stable_connection_resets_the_backoff() {
+    let mut s = Script::new(exact_config());
+    s.handshake();
+    for _ in 0..3 {
+        s.conn.handle_disconnected(s.now, "reset by peer");
+        wait_for_dial(&mut s);
+        handshake_after_dial(&mut s);
+    }
+    let stable_after = s.conn.config().reconnect.stable_after;
+    // Answer keep-alive PINGs while the connection lives long enough to count as stable.
+    s.advance(stable_after);
+    s.read("PONG\r\n");
+    s.conn.handle_disconnected(s.now, "reset by peer");
+    assert_eq!(
+        wait_for_dial(&mut s),
+        Duration::ZERO,
+        "a stable connection's loss is redialled at once"
+    );
+    handshake_after_dial(&mut s);
+    s.conn.handle_disconnected(s.now, "reset by peer");
+    assert_eq!(
+        wait_for_dial(&mut s),
+        Duration::from_millis(50),
+        "the backoff starts over"
+    );
+}
+
+#[test]
+fn two_authorization_violations_in_a_row_close_the_client() {
+    let mut s = Script::new(exact_config());
+    s.handshake();
+    s.events();
+    // Accepted, then refused right away (a proxy or an auth callout that changed its mind).
+    s.read("-ERR 'Authorization Violation'\r\n");
+    assert!(
+        !s.conn.is_closed(),
+        "one violation after a good connect is retried"
+    );
+    assert!(wait_for_dial(&mut s) > Duration::ZERO, "not at once");
+    handshake_after_dial(&mut s);
+    s.events();
+    s.read("-ERR 'Authorization Violation'\r\n");
+    let events = s.events();
+    assert!(
+        matches!(
+            events.last(),
+            Some(Event::Closed {
+                reason: CloseReason::Auth(_)
+            })
+        ),
+        "{events:?}"
+    );
+    assert!(s.conn.is_closed());
+}

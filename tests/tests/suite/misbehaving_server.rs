@@ -1,0 +1,100 @@
+//! Servers (or proxies) that complete the handshake and then misbehave, played by the
+//! harness's scripted [`FakeServer`]: natbus must back off, give up when told to, and
+//! never let the server decide how much memory it uses.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use natbus::{ClientEvent, ConnectError, ConnectOptions, Runtime};
+use natbus_tests::FakeServer;
+
+use super::{WAIT, connect, within};
+
+/// Options with a small, exactly known backoff: 20 ms doubling up to 200 ms, 10 ms jitter.
+fn fast_backoff(url: &str) -> ConnectOptions {
+    ConnectOptions::new()
+        .server(url)
+        .connect_timeout(Duration::from_secs(5))
+        .reconnect_delay(
+            Duration::from_millis(20),
+            Duration::from_millis(200),
+            Duration::from_millis(10),
+        )
+        .max_reconnects(None)
+}
+
+/// Waits (at most [`WAIT`]) until `n` events match `want`.
+async fn count_events(
+    rt: &Arc<dyn Runtime>,
+    events: &mut natbus::EventStream,
+    n: usize,
+    what: &str,
+    want: impl Fn(&ClientEvent) -> bool,
+) {
+    within(rt, WAIT, what, async {
+        let mut seen = 0;
+        while seen < n {
+            match events.next().await {
+                Some(e) if want(&e) => seen += 1,
+                Some(_) => {}
+                None => panic!("event stream ended while waiting for {what}"),
+            }
+        }
+    })
+    .await;
+}
+
+pub async fn server_failing_every_connection_is_retried_with_backoff(rt: Arc<dyn Runtime>) {
+    // Every connection: a good handshake, then a malformed MSG, then the server hangs up.
+    let server = FakeServer::builder()
+        .after_handshake(b"MSG a notanumber 1\r\nx\r\n")
+        .close_after_script(true)
+        .start();
+    let client = connect(&rt, fast_backoff(&server.url())).await;
+    let mut events = client.events();
+    const CONNECTIONS: usize = 8;
+    count_events(&rt, &mut events, CONNECTIONS - 1, "reconnects", |e| {
+        matches!(e, ClientEvent::Reconnected { .. })
+    })
+    .await;
+    let accepted = server.accepted();
+    assert!(
+        accepted.len() >= CONNECTIONS,
+        "{} connections",
+        accepted.len()
+    );
+    // Each short-lived connection is a failed attempt, so the waits between connections
+    // grow as after failed dials: 20, 40, 80, 160, then 200 ms (the cap), jitter on top.
+    let least: Duration = [20, 40, 80, 160, 200, 200, 200]
+        .map(Duration::from_millis)
+        .iter()
+        .sum();
+    let took = accepted[CONNECTIONS - 1] - accepted[0];
+    assert!(
+        took >= least,
+        "{CONNECTIONS} connections in {took:?}: the backoff allows no fewer than {least:?}"
+    );
+    client.close().await;
+}
+
+pub async fn authorization_violations_after_the_handshake_close_the_client(rt: Arc<dyn Runtime>) {
+    // Accepts CONNECT, then refuses the credentials at once (as a proxy or an auth
+    // callout that changed its mind would).
+    let server = FakeServer::builder()
+        .after_handshake(b"-ERR 'Authorization Violation'\r\n")
+        .close_after_script(true)
+        .start();
+    let client = connect(&rt, fast_backoff(&server.url())).await;
+    let mut events = client.events();
+    count_events(&rt, &mut events, 1, "the client to close", |e| {
+        matches!(e, ClientEvent::Closed { .. })
+    })
+    .await;
+    assert_eq!(
+        server.accepted().len(),
+        2,
+        "the second violation in a row from the server closes the client"
+    );
+    let reason = client.close_reason();
+    assert!(matches!(reason, Some(ConnectError::Auth(_))), "{reason:?}");
+}
