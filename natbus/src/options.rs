@@ -39,6 +39,7 @@ pub struct ConnectOptions {
     pub(crate) inbox_prefix: String,
     pub(crate) no_echo: bool,
     pub(crate) require_tls: bool,
+    pub(crate) max_inbound_message: usize,
     pub(crate) subscription_capacity: usize,
     pub(crate) subscription_capacity_bytes: usize,
     pub(crate) seed: Option<u64>,
@@ -64,6 +65,7 @@ impl Default for ConnectOptions {
             inbox_prefix: "_INBOX".to_owned(),
             no_echo: false,
             require_tls: false,
+            max_inbound_message: 64 * 1024 * 1024,
             subscription_capacity: 65_536,
             subscription_capacity_bytes: 64 * 1024 * 1024,
             seed: None,
@@ -237,6 +239,16 @@ impl ConnectOptions {
         self
     }
 
+    /// Largest message (headers plus payload) accepted from the server (default 64 MiB,
+    /// the server's own hard maximum). The server's `max_payload` does not raise it: a
+    /// larger message drops the connection with a protocol error naming its size and this
+    /// limit (a [`ClientEvent::Disconnected`](crate::ClientEvent::Disconnected)), before
+    /// any of its body is buffered.
+    pub fn max_inbound_message(mut self, bytes: usize) -> Self {
+        self.max_inbound_message = bytes.max(1);
+        self
+    }
+
     /// Per-subscription buffer limits: messages and bytes (defaults 65 536 and 64 MiB).
     /// Messages beyond them are dropped and reported as a slow consumer.
     pub fn subscription_capacity(mut self, messages: usize, bytes: usize) -> Self {
@@ -275,6 +287,7 @@ impl ConnectOptions {
         c.inbox_prefix = self.inbox_prefix.clone();
         c.write_buffer_limit = self.write_buffer_size;
         c.reconnect_buffer_limit = self.reconnect_buffer_size;
+        c.max_inbound_message = self.max_inbound_message;
         c.require_tls = self.require_tls;
         c.tls_first = self.tls.tls_first;
         if let Some(credentials) = &self.credentials {

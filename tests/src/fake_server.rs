@@ -4,8 +4,8 @@
 //!
 //! It speaks just enough of the protocol for a client to connect: it sends INFO, answers
 //! every `PING` with `PONG`, and ignores everything else the client writes. Right after the
-//! PONG that completes a handshake it writes the scripted bytes, then closes the connection
-//! or keeps it open, as scripted. Every accepted connection is counted with the instant it
+//! PONG that completes a handshake (or a later one) it writes the scripted bytes, then
+//! closes the connection or keeps it open, as scripted. Every accepted connection is counted with the instant it
 //! was accepted, so a test can check how often a client came back.
 //!
 //! ```no_run
@@ -36,6 +36,7 @@ pub struct FakeServerBuilder {
     max_payload: u64,
     after_handshake: Vec<u8>,
     filler: u64,
+    script_after_ping: usize,
     close_after_script: bool,
 }
 
@@ -45,6 +46,7 @@ impl Default for FakeServerBuilder {
             max_payload: 1024 * 1024,
             after_handshake: Vec::new(),
             filler: 0,
+            script_after_ping: 1,
             close_after_script: false,
         }
     }
@@ -60,6 +62,14 @@ impl FakeServerBuilder {
     /// Bytes written right after the PONG that completes each handshake.
     pub fn after_handshake(mut self, bytes: &[u8]) -> Self {
         self.after_handshake = bytes.to_vec();
+        self
+    }
+
+    /// Write the script after the `n`-th PING of each connection instead of the first (the
+    /// handshake's): a test can then set up what it observes with, and trigger the script
+    /// with a flush.
+    pub fn script_after_ping(mut self, n: usize) -> Self {
+        self.script_after_ping = n.max(1);
         self
     }
 
@@ -199,7 +209,7 @@ fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
     );
     writer.write_all(info.as_bytes())?;
     let mut reader = BufReader::new(stream);
-    let mut handshaken = false;
+    let mut pings = 0;
     let mut line = Vec::new();
     while !state.stop.load(Ordering::Relaxed) {
         match reader.read_until(b'\n', &mut line) {
@@ -217,10 +227,10 @@ fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
             continue;
         }
         writer.write_all(b"PONG\r\n")?;
-        if handshaken {
+        pings += 1;
+        if pings != state.script.script_after_ping {
             continue;
         }
-        handshaken = true;
         write_script(&mut writer, state)?;
         if state.script.close_after_script {
             return writer.shutdown(Shutdown::Both);

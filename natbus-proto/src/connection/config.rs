@@ -32,6 +32,12 @@ pub struct ConnectionConfig {
     pub inbox_prefix: String,
     /// Longest control line accepted from the server.
     pub max_control_line: usize,
+    /// Largest message (headers plus payload; an INFO line too) accepted from the server.
+    /// The server's INFO `max_payload` limits what this client publishes, not what it
+    /// accepts: a broken or hostile server could announce anything. A larger message is a
+    /// protocol error naming its size and this limit, refused on its control line before
+    /// any of its body is buffered. Default 64 MiB, the server's own hard maximum.
+    pub max_inbound_message: usize,
     /// Outbound bytes that may wait while connected before publishing must wait.
     pub write_buffer_limit: usize,
     /// Outbound bytes kept while disconnected, sent after reconnect.
@@ -61,6 +67,7 @@ impl Default for ConnectionConfig {
             connect_timeout: Duration::from_secs(5),
             inbox_prefix: "_INBOX".to_owned(),
             max_control_line: 4096,
+            max_inbound_message: 64 * 1024 * 1024,
             write_buffer_limit: 8 * 1024 * 1024,
             reconnect_buffer_limit: 8 * 1024 * 1024,
             require_tls: false,

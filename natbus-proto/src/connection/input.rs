@@ -134,7 +134,6 @@ impl Connection {
     }
 
     fn on_info(&mut self, info: Box<ServerInfo>, now: Instant) {
-        self.decoder.set_max_payload(info.max_payload.max(1));
         let lame_duck = info.ldm;
         let first = matches!(
             self.state,

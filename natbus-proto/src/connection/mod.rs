@@ -173,7 +173,7 @@ impl Connection {
         let requests = Requests::new(&config.inbox_prefix, &nuid.next_string());
         let limits = DecodeLimits {
             max_control_line: config.max_control_line,
-            ..DecodeLimits::default()
+            max_payload: config.max_inbound_message,
         };
         let keepalive = KeepAlive::new(config.ping_interval, config.max_pings_out);
         let outbound = Outbound::with_write_limit(config.write_buffer_limit);

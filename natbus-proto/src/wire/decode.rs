@@ -27,7 +27,10 @@ pub struct DecodeLimits {
     /// Longest argument part of a control line (the server default is 4096). INFO and
     /// CONNECT lines carry JSON and may instead be as long as `max_payload`.
     pub max_control_line: usize,
-    /// Largest body (headers + payload); update it from INFO with `set_max_payload`.
+    /// Largest body (headers + payload); INFO and CONNECT lines may be as long. A body
+    /// announced larger is refused on its control line, before any of it is buffered.
+    /// A client should not take this from the server's INFO alone (see
+    /// `ConnectionConfig::max_inbound_message`).
     pub max_payload: usize,
 }
 
@@ -52,8 +55,10 @@ pub enum DecodeError {
         /// The limit that was exceeded.
         max: usize,
     },
-    /// A body larger than `max_payload`.
-    #[error("message body of {size} bytes exceeds max_payload ({max} bytes)")]
+    /// A body larger than `max_payload`, refused on its control line.
+    #[error(
+        "message of {size} bytes refused: larger than the limit of {max} bytes for one message"
+    )]
     PayloadTooLarge {
         /// Announced size.
         size: usize,

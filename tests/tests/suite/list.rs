@@ -22,6 +22,7 @@ run_suite!(block_on, rt();
     reconnect::force_reconnect_makes_a_new_connection,
     misbehaving_server::server_failing_every_connection_is_retried_with_backoff,
     misbehaving_server::authorization_violations_after_the_handshake_close_the_client,
+    misbehaving_server::huge_message_is_refused_whatever_max_payload_the_server_announces,
     jetstream::js_stream_crud_and_error_codes,
     jetstream::js_not_enabled_is_reported,
     jetstream::js_publish_dedupes_by_msg_id,

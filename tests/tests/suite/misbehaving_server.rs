@@ -8,7 +8,7 @@ use std::time::Duration;
 use natbus::{ClientEvent, ConnectError, ConnectOptions, Runtime};
 use natbus_tests::FakeServer;
 
-use super::{WAIT, connect, within};
+use super::{WAIT, connect, wait_for_event, within};
 
 /// Options with a small, exactly known backoff: 20 ms doubling up to 200 ms, 10 ms jitter.
 fn fast_backoff(url: &str) -> ConnectOptions {
@@ -97,4 +97,43 @@ pub async fn authorization_violations_after_the_handshake_close_the_client(rt: A
     );
     let reason = client.close_reason();
     assert!(matches!(reason, Some(ConnectError::Auth(_))), "{reason:?}");
+}
+
+pub async fn huge_message_is_refused_whatever_max_payload_the_server_announces(
+    rt: Arc<dyn Runtime>,
+) {
+    const CEILING: u64 = 64 * 1024 * 1024;
+    const DECLARED: u64 = 4 * 1024 * 1024 * 1024;
+    const FILLER: u64 = 2 * CEILING;
+    // Announces a 1 TiB max_payload, then (on the client's flush) a 4 GiB message whose
+    // body it streams for as long as the client reads.
+    let server = FakeServer::builder()
+        .max_payload(1 << 40)
+        .script_after_ping(2)
+        .after_handshake(format!("MSG big 1 {DECLARED}\r\n").as_bytes())
+        .then_filler(FILLER)
+        .start();
+    let client = connect(&rt, fast_backoff(&server.url())).await;
+    let mut events = client.events();
+    // Its PONG comes before the message; whether the flush sees it does not matter.
+    let _ = client.flush().await;
+    let event = wait_for_event(&rt, &mut events, "the connection to be dropped", |e| {
+        matches!(e, ClientEvent::Disconnected { .. })
+    })
+    .await;
+    let ClientEvent::Disconnected { reason } = event else {
+        unreachable!("matched above")
+    };
+    assert!(
+        reason.contains(&DECLARED.to_string()) && reason.contains(&CEILING.to_string()),
+        "the reason names the size and the limit: {reason}"
+    );
+    // The client hung up on the control line: the server could not push more than the
+    // sockets' buffers hold, far less than the ceiling, let alone the declared size.
+    let written = server.script_bytes_written();
+    assert!(
+        written < CEILING,
+        "the client read {written} bytes of the body"
+    );
+    client.close().await;
 }

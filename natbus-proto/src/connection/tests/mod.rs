@@ -4,6 +4,7 @@
 
 mod drain;
 mod handshake;
+mod inbound;
 mod pubsub;
 mod reconnect;
 mod requests;
