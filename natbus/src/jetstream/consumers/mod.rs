@@ -7,6 +7,7 @@ pub(crate) mod pull_messages;
 pub(crate) mod push;
 mod push_watch;
 mod unfold;
+mod wait_loop;
 
 use natbus_proto::jetstream::consumer::{ConsumerConfig, CreateAction, CreateConsumerRequest};
 use natbus_proto::jetstream::consumer_info::{

@@ -1,7 +1,7 @@
 //! Ordered consumers: every stream message once, in order, surviving consumer loss.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use natbus_proto::jetstream::consumer::{ConsumerConfig, DeliverPolicy};
 use natbus_proto::jetstream::metadata::MessageMetadata;
@@ -11,14 +11,13 @@ use natbus_proto::jetstream::push::{FlowControlReplies, PushControl};
 use natbus_proto::message::Message;
 
 use super::pull::status_of;
-use super::push::{IDLE_WAIT, answer_control};
-use super::unfold::{Delivery, Step, Unfold, unfold_stream};
+use super::push::answer_control;
+use super::wait_loop::{Delivery, Flow, LoopPolicy, WaitLoop, wait_loop_stream};
 use crate::connection::select::{Either, first};
 use crate::jetstream::context::{JetStream, random_name};
 use crate::jetstream::error::JetStreamError;
 use crate::jetstream::message::JsMessage;
-use crate::subscriber::Subscriber;
-use crate::{ClientEvent, EventStream, Runtime};
+use crate::{ClientEvent, Runtime};
 
 /// Pause before retrying a consumer creation that failed.
 const RETRY_DELAY: Duration = Duration::from_millis(250);
@@ -75,23 +74,23 @@ impl OrderedOptions {
 /// items and retried.
 #[derive(Debug)]
 pub struct OrderedMessages {
-    inner: Unfold<State, Result<JsMessage, JetStreamError>>,
+    inner: WaitLoop<Ordered>,
     initial_pending: u64,
 }
 
-unfold_stream!(OrderedMessages, Result<JsMessage, JetStreamError>);
+wait_loop_stream!(OrderedMessages, Result<JsMessage, JetStreamError>);
 
-struct State {
+/// An ordered consumer's decisions: hand out each stream message once, and replace the
+/// server-side consumer whenever the sequence breaks, heartbeats stop or the connection
+/// was lost.
+struct Ordered {
     js: JetStream,
     stream: String,
     deliver: String,
-    sub: Subscriber,
-    events: EventStream,
     ordered: OrderedConsumer,
     flow_control: FlowControlReplies,
+    /// The consumer to replace before waiting again.
     recreate: Option<String>,
-    /// A status message the fast path took, for the step to handle first.
-    stashed: Option<Message>,
 }
 
 impl JetStream {
@@ -116,22 +115,19 @@ impl JetStream {
         let deliver = self.client.new_inbox();
         let sub = self.client.subscribe(&deliver).await?;
         let events = self.client.events();
-        let mut state = State {
+        let mut policy = Ordered {
             js: self.clone(),
             stream: stream.to_owned(),
             deliver,
-            sub,
-            events,
             ordered,
             flow_control: FlowControlReplies::default(),
             recreate: None,
-            stashed: None,
         };
-        let info = create(&mut state).await?;
+        let initial_pending = policy.create().await?;
+        let runtime = self.client.runtime().clone();
         Ok(OrderedMessages {
-            inner: Unfold::new(state, |s| -> Step<State, _> { Box::pin(step(s)) })
-                .with_ready(ready),
-            initial_pending: info,
+            inner: WaitLoop::new(runtime, sub, events, policy),
+            initial_pending,
         })
     }
 }
@@ -173,117 +169,96 @@ impl OrderedMessages {
     }
 }
 
-/// Creates the current consumer; returns its pending count.
-async fn create(s: &mut State) -> Result<u64, JetStreamError> {
-    let config = s.ordered.consumer_config(Some(&s.deliver));
-    let info = s.js.create_consumer(&s.stream, config).await?;
-    s.ordered.on_created(s.js.now());
-    Ok(info.num_pending)
-}
-
-fn data_item(s: &mut State, msg: Message) -> Delivery<Result<JsMessage, JetStreamError>> {
-    if status_of(&msg).is_some() {
-        return Delivery::Status(msg);
-    }
-    let meta = match MessageMetadata::parse(msg.reply.as_deref().unwrap_or_default()) {
-        Ok(m) => m,
-        Err(e) => return Delivery::Item(Err(e.into())),
-    };
-    match s.ordered.on_message(s.js.now(), &meta) {
-        OrderedEvent::Deliver => Delivery::Item(Ok(JsMessage::with_metadata(
-            s.js.client.clone(),
-            msg,
-            s.js.timeout,
-            meta,
-        ))),
-        OrderedEvent::Stale => Delivery::Skipped,
-        OrderedEvent::Reset(r) => {
-            s.recreate = Some(r.old_consumer);
-            Delivery::Skipped
-        }
+impl Ordered {
+    /// Creates the current consumer; returns its pending count.
+    async fn create(&mut self) -> Result<u64, JetStreamError> {
+        let config = self.ordered.consumer_config(Some(&self.deliver));
+        let info = self.js.create_consumer(&self.stream, config).await?;
+        self.ordered.on_created(self.js.now());
+        Ok(info.num_pending)
     }
 }
 
-/// The fast path: buffered data messages, without a step or a timer. It steps aside
-/// when a consumer must be re-created or a lifecycle event waits.
-fn ready(s: &mut State) -> Option<Result<JsMessage, JetStreamError>> {
-    loop {
-        if s.recreate.is_some() || s.stashed.is_some() || s.events.has_pending() {
-            return None;
-        }
-        let msg = s.sub.try_next()?;
-        match data_item(s, msg) {
-            Delivery::Item(item) => return Some(item),
-            Delivery::Skipped => {}
-            Delivery::Status(msg) => s.stashed = Some(msg),
-        }
+impl LoopPolicy for Ordered {
+    fn work_due(&self) -> bool {
+        self.recreate.is_some()
     }
-}
 
-async fn step(mut s: State) -> (State, Option<Result<JsMessage, JetStreamError>>) {
-    let item = next_item(&mut s).await;
-    (s, item)
-}
-
-async fn next_item(s: &mut State) -> Option<Result<JsMessage, JetStreamError>> {
-    loop {
-        if let Some(old) = s.recreate.take() {
-            // Best effort: the old one may already be gone (that may be why we are here).
-            let _ = s.js.delete_consumer(&s.stream, &old).await;
-            if let Err(e) = create(s).await {
-                s.recreate = Some(old);
-                s.js.sleep(RETRY_DELAY).await;
-                return Some(Err(e));
-            }
-        }
-        let woke = match s.stashed.take() {
-            Some(msg) => Either::Left(Either::Left(Some(msg))),
-            None => {
-                let now = s.js.now();
-                let deadline = s.ordered.heartbeat_deadline().unwrap_or(now + IDLE_WAIT);
-                let sleep = s.js.client.runtime().sleep_until(deadline);
-                first(first(s.sub.next(), s.events.next()), sleep).await
-            }
+    async fn before_wait(&mut self) -> Flow {
+        let Some(old) = self.recreate.take() else {
+            return Flow::Continue;
         };
-        let now = s.js.now();
-        match woke {
-            Either::Left(Either::Left(Some(msg))) => {
-                let msg = match data_item(s, msg) {
-                    Delivery::Item(item) => return Some(item),
-                    Delivery::Skipped => continue,
-                    Delivery::Status(msg) => msg,
-                };
-                let control = answer_control(&s.js, &mut s.flow_control, &msg).await;
-                match control {
-                    PushControl::Heartbeat { .. } => {
-                        let last = msg
-                            .headers
-                            .as_ref()
-                            .and_then(|h| h.get(NATS_LAST_CONSUMER))
-                            .and_then(|v| v.trim().parse().ok());
-                        if let Some(r) = s.ordered.on_heartbeat(now, last) {
-                            s.recreate = Some(r.old_consumer);
-                        }
-                    }
-                    PushControl::FlowControl { .. } => {}
-                    PushControl::Other { code, .. } if code == 409 || code == 503 => {
-                        s.recreate = Some(s.ordered.reset().old_consumer);
-                    }
-                    PushControl::Other { .. } => {}
-                }
-            }
-            Either::Left(Either::Left(None)) => return None,
-            Either::Left(Either::Right(Some(ClientEvent::Reconnected { .. }))) => {
-                s.recreate = Some(s.ordered.reset().old_consumer);
-            }
-            Either::Left(Either::Right(Some(ClientEvent::Closed { .. }))) => return None,
-            Either::Left(Either::Right(Some(_))) => {}
-            Either::Left(Either::Right(None)) => return None,
-            Either::Right(()) => {
-                if let Some(r) = s.ordered.check_heartbeat(now) {
-                    s.recreate = Some(r.old_consumer);
-                }
+        // Best effort: the old one may already be gone (that may be why we are here).
+        let _ = self.js.delete_consumer(&self.stream, &old).await;
+        match self.create().await {
+            Ok(_) => Flow::Continue,
+            Err(e) => {
+                self.recreate = Some(old);
+                self.js.sleep(RETRY_DELAY).await;
+                Flow::Yield(Err(e))
             }
         }
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        self.ordered.heartbeat_deadline()
+    }
+
+    fn on_message(&mut self, now: Instant, msg: Message) -> Delivery {
+        if status_of(&msg).is_some() {
+            return Delivery::Status(msg);
+        }
+        let meta = match MessageMetadata::parse(msg.reply.as_deref().unwrap_or_default()) {
+            Ok(m) => m,
+            Err(e) => return Delivery::Item(Err(e.into())),
+        };
+        match self.ordered.on_message(now, &meta) {
+            OrderedEvent::Deliver => Delivery::Item(Ok(JsMessage::with_metadata(
+                self.js.client.clone(),
+                msg,
+                self.js.timeout,
+                meta,
+            ))),
+            OrderedEvent::Stale => Delivery::Skipped,
+            OrderedEvent::Reset(r) => {
+                self.recreate = Some(r.old_consumer);
+                Delivery::Skipped
+            }
+        }
+    }
+
+    async fn on_status(&mut self, now: Instant, msg: Message) -> Flow {
+        match answer_control(&self.js, &mut self.flow_control, &msg).await {
+            PushControl::Heartbeat { .. } => {
+                let last = msg
+                    .headers
+                    .as_ref()
+                    .and_then(|h| h.get(NATS_LAST_CONSUMER))
+                    .and_then(|v| v.trim().parse().ok());
+                if let Some(r) = self.ordered.on_heartbeat(now, last) {
+                    self.recreate = Some(r.old_consumer);
+                }
+            }
+            PushControl::FlowControl { .. } => {}
+            PushControl::Other { code, .. } if code == 409 || code == 503 => {
+                self.recreate = Some(self.ordered.reset().old_consumer);
+            }
+            PushControl::Other { .. } => {}
+        }
+        Flow::Continue
+    }
+
+    async fn on_event(&mut self, _now: Instant, event: ClientEvent) -> Flow {
+        if matches!(event, ClientEvent::Reconnected { .. }) {
+            self.recreate = Some(self.ordered.reset().old_consumer);
+        }
+        Flow::Continue
+    }
+
+    async fn on_deadline(&mut self, now: Instant) -> Flow {
+        if let Some(r) = self.ordered.check_heartbeat(now) {
+            self.recreate = Some(r.old_consumer);
+        }
+        Flow::Continue
     }
 }

@@ -1,6 +1,6 @@
 //! Push consumers: the server delivers to a subject; heartbeats and flow control.
 
-use std::time::Duration;
+use std::time::Instant;
 
 use natbus_proto::jetstream::consumer::ConsumerConfig;
 use natbus_proto::jetstream::consumer_info::ConsumerInfo;
@@ -11,16 +11,12 @@ use natbus_proto::message::Message;
 
 use super::pull::status_of;
 use super::push_watch::{Checked, ConsumerWatch};
-use super::unfold::{Delivery, Step, Unfold, unfold_stream};
+use super::wait_loop::{Delivery, Flow, LoopPolicy, WaitLoop, wait_loop_stream};
 use crate::ClientEvent;
-use crate::connection::select::{Either, first};
 use crate::jetstream::context::JetStream;
 use crate::jetstream::error::JetStreamError;
 use crate::jetstream::message::JsMessage;
 use crate::subscriber::Subscriber;
-
-/// How long to sleep when no heartbeat is watched.
-pub(super) const IDLE_WAIT: Duration = Duration::from_secs(60);
 
 /// The messages of a push consumer (see [`JetStream::push_subscribe`]). Heartbeats and
 /// flow-control requests are handled inside; items are messages and, when the server
@@ -33,19 +29,18 @@ pub(super) const IDLE_WAIT: Duration = Duration::from_secs(60);
 /// keeps its position.
 #[derive(Debug)]
 pub struct PushMessages {
-    inner: Unfold<State, Result<JsMessage, JetStreamError>>,
+    inner: WaitLoop<Push>,
     info: ConsumerInfo,
 }
 
-unfold_stream!(PushMessages, Result<JsMessage, JetStreamError>);
+wait_loop_stream!(PushMessages, Result<JsMessage, JetStreamError>);
 
-struct State {
+/// A push consumer's decisions: answer flow control, watch heartbeats, and check that
+/// the server-side consumer still exists when it may have been lost.
+struct Push {
     js: JetStream,
-    sub: Subscriber,
     heartbeat: Option<HeartbeatMonitor>,
     flow_control: FlowControlReplies,
-    /// A status message the fast path took, for the step to answer first.
-    stashed: Option<Message>,
     /// Whether the server-side consumer still exists.
     watch: ConsumerWatch,
 }
@@ -157,18 +152,17 @@ impl PushMessages {
         if let Some(m) = heartbeat.as_mut() {
             m.on_activity(js.now());
         }
-        let watch = ConsumerWatch::new(&js, &info.stream_name, &info.name, recreate);
-        let state = State {
+        let watch = ConsumerWatch::new(&info.stream_name, &info.name, recreate);
+        let events = js.client.events();
+        let runtime = js.client.runtime().clone();
+        let push = Push {
             js,
-            sub,
             heartbeat,
             flow_control: FlowControlReplies::default(),
-            stashed: None,
             watch,
         };
         Self {
-            inner: Unfold::new(state, |s| -> Step<State, _> { Box::pin(step(s)) })
-                .with_ready(ready),
+            inner: WaitLoop::new(runtime, sub, events, push),
             info,
         }
     }
@@ -179,90 +173,54 @@ impl PushMessages {
     }
 }
 
-async fn step(mut s: State) -> (State, Option<Result<JsMessage, JetStreamError>>) {
-    let item = next_item(&mut s).await;
-    (s, item)
-}
-
-/// The fast path: a buffered data message, without a step or a timer.
-fn ready(s: &mut State) -> Option<Result<JsMessage, JetStreamError>> {
-    if s.stashed.is_some() || s.watch.done || s.watch.events.has_pending() {
-        return None;
+impl LoopPolicy for Push {
+    fn deadline(&self) -> Option<Instant> {
+        self.heartbeat.as_ref().and_then(HeartbeatMonitor::deadline)
     }
-    let msg = s.sub.try_next()?;
-    data_item(s, msg).or_stash(&mut s.stashed)
-}
 
-/// A delivered message as an item; a status message comes back for its async answer.
-fn data_item(s: &mut State, msg: Message) -> Delivery<Result<JsMessage, JetStreamError>> {
-    if let Some(m) = s.heartbeat.as_mut() {
-        m.on_activity(s.js.now());
-    }
-    if status_of(&msg).is_some() {
-        return Delivery::Status(msg);
-    }
-    s.watch.delivered(msg.reply.as_ref());
-    Delivery::Item(JsMessage::new(s.js.client.clone(), msg, s.js.timeout))
-}
-
-async fn next_item(s: &mut State) -> Option<Result<JsMessage, JetStreamError>> {
-    loop {
-        if s.watch.done {
-            return None;
+    fn on_message(&mut self, now: Instant, msg: Message) -> Delivery {
+        if let Some(m) = self.heartbeat.as_mut() {
+            m.on_activity(now);
         }
-        let msg = match s.stashed.take() {
-            Some(msg) => msg,
-            None => {
-                let now = s.js.now();
-                let deadline = s
-                    .heartbeat
-                    .as_ref()
-                    .and_then(HeartbeatMonitor::deadline)
-                    .unwrap_or(now + IDLE_WAIT);
-                let sleep = s.js.client.runtime().sleep_until(deadline);
-                match first(first(s.sub.next(), s.watch.events.next()), sleep).await {
-                    Either::Left(Either::Left(Some(msg))) => msg,
-                    Either::Left(Either::Left(None)) => return None,
-                    Either::Left(Either::Right(Some(ClientEvent::Reconnected { .. }))) => {
-                        if let Checked::Gone(e) = s.watch.check(&s.js).await {
-                            return Some(Err(e));
-                        }
-                        continue;
-                    }
-                    Either::Left(Either::Right(Some(ClientEvent::Closed { .. })))
-                    | Either::Left(Either::Right(None)) => return None,
-                    Either::Left(Either::Right(Some(_))) => continue,
-                    Either::Right(()) => {
-                        let now = s.js.now();
-                        let Some(m) = s.heartbeat.as_mut() else {
-                            continue;
-                        };
-                        if !m.check(now) {
-                            continue;
-                        }
-                        let silence = m.interval() * 2;
-                        match s.watch.check(&s.js).await {
-                            Checked::Gone(e) => return Some(Err(e)),
-                            Checked::Recreated => {
-                                if let Some(m) = s.heartbeat.as_mut() {
-                                    m.on_activity(s.js.now());
-                                }
-                                continue;
-                            }
-                            Checked::Fine => {
-                                return Some(Err(JetStreamError::MissedHeartbeats(silence)));
-                            }
-                        }
-                    }
-                }
-            }
+        if status_of(&msg).is_some() {
+            return Delivery::Status(msg);
+        }
+        self.watch.delivered(msg.reply.as_ref());
+        Delivery::Item(JsMessage::new(self.js.client.clone(), msg, self.js.timeout))
+    }
+
+    async fn on_status(&mut self, _now: Instant, msg: Message) -> Flow {
+        answer_control(&self.js, &mut self.flow_control, &msg).await;
+        Flow::Continue
+    }
+
+    async fn on_event(&mut self, _now: Instant, event: ClientEvent) -> Flow {
+        if !matches!(event, ClientEvent::Reconnected { .. }) {
+            return Flow::Continue;
+        }
+        match self.watch.check(&self.js).await {
+            Checked::Gone(e) => Flow::Last(Err(e)),
+            Checked::Fine | Checked::Recreated => Flow::Continue,
+        }
+    }
+
+    async fn on_deadline(&mut self, now: Instant) -> Flow {
+        let Some(m) = self.heartbeat.as_mut() else {
+            return Flow::Continue;
         };
-        match data_item(s, msg) {
-            Delivery::Item(item) => return Some(item),
-            Delivery::Skipped => {}
-            Delivery::Status(status) => {
-                answer_control(&s.js, &mut s.flow_control, &status).await;
+        if !m.check(now) {
+            return Flow::Continue;
+        }
+        let silence = m.interval() * 2;
+        match self.watch.check(&self.js).await {
+            Checked::Gone(e) => Flow::Last(Err(e)),
+            Checked::Recreated => {
+                if let Some(m) = self.heartbeat.as_mut() {
+                    m.on_activity(self.js.now());
+                }
+                Flow::Continue
             }
+            Checked::Fine => Flow::Yield(Err(JetStreamError::MissedHeartbeats(silence))),
         }
     }
 }

@@ -13,7 +13,6 @@ use natbus_proto::jetstream::consumer::{ConsumerConfig, DeliverPolicy};
 use natbus_proto::jetstream::metadata::MessageMetadata;
 use natbus_proto::subject::Subject;
 
-use crate::EventStream;
 use crate::jetstream::context::JetStream;
 use crate::jetstream::error::JetStreamError;
 
@@ -26,9 +25,6 @@ pub(super) struct ConsumerWatch {
     /// The reply (ack) subject of the last message handed out, kept only when the
     /// consumer may be re-created: its stream sequence is where the new one starts.
     last_reply: Option<Subject>,
-    pub(super) events: EventStream,
-    /// A terminal error was yielded: the stream is over.
-    pub(super) done: bool,
 }
 
 /// What a check found.
@@ -42,19 +38,12 @@ pub(super) enum Checked {
 }
 
 impl ConsumerWatch {
-    pub(super) fn new(
-        js: &JetStream,
-        stream: &str,
-        name: &str,
-        recreate: Option<ConsumerConfig>,
-    ) -> Self {
+    pub(super) fn new(stream: &str, name: &str, recreate: Option<ConsumerConfig>) -> Self {
         ConsumerWatch {
             stream: stream.to_owned(),
             name: name.to_owned(),
             recreate,
             last_reply: None,
-            events: js.client.events(),
-            done: false,
         }
     }
 
@@ -106,8 +95,7 @@ impl ConsumerWatch {
         }
     }
 
-    fn gone(&mut self, why: String) -> Checked {
-        self.done = true;
+    fn gone(&self, why: String) -> Checked {
         Checked::Gone(JetStreamError::Terminal(why))
     }
 }

@@ -1,8 +1,9 @@
 //! Turns an owned state plus an async "next item" step into a [`futures_core::Stream`].
 //!
-//! Each consumer loop is written as a plain `async fn step(state) -> (state, item)`; the
-//! step future owns the state while it runs and hands it back with the item, so the
-//! stream survives being polled across many wakeups without self-references.
+//! The [consumer wait loop](super::wait_loop) is written as a plain
+//! `async fn step(state) -> (state, item)`; the step future owns the state while it runs
+//! and hands it back with the item, so the stream survives being polled across many
+//! wakeups without self-references.
 //!
 //! A step is a boxed future, and a consumer's step creates a timer: fine for waiting, too
 //! dear per message when messages are already buffered. So a stream may also have a
@@ -13,31 +14,6 @@
 use std::task::{Context, Poll};
 
 use crate::BoxFuture;
-
-/// What a consumer makes of one delivered message, on its fast path or in its step.
-pub(crate) enum Delivery<T> {
-    /// Hand it out (or its error).
-    Item(T),
-    /// Nothing to hand out (a stale redelivery, or a gap that re-creates a consumer).
-    Skipped,
-    /// A status message, for the step's async handling.
-    Status(natbus_proto::message::Message),
-}
-
-impl<T> Delivery<T> {
-    /// For a fast path: the item if there is one; a status message is kept in `stash`
-    /// for the step, which then runs.
-    pub(crate) fn or_stash(self, stash: &mut Option<natbus_proto::message::Message>) -> Option<T> {
-        match self {
-            Delivery::Item(item) => Some(item),
-            Delivery::Skipped => None,
-            Delivery::Status(msg) => {
-                *stash = Some(msg);
-                None
-            }
-        }
-    }
-}
 
 /// One step: the state back, and the next item (`None` ends the stream).
 pub(crate) type Step<S, T> = BoxFuture<(S, Option<T>)>;
@@ -106,29 +82,3 @@ impl<S, T> std::fmt::Debug for Unfold<S, T> {
             .finish()
     }
 }
-
-/// Implements `Stream` and an inherent `next()` for a wrapper around an `Unfold`.
-macro_rules! unfold_stream {
-    ($ty:ty, $item:ty) => {
-        impl futures_core::Stream for $ty {
-            type Item = $item;
-
-            fn poll_next(
-                mut self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<Option<$item>> {
-                self.inner.poll_step(cx)
-            }
-        }
-
-        impl $ty {
-            /// The next item; `None` once the stream has ended.
-            // An async `next` as users know it from `StreamExt`, without that import.
-            #[allow(clippy::should_implement_trait)]
-            pub fn next(&mut self) -> impl std::future::Future<Output = Option<$item>> + '_ {
-                std::future::poll_fn(move |cx| self.inner.poll_step(cx))
-            }
-        }
-    };
-}
-pub(crate) use unfold_stream;
