@@ -36,7 +36,9 @@ struct Inner {
 
 impl Bus {
     /// Connects with `config` on `runtime` and, when the config has a stream to create,
-    /// creates or updates it.
+    /// makes sure it exists with [`JetStream::ensure_stream`]: a missing stream is
+    /// created; an existing one keeps its limits, retention, storage, replicas and
+    /// subjects, and only gets the configured subjects it does not capture yet added.
     ///
     /// ```no_run
     /// # async fn demo(runtime: std::sync::Arc<dyn natbus::Runtime>) -> Result<(), natbus::bus::BusError> {
@@ -70,8 +72,9 @@ impl Bus {
             let stream_config = StreamConfig::new(&stream.name)
                 .subjects(stream.subjects.iter().cloned())
                 .storage(stream.storage);
-            js.ensure_stream(stream_config).await?;
-            tracing::info!(stream = %stream.name, subjects = ?stream.subjects, "stream ensured");
+            let ensured = js.ensure_stream(stream_config).await?;
+            tracing::info!(stream = %stream.name, subjects = ?ensured.cached_info().config.subjects,
+                "stream ensured");
         }
         tracing::info!(name = ?config.name, "bus connected");
         Ok(Bus {

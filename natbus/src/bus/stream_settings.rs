@@ -17,9 +17,11 @@ pub struct StreamSettings {
     /// Where messages are kept (`file`, the default, or `memory`).
     #[serde(default)]
     pub storage: StorageType,
-    /// Create the stream when it is missing (and update it when its subjects or storage
-    /// changed). When false the stream must exist; it is only the default stream of the
-    /// bus's subscriptions. Default true.
+    /// Create the stream when it is missing, and add these subjects to an existing stream
+    /// that does not capture them yet (nothing else of an existing stream is changed:
+    /// see [`JetStream::ensure_stream`](crate::jetstream::JetStream::ensure_stream)).
+    /// When false the stream must exist; it is only the default stream of the bus's
+    /// subscriptions. Default true.
     #[serde(default = "yes")]
     pub create: bool,
 }

@@ -37,6 +37,7 @@ mod object_store;
 mod publish;
 mod publish_async;
 mod stream;
+mod stream_ensure;
 mod streams;
 
 pub use consumers::fetch::FetchStream;

@@ -21,27 +21,6 @@ impl JetStream {
         Ok(Stream::new(self.clone(), info))
     }
 
-    /// Creates the stream, or makes an existing one match `config`: on "stream name in
-    /// use" the existing config is compared (ignoring server defaults and `_nats.*`
-    /// metadata) and updated if it differs. Safe to call at every start of a service.
-    ///
-    /// # Errors
-    /// As [`create_stream`](Self::create_stream), plus update errors for fields that
-    /// cannot change (e.g. storage).
-    pub async fn ensure_stream(&self, config: StreamConfig) -> Result<Stream, JetStreamError> {
-        match self.create_stream(config.clone()).await {
-            Err(JetStreamError::Api(e)) if e.is_stream_name_in_use() => {
-                let info = self.stream_info(&config.name).await?;
-                if info.config.is_equivalent(&config) {
-                    Ok(Stream::new(self.clone(), info))
-                } else {
-                    self.update_stream(config).await
-                }
-            }
-            other => other,
-        }
-    }
-
     /// Returns the existing stream named `config.name` unchanged, or creates it.
     ///
     /// # Errors

@@ -21,8 +21,11 @@ pub async fn js_stream_crud_and_error_codes(rt: Arc<dyn Runtime>) {
         .expect("idempotent create");
     let changed = config.clone().description("changed");
     assert_eq!(api_code(js.create_stream(changed.clone()).await), 10058);
-    // ensure_stream updates to the new config.
-    let ensured = js.ensure_stream(changed).await.expect("ensure updates");
+    // create_or_update_stream replaces the config.
+    let ensured = js
+        .create_or_update_stream(changed)
+        .await
+        .expect("create_or_update updates");
     assert_eq!(
         ensured.cached_info().config.description.as_deref(),
         Some("changed")

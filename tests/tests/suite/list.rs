@@ -87,4 +87,6 @@ run_suite!(block_on, rt();
     bus_lifecycle::bus_config_from_file_and_env_vars,
     bus_lifecycle::bus_stop_lets_the_running_handler_finish,
     bus_lifecycle::bus_stop_gives_buffered_push_messages_back,
+    bus_stream::bus_never_resets_an_existing_stream,
+    bus_stream::create_or_update_stream_replaces_the_config,
 );

@@ -10,6 +10,7 @@
 pub mod auth;
 pub mod bus;
 pub mod bus_lifecycle;
+pub mod bus_stream;
 pub mod cluster;
 pub mod core;
 pub mod envelope;
@@ -18,6 +19,7 @@ pub mod jetstream;
 pub mod jetstream_consumers;
 pub mod js_support;
 pub mod kv;
+pub mod logs;
 pub mod misbehaving_server;
 pub mod object_changes;
 pub mod object_links;
