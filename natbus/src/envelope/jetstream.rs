@@ -62,7 +62,7 @@ impl ReceivedMessage {
         self.inner.delivery.subject()
     }
 
-    /// The `Content-Type`, e.g. `application/json` or `image/jpeg`.
+    /// The `content-type`, e.g. `application/json` or `image/jpeg`.
     pub fn content_type(&self) -> Option<&str> {
         self.envelope().content_type()
     }
@@ -72,7 +72,8 @@ impl ReceivedMessage {
         self.envelope().sender()
     }
 
-    /// The trace id (from `traceparent` when valid, else `X-Trace-Id`).
+    /// The trace id the sender set (`X-Trace-Id`; from `traceparent` only when that is
+    /// missing).
     pub fn trace_id(&self) -> Option<&str> {
         self.envelope().trace_id()
     }

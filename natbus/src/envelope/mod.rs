@@ -2,7 +2,7 @@
 //! id carried in headers, so that every consumer can read them the same way.
 //!
 //! Sending: build a [`BusMessage`] with [`BusMessage::json`] (sets
-//! `Content-Type: application/json`) or [`BusMessage::bytes`] (any content type), add
+//! `content-type: application/json`) or [`BusMessage::bytes`] (any content type), add
 //! [`sender`](BusMessage::sender), [`trace_id`](BusMessage::trace_id),
 //! [`correlation_id`](BusMessage::correlation_id) or any [`header`](BusMessage::header), then
 //! [`publish`](BusMessage::publish) it (or [`Client::publish_bus`]).
@@ -13,9 +13,11 @@
 //! (`ack`, `nak`, `term`, `in_progress`) and the delivery metadata; it is what
 //! [`Bus`](crate::bus::Bus) handlers receive.
 //!
-//! The header names are in [`trace`]'s constants: `Content-Type`, `X-Sender`, `X-Trace-Id`,
-//! `X-Correlation-Id`, and the W3C `traceparent`. Trace ids follow W3C `traceparent` when
-//! present, so traces connect across services; services built with
+//! The header names are in [`trace`]'s constants: `content-type`, `X-Sender`, `X-Trace-Id`,
+//! `X-Correlation-Id`, and the W3C `traceparent`; they are written exactly so (as the Python
+//! NATBus reads them) and read in any case. The trace id a sender set is the one receivers
+//! read; a W3C-shaped one also goes into `traceparent`, so traces connect across services
+//! that speak W3C trace context; services built with
 //! [`service`](crate::service) copy `traceparent`, `X-Trace-Id` and `X-Correlation-Id` from
 //! each request to its reply.
 //!
@@ -81,7 +83,7 @@ pub struct BusMessage {
 }
 
 impl BusMessage {
-    /// A message whose payload is `value` as JSON, with `Content-Type: application/json`.
+    /// A message whose payload is `value` as JSON, with `content-type: application/json`.
     ///
     /// # Errors
     /// [`BusMessageError::Json`] when `value` cannot be serialized.

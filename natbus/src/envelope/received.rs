@@ -33,7 +33,7 @@ impl<'a> BusEnvelope<'a> {
         self.message.headers.as_ref()?.get(name)
     }
 
-    /// The `Content-Type`, e.g. `application/json`.
+    /// The `content-type`, e.g. `application/json`.
     pub fn content_type(&self) -> Option<&'a str> {
         self.header(CONTENT_TYPE_HEADER)
     }
@@ -43,12 +43,24 @@ impl<'a> BusEnvelope<'a> {
         self.header(SENDER_HEADER)
     }
 
-    /// The trace id: the trace-id field of a valid `traceparent` when there is one (so
-    /// W3C tracing systems and natbus agree), otherwise `X-Trace-Id`.
+    /// The trace id the sender set: `X-Trace-Id` as written; without it, the trace-id
+    /// field of a valid `traceparent`. A `traceparent` naming a different trace than
+    /// `X-Trace-Id` does not override it (the mismatch is logged at debug level; read it
+    /// with [`traceparent`](Self::traceparent)).
     pub fn trace_id(&self) -> Option<&'a str> {
-        self.header(TRACEPARENT_HEADER)
-            .and_then(trace::traceparent_trace_id)
-            .or_else(|| self.header(TRACE_ID_HEADER))
+        let parent = self
+            .header(TRACEPARENT_HEADER)
+            .and_then(trace::traceparent_trace_id);
+        let Some(given) = self.header(TRACE_ID_HEADER) else {
+            return parent;
+        };
+        if let Some(parent) = parent {
+            if trace::w3c_trace_id(given).as_deref() != Some(parent) {
+                tracing::debug!(subject = %self.message.subject, trace_id = given, traceparent_trace_id = parent,
+                    "X-Trace-Id and traceparent name different traces; using X-Trace-Id");
+            }
+        }
+        Some(given)
     }
 
     /// The raw `traceparent` header, for handing to a tracing library.
@@ -93,6 +105,7 @@ impl<'a> BusEnvelope<'a> {
 mod tests {
     use super::super::BusMessage;
     use super::*;
+    use natbus_proto::headers::HeaderMap;
 
     const TID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 
@@ -121,7 +134,7 @@ mod tests {
     }
 
     #[test]
-    fn traceparent_wins_and_plain_ids_pass_through() {
+    fn the_senders_trace_id_wins_over_traceparent() {
         let other = "0af7651916cd43dd8448eb211c80319c";
         let message = BusMessage::bytes("a", &b"\xff\xd8"[..], "image/jpeg")
             .trace_id("order-42")
@@ -129,10 +142,28 @@ mod tests {
             .into_message()
             .expect("valid subject");
         let envelope = BusEnvelope::from(&message);
-        assert_eq!(envelope.trace_id(), Some(other));
+        assert_eq!(envelope.trace_id(), Some("order-42"));
         assert_eq!(envelope.content_type(), Some("image/jpeg"));
         assert!(!envelope.is_json());
         assert!(envelope.text().is_err());
+
+        // A UUID reads back as written, with a traceparent of the same trace.
+        let uuid = "4BF92F35-77B3-4DA6-A3CE-929D0E0E4736";
+        let message = BusMessage::bytes("a", "x", "text/plain")
+            .trace_id(uuid)
+            .into_message()
+            .expect("valid subject");
+        let envelope = BusEnvelope::from(&message);
+        assert_eq!(envelope.trace_id(), Some(uuid));
+        let parent = envelope.traceparent().and_then(trace::traceparent_trace_id);
+        assert_eq!(parent, Some(TID));
+
+        // Only a traceparent: its trace id.
+        let message = BusMessage::bytes("a", "x", "text/plain")
+            .header("traceparent", format!("00-{other}-b7ad6b7169203331-01"))
+            .into_message()
+            .expect("valid subject");
+        assert_eq!(BusEnvelope::from(&message).trace_id(), Some(other));
 
         let plain = BusMessage::bytes("a", "x", "text/plain")
             .trace_id("order-42")
@@ -141,6 +172,47 @@ mod tests {
         let envelope = BusEnvelope::from(&plain);
         assert_eq!(envelope.trace_id(), Some("order-42"));
         assert_eq!(envelope.traceparent(), None, "not a W3C id: no traceparent");
+    }
+
+    #[test]
+    fn header_names_are_the_python_natbus_ones_and_read_in_any_case() {
+        let message = BusMessage::json("a", &1)
+            .expect("JSON")
+            .sender("s")
+            .correlation_id("c")
+            .trace_id("t")
+            .into_message()
+            .expect("valid subject");
+        let headers = message.headers.as_ref().expect("headers");
+        let names: Vec<&str> = headers.iter().map(|(n, _)| n).collect();
+        assert_eq!(
+            names,
+            ["content-type", "X-Sender", "X-Correlation-Id", "X-Trace-Id"]
+        );
+        let shouted: HeaderMap = [
+            ("CONTENT-TYPE", "application/json"),
+            ("x-sender", "py"),
+            ("x-trace-id", "t-1"),
+            ("x-correlation-id", "c-1"),
+        ]
+        .into_iter()
+        .collect();
+        let message = Message {
+            subject: "a".try_into().expect("valid subject"),
+            reply: None,
+            headers: Some(shouted),
+            payload: bytes::Bytes::from_static(b"1"),
+        };
+        let envelope = BusEnvelope::from(&message);
+        assert!(envelope.is_json());
+        assert_eq!(
+            (
+                envelope.sender(),
+                envelope.trace_id(),
+                envelope.correlation_id()
+            ),
+            (Some("py"), Some("t-1"), Some("c-1"))
+        );
     }
 
     #[test]

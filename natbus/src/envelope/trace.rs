@@ -1,15 +1,30 @@
 //! The envelope's header names and W3C trace context (`traceparent`).
 //!
+//! The names are written exactly as below, the way the Python NATBus reads them (nats-py's
+//! header dictionaries are case-sensitive; the seed's `BusMessage.from_json` writes a
+//! lowercase `content-type`), and read case-insensitively, so `Content-Type` from an HTTP
+//! minded publisher is found too.
+//!
+//! | field | header |
+//! |---|---|
+//! | content type | `content-type` |
+//! | sender | `X-Sender` |
+//! | trace id | `X-Trace-Id` (and W3C `traceparent`) |
+//! | correlation id | `X-Correlation-Id` |
+//!
 //! A trace id set on a [`BusMessage`](super::BusMessage) is written twice: as given, in
 //! [`TRACE_ID_HEADER`], and, when it is a W3C trace id (32 hex digits, not all zero; a UUID
-//! with dashes is accepted and normalised), as a `traceparent` header with a fresh span id.
-//! Readers prefer `traceparent`, so traces connect across services that speak W3C trace
-//! context (OpenTelemetry) and across those that only know the plain header.
+//! with dashes is accepted and normalised), as a `traceparent` header with a fresh span id,
+//! so W3C trace context (OpenTelemetry) sees the same trace. Readers return the trace id
+//! the sender set (`X-Trace-Id`) as it was written; `traceparent` is only used when there is
+//! no `X-Trace-Id`, and a `traceparent` that names another trace is logged, never
+//! preferred.
 
 use natbus_proto::prng::Prng;
 
-/// The media type of the payload (`application/json`, `image/jpeg`…).
-pub const CONTENT_TYPE_HEADER: &str = "Content-Type";
+/// The media type of the payload (`application/json`, `image/jpeg`…), lowercase as the
+/// Python NATBus writes and reads it.
+pub const CONTENT_TYPE_HEADER: &str = "content-type";
 /// Who sent the message: a service or component name, free text.
 pub const SENDER_HEADER: &str = "X-Sender";
 /// The trace id as the sender gave it (also carried in `traceparent` when W3C-shaped).

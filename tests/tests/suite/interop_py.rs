@@ -50,7 +50,7 @@ async def main(url):
 
     msg = await asyncio.wait_for(envelope, 10)
     h = msg.headers
-    assert h["Content-Type"] == "application/json", h
+    assert h["content-type"] == "application/json", h
     assert h["X-Sender"] == "orders-svc" and h["X-Trace-Id"] == TRACE_ID, h
     assert h["X-Correlation-Id"] == "order-7", h
     assert h["traceparent"].startswith("00-" + TRACE_ID + "-"), h

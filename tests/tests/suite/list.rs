@@ -79,6 +79,7 @@ run_suite!(block_on, rt();
     interop_py::core_and_jetstream_interop_with_nats_py,
     envelope::envelope_round_trips_json_and_bytes,
     envelope::envelope_reads_foreign_traceparent,
+    envelope_py::envelope_interop_with_a_python_natbus_peer,
     bus::bus_push_and_pull_receive_json_and_binary,
     bus::bus_auto_ack_acks_on_ok_and_naks_on_err,
     bus::bus_manual_ack_leaves_it_to_the_handler,

@@ -14,6 +14,7 @@ pub mod bus_stream;
 pub mod cluster;
 pub mod core;
 pub mod envelope;
+pub mod envelope_py;
 pub mod interop_py;
 pub mod jetstream;
 pub mod jetstream_consumers;
