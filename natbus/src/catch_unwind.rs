@@ -1,5 +1,6 @@
 //! Running user code (bus and service handlers) so that a panic in it becomes an error
-//! instead of ending the loop that called it.
+//! instead of ending the loop that called it; and naming a caught panic (the connection
+//! driver's guard reports it as the reason the client closed).
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -31,5 +32,16 @@ impl<T> Future for CatchUnwind<T> {
             Ok(Poll::Pending) => Poll::Pending,
             Err(_) => Poll::Ready(None),
         }
+    }
+}
+
+/// The message a panic was raised with (`panic!("...")` carries a `&str` or a `String`).
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic without a message".to_owned()
     }
 }

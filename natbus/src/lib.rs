@@ -65,7 +65,7 @@ pub use runtime::{BoxFuture, Dialed, DirectWrite, Runtime, Socket};
 pub use subscriber::Subscriber;
 
 use connection::shared::{Inner, Shared};
-use connection::{driver, oneshot};
+use connection::{driver_task, oneshot};
 use natbus_proto::connection::Connection;
 
 /// Connects with `options` on `runtime` and waits until the connection is ready.
@@ -101,7 +101,7 @@ pub async fn connect_with(
         runtime: runtime.clone(),
         options,
     });
-    runtime.spawn(Box::pin(driver::Driver::new(shared.clone())));
+    runtime.spawn(Box::pin(driver_task::DriverTask::new(shared.clone())));
     let client = Client::new(shared);
     if client_retries_in_background(&client) {
         return Ok(client);

@@ -63,6 +63,12 @@ impl Dialed {
         self.direct = Some(direct);
         self
     }
+
+    /// The socket and the direct writer, for a runtime that wraps another runtime's
+    /// sockets (to inject faults in tests, or to meter traffic) and builds a new `Dialed`.
+    pub fn into_parts(self) -> (Box<dyn Socket>, Option<Box<dyn DirectWrite>>) {
+        (self.socket, self.direct)
+    }
 }
 
 impl std::fmt::Debug for Dialed {

@@ -78,6 +78,11 @@ pub enum CloseReason {
     /// Reconnecting is disabled or every server reached its reconnect limit.
     #[error("connection lost and reconnect gave up: {0}")]
     ReconnectExhausted(String),
+    /// A bug ended the connection: the layer driving this state machine failed (the async
+    /// client closes with this when its connection driver panics); the text names the
+    /// cause. The state machine never closes with it by itself.
+    #[error("internal error (a bug in natbus): {0}")]
+    Internal(String),
 }
 
 /// Why a subscription ended.

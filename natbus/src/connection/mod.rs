@@ -3,12 +3,14 @@
 //! Handles ([`Client`](crate::Client), [`Subscriber`](crate::Subscriber), the JetStream
 //! consumers) never touch the socket: they queue commands on the shared protocol state
 //! machine ([`shared`]) and wait on small channels ([`oneshot`], [`mailbox`]) that the one
-//! task owning the socket ([`driver`]) completes. [`direct`] is the one exception, a write
+//! task owning the socket ([`driver`], spawned guarded against panics by [`driver_task`])
+//! completes. [`direct`] is the one exception, a write
 //! from the caller's task while the wire is idle; [`select`] lets any of these waits carry a
 //! timeout without a runtime's macros.
 
 pub(crate) mod direct;
 pub(crate) mod driver;
+pub(crate) mod driver_task;
 pub(crate) mod mailbox;
 pub(crate) mod oneshot;
 pub(crate) mod select;

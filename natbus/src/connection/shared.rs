@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::Waker;
+use std::time::Instant;
 
 use atomic_waker::AtomicWaker;
 use natbus_proto::connection::{
@@ -302,6 +303,29 @@ impl Inner {
         for tx in self.closed_waiters.drain(..) {
             tx.send(());
         }
+    }
+
+    /// Closes everything after the connection driver panicked, with `reason`.
+    ///
+    /// The state machine may have been half-way through a change when the panic struck,
+    /// so it is closed under a guard (so that later calls fail as closed) and what it
+    /// queued is discarded; then every waiter ends as at any close. A client that was
+    /// already closed stays closed with its first reason.
+    pub(crate) fn close_after_panic(&mut self, now: Instant, reason: CloseReason) {
+        self.direct.detach();
+        if self.closed.is_some() {
+            return;
+        }
+        let conn = &mut self.conn;
+        let closed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            conn.close(now);
+            while conn.poll_event().is_some() {}
+            while conn.poll_action().is_some() {}
+        }));
+        if closed.is_err() {
+            tracing::error!("closing the state machine after a driver panic panicked too");
+        }
+        self.on_closed(reason);
     }
 
     /// Sends an event to every listener still alive.

@@ -15,6 +15,8 @@ run_suite!(block_on, rt();
     core::invalid_subjects_are_rejected,
     core::slow_consumer_drops_are_counted_and_reported,
     core::direct_writes_keep_the_order_of_queued_bytes,
+    driver_panic::driver_panic_at_first_connect_fails_the_connect,
+    driver_panic::driver_panic_when_connected_ends_every_wait,
     reconnect::reconnects_resubscribes_and_sends_buffered,
     reconnect::pending_request_fails_when_the_connection_drops,
     reconnect::connect_to_nothing_fails_clearly,

@@ -13,6 +13,7 @@ pub mod bus_lifecycle;
 pub mod bus_stream;
 pub mod cluster;
 pub mod core;
+pub mod driver_panic;
 pub mod envelope;
 pub mod envelope_py;
 pub mod interop_py;
