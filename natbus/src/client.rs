@@ -433,6 +433,7 @@ impl Client {
             connection: inner.conn.statistics(),
             slow_consumer_drops: inner.slow_consumer_drops,
             direct_writes: inner.direct.writes(),
+            buffered_bytes: inner.conn.pending_bytes(),
         }
     }
 
@@ -446,6 +447,18 @@ impl Client {
     /// A new unique inbox subject for custom reply handling.
     pub fn new_inbox(&self) -> String {
         self.shared().lock().conn.new_inbox()
+    }
+
+    /// A fresh NUID (22 characters, valid in subjects) from the connection's generator:
+    /// seeded by [`ConnectOptions::seed`](crate::ConnectOptions::seed) when it is set, so
+    /// names made with it (ephemeral consumers, service ids) replay with the seed.
+    pub(crate) fn fresh_nuid(&self) -> String {
+        let inbox = self.new_inbox();
+        // `new_inbox` is `<prefix>.<nuid>` and a NUID has no dot.
+        match inbox.rsplit_once('.') {
+            Some((_, nuid)) => nuid.to_owned(),
+            None => inbox,
+        }
     }
 
     /// The runtime this client runs on, for layers built on top (JetStream, services).
@@ -474,6 +487,11 @@ pub struct ClientStatistics {
     /// Writes made by the calling task itself instead of the connection driver: the
     /// low-latency path of requests and replies (see [`DirectWrite`](crate::DirectWrite)).
     pub direct_writes: u64,
+    /// Bytes of publishes (and other commands) queued and not yet handed to the socket.
+    /// A publish is refused (or waits) past the write buffer size while connected and the
+    /// reconnect buffer size while disconnected, so this stays within the larger of the two
+    /// plus one message.
+    pub buffered_bytes: usize,
 }
 
 struct CancelOnDrop<'a> {

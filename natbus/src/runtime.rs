@@ -7,7 +7,7 @@
 use std::future::Future;
 use std::io::{self, IoSlice, Write};
 use std::pin::Pin;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use futures_io::{AsyncRead, AsyncWrite};
 
@@ -93,5 +93,12 @@ pub trait Runtime: Send + Sync + 'static {
     /// The current time. Tests may substitute a virtual clock.
     fn now(&self) -> Instant {
         Instant::now()
+    }
+
+    /// The wall-clock time, for timestamps natbus writes (a service's `started`, an
+    /// object's `mtime`). A simulation substitutes its virtual clock, so that a seeded run
+    /// writes the same bytes every time.
+    fn system_time(&self) -> SystemTime {
+        SystemTime::now()
     }
 }

@@ -155,14 +155,9 @@ impl JetStream {
     }
 }
 
-/// A random name for ephemeral consumers (a NUID: 22 characters, valid in subjects).
-pub(crate) fn random_name() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    natbus_proto::nuid::Nuid::new(h.finish()).next_string()
+/// A random name for ephemeral consumers and object chunks (a NUID: 22 characters, valid
+/// in subjects), from the connection's generator, so a seeded client names things the same
+/// way on every run.
+pub(crate) fn random_name(client: &Client) -> String {
+    client.fresh_nuid()
 }

@@ -2,7 +2,7 @@
 
 use std::future::{Future, poll_fn};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use natbus_proto::service::{
     EndpointInfo, InfoResponse, PingResponse, ServiceConfig, ServiceStats, StatsResponse,
@@ -58,12 +58,12 @@ impl Service {
             .iter()
             .map(|e| e.place(&config))
             .collect::<Result<Vec<_>, _>>()?;
-        let id = natbus_proto::nuid::Nuid::new(crate::random_seed()).next_string();
+        let id = client.fresh_nuid();
         let span = tracing::info_span!("service", name = %config.name, id = %id);
         let stop_timeout = stop_timeout.unwrap_or(client.options().drain_timeout);
         let shared = Arc::new(Shared {
             client: client.clone(),
-            stats: Mutex::new(ServiceStats::new(SystemTime::now())),
+            stats: Mutex::new(ServiceStats::new(client.runtime().system_time())),
             workers: Semaphore::new(workers),
             span,
             state: Mutex::new(State::default()),
@@ -267,7 +267,8 @@ impl Service {
 
     /// Zeroes every endpoint's counters and sets `started` to now.
     pub fn reset(&self) {
-        self.shared.stats().reset(SystemTime::now());
+        let now = self.shared.client.runtime().system_time();
+        self.shared.stats().reset(now);
         tracing::debug!(parent: &self.shared.span, "stats reset");
     }
 }

@@ -67,7 +67,7 @@ impl JetStream {
         action: CreateAction,
     ) -> Result<ConsumerInfo, JetStreamError> {
         if config.consumer_name().is_none() {
-            config.name = Some(random_name());
+            config.name = Some(random_name(&self.client));
         }
         config.validate()?;
         // A filter with wildcards cannot go into the subject (it would be a publish to a

@@ -111,7 +111,7 @@ impl JetStream {
             _ => base.filter_subjects = options.filter_subjects.clone(),
         }
         base.headers_only = options.headers_only;
-        let ordered = OrderedConsumer::new(random_name(), base, options.idle_heartbeat);
+        let ordered = OrderedConsumer::new(random_name(&self.client), base, options.idle_heartbeat);
         let deliver = self.client.new_inbox();
         let sub = self.client.subscribe(&deliver).await?;
         let events = self.client.events();

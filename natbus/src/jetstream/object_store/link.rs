@@ -45,7 +45,8 @@ impl ObjectStore {
         };
         // Absent now is as good as deleted: either way there is nothing to read.
         let current = current.unwrap_or_else(|| target.to_deleted(target.mtime));
-        let mut link = ObjectInfo::new_link(&self.bucket, name, random_name(), &current)?;
+        let mut link =
+            ObjectInfo::new_link(&self.bucket, name, random_name(&self.js.client), &current)?;
         self.publish_link(&mut link).await?;
         Ok(link)
     }
@@ -63,8 +64,12 @@ impl ObjectStore {
         name: &str,
         target: &ObjectStore,
     ) -> Result<ObjectInfo, JetStreamError> {
-        let mut link =
-            ObjectInfo::new_bucket_link(&self.bucket, name, random_name(), &target.bucket)?;
+        let mut link = ObjectInfo::new_bucket_link(
+            &self.bucket,
+            name,
+            random_name(&self.js.client),
+            &target.bucket,
+        )?;
         self.publish_link(&mut link).await?;
         Ok(link)
     }

@@ -13,8 +13,6 @@ pub(crate) mod read;
 mod update;
 pub(crate) mod watch;
 
-use std::time::SystemTime;
-
 use natbus_proto::jetstream::consumer::DeliverPolicy;
 use natbus_proto::jetstream::errors::STREAM_SEALED;
 use natbus_proto::jetstream::object::{self, ObjectInfo, ObjectStoreConfig, ObjectStoreStatus};
@@ -183,7 +181,7 @@ impl ObjectStore {
     /// [`JetStreamError::ObjectStoreSealed`].
     pub async fn delete(&self, name: &str) -> Result<(), JetStreamError> {
         let info = self.info(name).await?;
-        let mut deleted = info.to_deleted(SystemTime::now());
+        let mut deleted = info.to_deleted(self.js.client.runtime().system_time());
         self.publish_description(&mut deleted).await?;
         self.stream
             .purge_subject(&object::chunk_subject(&self.bucket, &info.nuid))
@@ -223,7 +221,7 @@ impl ObjectStore {
         &self,
         info: &mut ObjectInfo,
     ) -> Result<(), JetStreamError> {
-        info.mtime = SystemTime::now();
+        info.mtime = self.js.client.runtime().system_time();
         let subject = object::publish_to(
             &self.js.prefix,
             object::meta_subject(&self.bucket, &info.name)?,

@@ -40,7 +40,7 @@ impl ObjectStore {
         let meta = meta.into();
         let chunk_size = meta.validated_chunk_size()?;
         let previous = self.description(&meta.name).await?;
-        let nuid = random_name();
+        let nuid = random_name(&self.js.client);
         let chunks = object::chunk_subject(&self.bucket, &nuid);
         let mut info = ObjectInfo::new(&self.bucket, nuid, meta, chunk_size);
         let mut written = self
