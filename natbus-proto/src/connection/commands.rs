@@ -131,12 +131,20 @@ impl Connection {
                 true
             }
         };
-        if self.is_connected() {
+        if self.is_connected() || self.may_hold_stale_sub() {
             let max = if gone { None } else { max };
             self.outbound
                 .write_with(|b| encode::encode_unsub(b, sid, max));
         }
         gone
+    }
+
+    /// True while disconnected with bytes still queued from the lost connection: they may
+    /// hold a SUB, which the next connection receives after its resubscriptions. An UNSUB
+    /// made meanwhile must follow it there, or the server keeps a subscription the client
+    /// no longer has (a queue-group member that swallows its share of the messages).
+    fn may_hold_stale_sub(&self) -> bool {
+        self.state != State::Closed && !self.outbound.is_empty()
     }
 
     /// Drains one subscription: UNSUB now, keep delivering what the server sent before it
@@ -151,6 +159,10 @@ impl Connection {
                 .write_with(|b| encode::encode_unsub(b, sid, None));
             self.queue_ping(PingPurpose::DrainSubscription(sid));
         } else {
+            if self.may_hold_stale_sub() {
+                self.outbound
+                    .write_with(|b| encode::encode_unsub(b, sid, None));
+            }
             self.end_drained(sid);
         }
         true

@@ -316,3 +316,23 @@ fn two_authorization_violations_in_a_row_close_the_client() {
     );
     assert!(s.conn.is_closed());
 }
+
+/// A SUB queued but not yet written when the connection was lost reaches the next
+/// connection (after the resubscriptions); an unsubscribe made while disconnected must
+/// follow it there, or the server keeps a subscription the client has forgotten.
+#[test]
+fn unsubscribe_while_disconnected_follows_a_sub_still_queued() {
+    let mut s = Script::new(config(&["127.0.0.1"]));
+    s.handshake();
+    let gone = s.conn.subscribe("gone", None).expect("valid");
+    let drained = s.conn.subscribe("drained", None).expect("valid");
+    // Not taken by the driver before the connection is lost.
+    s.conn.handle_disconnected(s.now, "connection reset");
+    s.conn.unsubscribe(gone, None);
+    assert!(s.conn.drain_subscription(drained));
+    let after = s.handshake();
+    assert_eq!(
+        after,
+        format!("SUB gone {gone}\r\nSUB drained {drained}\r\nUNSUB {gone}\r\nUNSUB {drained}\r\n")
+    );
+}
