@@ -248,8 +248,10 @@ impl Client {
         let (tx, rx) = oneshot::channel();
         let mut tx = Some(tx);
         let now = self.shared().runtime.now();
+        let mut rearm = false;
+        let mut no_room_until: Option<crate::BoxFuture<()>> = None;
         let id = poll_fn(|cx| {
-            self.shared().with(|inner| {
+            let queued = self.shared().with(|inner| {
                 match inner.conn.request_borrowed(
                     subject,
                     options.headers.as_ref(),
@@ -267,13 +269,37 @@ impl Client {
                         if let Some(tx) = tx.take() {
                             inner.replies.insert(id.0, tx);
                         }
+                        // The driver's timer must not sleep past this request's deadline
+                        // (it is not woken for bytes it cannot write yet, e.g. while
+                        // disconnected or blocked on a full socket).
+                        let next = inner.conn.poll_timeout();
+                        rearm = next.is_some_and(|d| inner.timer_at.is_none_or(|at| d < at));
                         Poll::Ready(Ok(id))
                     }
-                    Err(e) => Poll::Ready(Err(e)),
+                    Err(e) => Poll::Ready(Err(RequestError::from(e))),
                 }
-            })
+            });
+            if queued.is_ready() {
+                return queued;
+            }
+            // Waiting for room in a full outbound buffer (e.g. while disconnected) counts
+            // against the timeout too.
+            let sleep = no_room_until.get_or_insert_with(|| match now.checked_add(timeout) {
+                Some(deadline) => self.shared().runtime.sleep_until(deadline),
+                None => Box::pin(std::future::pending()),
+            });
+            match sleep.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(Err(RequestError::TimedOut {
+                    subject: subject.to_owned(),
+                    timeout,
+                })),
+                Poll::Pending => Poll::Pending,
+            }
         })
         .await?;
+        if rearm {
+            self.shared().driver.wake();
+        }
         // If this future is dropped before the reply, forget the request.
         let guard = CancelOnDrop {
             client: self,

@@ -94,6 +94,7 @@ pub async fn connect_with(
         closed_waiters: Vec::new(),
         slow_consumer_drops: 0,
         direct: Default::default(),
+        timer_at: None,
     };
     let shared = Arc::new(Shared {
         inner: Mutex::new(inner),

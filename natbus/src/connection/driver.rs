@@ -325,8 +325,10 @@ impl Driver {
     }
 
     fn poll_timer(&mut self, cx: &mut Context<'_>) -> bool {
-        let deadline = self.shared.lock().conn.poll_timeout();
-        let Some(deadline) = deadline else {
+        let shared = self.shared.clone();
+        let mut inner = shared.lock();
+        let Some(deadline) = inner.conn.poll_timeout() else {
+            inner.timer_at = None;
             self.timer = None;
             return false;
         };
@@ -334,10 +336,13 @@ impl Driver {
         // later (its own timeout), and replacing the sleep each time costs a timer
         // registration and removal per request. A sleep that fires before the real
         // deadline is harmless: `handle_timeout` acts only on what is due, and the next
-        // turn arms the sleep for the deadline then current.
+        // turn arms the sleep for the deadline then current. A command that brings the
+        // deadline earlier sees `timer_at` (set under the same lock) and wakes us.
         if self.timer.as_ref().is_none_or(|(at, _)| deadline < *at) {
             self.timer = Some((deadline, self.shared.runtime.sleep_until(deadline)));
         }
+        inner.timer_at = self.timer.as_ref().map(|(at, _)| *at);
+        drop(inner);
         let Some((_, sleep)) = self.timer.as_mut() else {
             return false;
         };

@@ -84,6 +84,9 @@ pub(crate) struct Inner {
     pub(crate) slow_consumer_drops: u64,
     /// Writing from the caller's task when the wire is idle.
     pub(crate) direct: DirectPath,
+    /// The deadline the driver's timer is armed for: a command that brings the state
+    /// machine's next deadline before it must wake the driver to re-arm.
+    pub(crate) timer_at: Option<Instant>,
 }
 
 /// The shared half of a connection.
