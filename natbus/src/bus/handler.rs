@@ -8,7 +8,8 @@ use crate::catch_unwind::catch_panics;
 use crate::envelope::ReceivedMessage;
 use crate::runtime::BoxFuture;
 
-/// What a handler returns on failure: any error (`?` converts most errors into it).
+/// What a bus or service handler returns on failure: any error (`?` converts most errors
+/// into it, and `"text".into()` makes one).
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 type Erased = dyn Fn(ReceivedMessage) -> BoxFuture<Result<(), HandlerError>> + Send + Sync;

@@ -69,10 +69,12 @@ impl ServiceBuilder {
         self
     }
 
-    /// The SemVer 2.0.0 version (required), e.g. `1.0.0`; its major number goes into action
-    /// subjects (`v1.…`).
+    /// The version (required): any SemVer 2.0.0 version, e.g. `1.4.0` or `2.0.0-rc.1`, or a
+    /// bare major (`"1"`, as nats-client-py services write it) or major.minor (`"1.2"`),
+    /// which is completed to `1.0.0` / `1.2.0` for the Service API. The major number goes
+    /// into action subjects (`v1.…`).
     pub fn version(mut self, version: impl Into<String>) -> Self {
-        self.config.version = version.into();
+        self.config.version = complete_version(version.into());
         self
     }
 
@@ -146,5 +148,43 @@ impl ServiceBuilder {
             self.endpoints,
         )
         .await
+    }
+}
+
+/// `"1"` → `"1.0.0"` and `"1.2"` → `"1.2.0"` (numbers without leading zeros, as SemVer
+/// writes them); anything else unchanged, for SemVer validation to judge.
+fn complete_version(version: String) -> String {
+    let number = |s: &str| {
+        !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'))
+    };
+    let parts: Vec<&str> = version.split('.').collect();
+    match parts[..] {
+        [major] if number(major) => format!("{major}.0.0"),
+        [major, minor] if number(major) && number(minor) => format!("{major}.{minor}.0"),
+        _ => version,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::complete_version;
+
+    #[test]
+    fn short_versions_are_completed_and_semver_is_kept() {
+        for (given, used) in [
+            ("1", "1.0.0"),
+            ("12", "12.0.0"),
+            ("0", "0.0.0"),
+            ("1.2", "1.2.0"),
+            ("1.2.3", "1.2.3"),
+            ("2.0.0-rc.1+build.5", "2.0.0-rc.1+build.5"),
+            // Not completed: left for validation to refuse.
+            ("01", "01"),
+            ("v1", "v1"),
+            ("", ""),
+            ("1.", "1."),
+        ] {
+            assert_eq!(complete_version(given.to_owned()), used, "{given}");
+        }
     }
 }

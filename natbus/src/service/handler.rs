@@ -11,6 +11,7 @@ use natbus_proto::service::{ServiceError, encode_result};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+pub use crate::bus::HandlerError;
 use crate::catch_unwind::catch_panics;
 use crate::envelope::BusEnvelope;
 use crate::runtime::BoxFuture;
@@ -154,24 +155,57 @@ impl From<String> for Response {
     }
 }
 
+/// The answer to a handler's error: a [`ServiceError`] as it is (its code and message),
+/// any other error as a 500 with the error's message.
+fn to_service_error(error: impl Into<HandlerError>) -> ServiceError {
+    match error.into().downcast::<ServiceError>() {
+        Ok(e) => *e,
+        Err(other) => ServiceError::internal(other.to_string()),
+    }
+}
+
 trait Erased: Send + Sync + 'static {
     fn call(&self, request: Request) -> BoxFuture<Result<Response, ServiceError>>;
 }
 
 struct FnHandler<F>(F);
 
-impl<F, Fut> Erased for FnHandler<F>
+impl<F, Fut, E> Erased for FnHandler<F>
 where
     F: Fn(Request) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<Response, ServiceError>> + Send + 'static,
+    Fut: Future<Output = Result<Response, E>> + Send + 'static,
+    E: Into<HandlerError> + 'static,
 {
     fn call(&self, request: Request) -> BoxFuture<Result<Response, ServiceError>> {
-        Box::pin((self.0)(request))
+        let answer = (self.0)(request);
+        Box::pin(async move { answer.await.map_err(to_service_error) })
     }
 }
 
 /// What an endpoint runs for each request. Cheap to clone; one handler may serve several
 /// endpoints.
+///
+/// A handler returns `Result<_, E>` for any error type `E` that converts into
+/// [`HandlerError`] (every `std::error::Error + Send + Sync`, strings too), so `?` works on
+/// ordinary errors: a [`ServiceError`] is answered with its own code and message, any
+/// other error with code 500 and the error's message. A handler that panics is answered
+/// with a 500 as well, and the service keeps serving.
+///
+/// ```
+/// use natbus::service::{Handler, HandlerError, ServiceError};
+///
+/// #[derive(serde::Deserialize)]
+/// struct Resize { width: String }
+///
+/// let resize = Handler::typed(|req: Resize| async move {
+///     let width: u32 = req.width.parse()?; // a bad number: 500 "invalid digit found in string"
+///     if width == 0 {
+///         return Err(ServiceError::new(400, "width must be positive").into()); // a 400
+///     }
+///     Ok::<_, HandlerError>(width * 2)
+/// });
+/// # let _ = resize;
+/// ```
 #[derive(Clone)]
 pub struct Handler(Arc<dyn Erased>);
 
@@ -183,41 +217,46 @@ impl std::fmt::Debug for Handler {
 
 impl Handler {
     /// A raw handler: gets the whole [`Request`] and answers with a [`Response`] (sent as
-    /// is) or a [`ServiceError`] (sent as the error envelope with the ADR-32 error headers).
-    pub fn raw<F, Fut>(f: F) -> Self
+    /// is) or an error (sent as the error envelope with the ADR-32 error headers: a
+    /// [`ServiceError`]'s code and message, else 500 and the error's message).
+    pub fn raw<F, Fut, E>(f: F) -> Self
     where
         F: Fn(Request) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<Response, ServiceError>> + Send + 'static,
+        Fut: Future<Output = Result<Response, E>> + Send + 'static,
+        E: Into<HandlerError> + 'static,
     {
         Handler(Arc::new(FnHandler(f)))
     }
 
     /// A typed handler: the body is parsed as JSON `Req` (a body that does not parse is
     /// answered with a 400 error and the handler is not called); the handler's `Resp` is
-    /// sent as `{"result": …}`, its error as `{"error": {"code", "message"}}` plus headers.
-    pub fn typed<Req, Resp, F, Fut>(f: F) -> Self
+    /// sent as `{"result": …}`, its error as `{"error": {"code", "message"}}` plus headers
+    /// (see [`Handler`] for how errors map to codes).
+    pub fn typed<Req, Resp, F, Fut, E>(f: F) -> Self
     where
         Req: DeserializeOwned + Send + 'static,
         Resp: Serialize + Send + 'static,
         F: Fn(Req) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<Resp, ServiceError>> + Send + 'static,
+        Fut: Future<Output = Result<Resp, E>> + Send + 'static,
+        E: Into<HandlerError> + 'static,
     {
         Self::typed_with_request(move |_request, body| f(body))
     }
 
     /// Like [`typed`](Self::typed), also handing the handler the [`Request`] (headers,
     /// subject, trace and correlation ids).
-    pub fn typed_with_request<Req, Resp, F, Fut>(f: F) -> Self
+    pub fn typed_with_request<Req, Resp, F, Fut, E>(f: F) -> Self
     where
         Req: DeserializeOwned + Send + 'static,
         Resp: Serialize + Send + 'static,
         F: Fn(Request, Req) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<Resp, ServiceError>> + Send + 'static,
+        Fut: Future<Output = Result<Resp, E>> + Send + 'static,
+        E: Into<HandlerError> + 'static,
     {
         Handler::raw(move |request: Request| {
             let call = request.json::<Req>().map(|body| f(request, body));
             async move {
-                let response = call?.await?;
+                let response = call?.await.map_err(to_service_error)?;
                 Response::result(&response)
             }
         })
@@ -269,6 +308,29 @@ mod tests {
             Ok("Ada".into())
         );
         assert_eq!(request(b"").json::<()>(), Ok(()));
+    }
+
+    #[test]
+    fn ordinary_errors_are_500_with_their_message_and_service_errors_keep_theirs() {
+        let parse = "x".parse::<u32>().expect_err("not a number");
+        assert_eq!(
+            to_service_error(parse),
+            ServiceError::internal("invalid digit found in string")
+        );
+        let io = std::io::Error::other("disk full");
+        assert_eq!(to_service_error(io), ServiceError::internal("disk full"));
+        assert_eq!(
+            to_service_error("plain text"),
+            ServiceError::internal("plain text")
+        );
+        let own = ServiceError::new(404, "no such order");
+        assert_eq!(to_service_error(own.clone()), own);
+        let boxed: HandlerError = Box::new(own.clone());
+        assert_eq!(
+            to_service_error(boxed),
+            own,
+            "a boxed ServiceError keeps its code"
+        );
     }
 
     #[test]

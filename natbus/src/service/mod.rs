@@ -11,7 +11,10 @@
 //! - **Handle**: [`Handler::typed`] parses the JSON body into your type (a body that does
 //!   not parse is answered with a 400 error) and answers `{"result": …}`; a returned
 //!   [`ServiceError`] is answered as `{"error": {"code", "message"}}` *and* with the
-//!   `Nats-Service-Error` / `Nats-Service-Error-Code` headers. [`Handler::raw`] sees the
+//!   `Nats-Service-Error` / `Nats-Service-Error-Code` headers. Handlers may use `?` on
+//!   any error ([`HandlerError`]): one that is not a `ServiceError` is answered with code
+//!   500 and its message, and so is a panic (the service keeps serving). Failures are
+//!   logged at warn level. [`Handler::raw`] sees the
 //!   whole [`Request`] and answers bytes. Trace and correlation ids are copied from each
 //!   request to its reply.
 //! - **Call**: [`Client::call`] sends JSON and returns the typed result, or a
@@ -53,7 +56,7 @@ mod sync;
 pub use builder::{DEFAULT_WORKERS, ServiceBuilder};
 pub use endpoint::Endpoint;
 pub use error::{CallError, StartError, StopError};
-pub use handler::{Handler, Request, Response, VALIDATION_ERROR_CODE};
+pub use handler::{Handler, HandlerError, Request, Response, VALIDATION_ERROR_CODE};
 pub use instance::Service;
 pub use natbus_proto::service::{
     ConfigError, ERROR_CODE_HEADER, ERROR_HEADER, EndpointInfo, EndpointStats, EnvelopeError,

@@ -56,6 +56,7 @@ async fn serve(
     let runtime = shared.client.runtime().clone();
     let started = runtime.now();
     let reply_to = message.reply.clone();
+    let subject = message.subject.clone();
     let request_headers = message.headers.clone();
     let outcome = endpoint.handler.call(Request::new(message)).await;
     let elapsed = runtime.now().saturating_duration_since(started);
@@ -67,7 +68,9 @@ async fn serve(
     let (mut headers, payload) = match &outcome {
         Ok(response) => (response.headers.clone(), response.payload.clone()),
         Err(error) => {
-            tracing::debug!(code = error.code, message = %error.message, ?elapsed, "request failed");
+            // Warn, not debug: a failing handler is something an operator needs to see.
+            tracing::warn!(endpoint = %endpoint.name, %subject, code = error.code,
+                error = %error.message, ?elapsed, "request failed");
             (Some(error_headers(error)), Bytes::from(encode_error(error)))
         }
     };

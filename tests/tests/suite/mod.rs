@@ -30,6 +30,7 @@ pub mod python;
 pub mod reconnect;
 pub mod service;
 pub mod service_discovery;
+pub mod service_port;
 pub mod service_py;
 pub mod service_stop;
 pub mod tls;

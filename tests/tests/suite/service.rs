@@ -209,7 +209,7 @@ async fn counting_instance(
                 "invalidate",
                 Handler::raw(move |_| {
                     events.fetch_add(1, Ordering::SeqCst);
-                    async { Ok("".into()) }
+                    async { Ok::<_, ServiceError>("".into()) }
                 }),
             )
             .subject("cache.invalidate")
@@ -264,7 +264,12 @@ pub async fn service_instances_share_the_load_and_opt_out_gets_all(rt: Arc<dyn R
 pub async fn service_config_errors_come_before_subscribing(rt: Arc<dyn Runtime>) {
     let server = NatsServer::start();
     let client = connect(&rt, options(&server.url())).await;
-    for (name, version) in [("greeter", "1.0"), ("gree ter", "1.0.0"), ("", "1.0.0")] {
+    for (name, version) in [
+        ("greeter", "1.x"),
+        ("greeter", "01"),
+        ("gree ter", "1.0.0"),
+        ("", "1.0.0"),
+    ] {
         let result = client
             .service_builder()
             .name(name)
@@ -281,7 +286,11 @@ pub async fn service_config_errors_come_before_subscribing(rt: Arc<dyn Runtime>)
         .name("greeter")
         .version("1.0.0")
         .add_endpoint(
-            Endpoint::new("ok", Handler::raw(|_| async { Ok("".into()) })).subject("a.>.b"),
+            Endpoint::new(
+                "ok",
+                Handler::raw(|_| async { Ok::<_, ServiceError>("".into()) }),
+            )
+            .subject("a.>.b"),
         )
         .start()
         .await;

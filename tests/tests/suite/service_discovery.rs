@@ -59,9 +59,12 @@ async fn billing(client: &Client) -> Service {
             .metadata("k", "v"),
         )
         .add_endpoint(
-            Endpoint::new("custom", Handler::raw(|_| async { Ok("ok".into()) }))
-                .subject("billing.custom.>")
-                .queue_group("workers"),
+            Endpoint::new(
+                "custom",
+                Handler::raw(|_| async { Ok::<_, ServiceError>("ok".into()) }),
+            )
+            .subject("billing.custom.>")
+            .queue_group("workers"),
         )
         .start()
         .await
