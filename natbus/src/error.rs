@@ -1,7 +1,9 @@
 //! Errors of the client API, one enum per operation, each message something a user can act on.
 
-use natbus_proto::connection::{CloseReason, CommandError};
+use natbus_proto::connection::{CloseReason, CommandError, ConnectFailure};
 use natbus_proto::server_addr::AddrError;
+use natbus_proto::server_error::ServerError;
+use natbus_proto::wire::DecodeError;
 
 /// Why [`connect`](crate::connect_with) failed.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -16,6 +18,20 @@ pub enum ConnectError {
     /// No server could be reached (refused, unreachable, timed out, TLS failure).
     #[error("could not connect: {0}")]
     Unreachable(String),
+    /// The server broke the NATS protocol while connecting: it sent bytes that are not
+    /// NATS (often a port of some other service), or a malformed INFO.
+    #[error(
+        "the server broke the NATS protocol while connecting (is this the port of a NATS server?)"
+    )]
+    Protocol {
+        /// What was wrong with what it sent.
+        #[source]
+        source: DecodeError,
+    },
+    /// The server refused the connection with an error other than bad credentials, such as
+    /// its connection limit; match on the error's `kind`.
+    #[error(transparent)]
+    Refused(ServerError),
     /// The connection was closed before it was established.
     #[error("connection closed before it was established: {0}")]
     Closed(String),
@@ -31,9 +47,14 @@ impl ConnectError {
     pub(crate) fn from_close(reason: &CloseReason) -> Self {
         match reason {
             CloseReason::Auth(e) => ConnectError::Auth(e.to_string()),
-            CloseReason::ConnectFailed(r) | CloseReason::ReconnectExhausted(r) => {
-                ConnectError::Unreachable(r.clone())
+            CloseReason::ConnectFailed(ConnectFailure::Protocol(e)) => {
+                ConnectError::Protocol { source: e.clone() }
             }
+            CloseReason::ConnectFailed(ConnectFailure::Server(e)) => {
+                ConnectError::Refused(e.clone())
+            }
+            CloseReason::ConnectFailed(other) => ConnectError::Unreachable(other.to_string()),
+            CloseReason::ReconnectExhausted(r) => ConnectError::Unreachable(r.clone()),
             other => ConnectError::Closed(other.to_string()),
         }
     }

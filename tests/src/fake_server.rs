@@ -34,6 +34,7 @@ const POLL: Duration = Duration::from_millis(50);
 #[derive(Debug, Clone)]
 pub struct FakeServerBuilder {
     max_payload: u64,
+    greeting: Option<Vec<u8>>,
     after_handshake: Vec<u8>,
     filler: u64,
     script_after_ping: usize,
@@ -44,6 +45,7 @@ impl Default for FakeServerBuilder {
     fn default() -> Self {
         FakeServerBuilder {
             max_payload: 1024 * 1024,
+            greeting: None,
             after_handshake: Vec::new(),
             filler: 0,
             script_after_ping: 1,
@@ -56,6 +58,12 @@ impl FakeServerBuilder {
     /// The `max_payload` the INFO announces (default 1 MiB).
     pub fn max_payload(mut self, bytes: u64) -> Self {
         self.max_payload = bytes;
+        self
+    }
+
+    /// Bytes sent first instead of INFO: a server that does not speak NATS at all.
+    pub fn greeting(mut self, bytes: &[u8]) -> Self {
+        self.greeting = Some(bytes.to_vec());
         self
     }
 
@@ -207,7 +215,10 @@ fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
          \"proto\":1,\"headers\":true,\"max_payload\":{}}}\r\n",
         state.script.max_payload
     );
-    writer.write_all(info.as_bytes())?;
+    match &state.script.greeting {
+        Some(greeting) => writer.write_all(greeting)?,
+        None => writer.write_all(info.as_bytes())?,
+    }
     let mut reader = BufReader::new(stream);
     let mut pings = 0;
     let mut line = Vec::new();

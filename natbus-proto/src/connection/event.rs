@@ -59,6 +59,30 @@ pub enum DisconnectReason {
     Forced,
 }
 
+/// Why one attempt to connect to a server failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConnectFailure {
+    /// The dial, the socket or the TLS upgrade failed, in the driver's words.
+    #[error("{0}")]
+    Io(String),
+    /// Dialing plus the handshake took longer than the connect timeout.
+    #[error("timed out connecting to the server")]
+    TimedOut,
+    /// The server sent bytes that are not the NATS protocol (is this a NATS port?).
+    #[error("protocol error: {0}")]
+    Protocol(DecodeError),
+    /// The server refused the connection with a `-ERR` (credentials, connection limits).
+    #[error("{0}")]
+    Server(ServerError),
+    /// TLS is required (by the configuration or the URL) but the server does not offer it.
+    #[error("TLS required but the server does not offer it")]
+    TlsNotOffered,
+    /// The credentials could not be applied to CONNECT (e.g. the nonce could not be signed).
+    #[error("authentication: {0}")]
+    Credentials(String),
+}
+
 /// Why a connection is closed for good.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -69,9 +93,9 @@ pub enum CloseReason {
     /// A drain finished.
     #[error("connection drained and closed")]
     Drained,
-    /// The initial connect failed on every server.
+    /// The initial connect failed on every server; this is why the last attempt failed.
     #[error("could not connect: {0}")]
-    ConnectFailed(String),
+    ConnectFailed(ConnectFailure),
     /// The server rejected our credentials.
     #[error("{0}")]
     Auth(ServerError),
@@ -184,7 +208,7 @@ pub enum Event {
         /// The server tried.
         server: ServerAddr,
         /// What went wrong.
-        reason: String,
+        reason: ConnectFailure,
     },
     /// A message for subscription `sid`.
     Message {

@@ -2,7 +2,9 @@
 
 use std::time::Instant;
 
-use super::{Action, CloseReason, Connection, DisconnectReason, Drain, Event, Stage, State};
+use super::{
+    Action, CloseReason, ConnectFailure, Connection, DisconnectReason, Drain, Event, Stage, State,
+};
 use crate::headers::StatusCode;
 use crate::info::ServerInfo;
 use crate::keepalive::PingPurpose;
@@ -33,7 +35,7 @@ impl Connection {
                     if self.is_connected() {
                         self.connection_lost(now, DisconnectReason::Protocol(err), false);
                     } else {
-                        self.connect_failed(now, format!("protocol error: {err}"), None);
+                        self.connect_failed(now, ConnectFailure::Protocol(err));
                     }
                     break;
                 }
@@ -173,9 +175,8 @@ impl Connection {
     fn on_server_error(&mut self, err: ServerError, now: Instant) {
         if matches!(self.state, State::Handshake { .. }) {
             self.actions.push_back(Action::Close { flush: false });
-            let reason = err.to_string();
             self.events.push_back(Event::ServerError(err.clone()));
-            return self.connect_failed(now, reason, Some(err));
+            return self.connect_failed(now, ConnectFailure::Server(err));
         }
         if let ServerErrorKind::SubscribePermissionViolation { subject, queue } = &err.kind {
             for sid in self.subs.find(subject, queue.as_deref()) {

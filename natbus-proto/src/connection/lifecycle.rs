@@ -2,11 +2,12 @@
 
 use std::time::Instant;
 
-use super::{Action, CloseReason, Connection, DisconnectReason, Drain, Event, Stage, State};
+use super::{
+    Action, CloseReason, ConnectFailure, Connection, DisconnectReason, Drain, Event, Stage, State,
+};
 use crate::connect::{Auth, ConnectInfo};
 use crate::keepalive::{KeepAliveAction, PingPurpose};
 use crate::server_addr::ServerAddr;
-use crate::server_error::ServerError;
 use crate::wire::encode;
 
 use super::event::{FlushError, RequestError, SubscriptionEnd};
@@ -38,7 +39,7 @@ impl Connection {
     /// The dial asked for by [`Action::Dial`] failed.
     pub fn handle_dial_failed(&mut self, now: Instant, reason: &str) {
         if matches!(self.state, State::Dialing { .. }) {
-            self.connect_failed(now, reason.to_owned(), None);
+            self.connect_failed(now, ConnectFailure::Io(reason.to_owned()));
         }
     }
 
@@ -65,7 +66,7 @@ impl Connection {
     pub fn handle_disconnected(&mut self, now: Instant, reason: &str) {
         match self.state {
             State::Dialing { .. } | State::Handshake { .. } => {
-                self.connect_failed(now, reason.to_owned(), None);
+                self.connect_failed(now, ConnectFailure::Io(reason.to_owned()));
             }
             State::Connected { .. } => {
                 self.connection_lost(now, DisconnectReason::Io(reason.to_owned()), false);
@@ -97,7 +98,7 @@ impl Connection {
                 if now >= *deadline =>
             {
                 self.actions.push_back(Action::Close { flush: false });
-                self.connect_failed(now, "timed out connecting to the server".to_owned(), None);
+                self.connect_failed(now, ConnectFailure::TimedOut);
             }
             State::Connected { .. } => match self.keepalive.poll(now) {
                 KeepAliveAction::SendPing => self.queue_ping(PingPurpose::KeepAlive),
@@ -148,9 +149,8 @@ impl Connection {
             *stage = Stage::Pong;
             self.send_connect(now);
         } else if (wants_tls && !server_offers) && !server_tls {
-            let reason = "TLS required but the server does not offer it".to_owned();
             self.actions.push_back(Action::Close { flush: false });
-            self.connect_failed(now, reason, None);
+            self.connect_failed(now, ConnectFailure::TlsNotOffered);
         } else if wants_tls || server_tls {
             *stage = Stage::Tls;
             let server = server.clone();
@@ -192,7 +192,7 @@ impl Connection {
         };
         if let Err(reason) = auth.apply(&mut connect, info.and_then(|i| i.nonce.as_deref())) {
             self.actions.push_back(Action::Close { flush: false });
-            self.connect_failed(now, format!("authentication: {reason}"), None);
+            self.connect_failed(now, ConnectFailure::Credentials(reason.to_string()));
             return;
         }
         encode::encode_connect(&mut self.control, &connect);
@@ -229,12 +229,7 @@ impl Connection {
     }
 
     /// A connect attempt failed; try the next server or give up.
-    pub(super) fn connect_failed(
-        &mut self,
-        now: Instant,
-        reason: String,
-        err: Option<ServerError>,
-    ) {
+    pub(super) fn connect_failed(&mut self, now: Instant, failure: ConnectFailure) {
         let server = match &self.state {
             State::Dialing { server, .. } | State::Handshake { server, .. } => server.clone(),
             _ => return,
@@ -243,26 +238,26 @@ impl Connection {
         self.control.clear();
         self.events.push_back(Event::ConnectFailed {
             server: server.clone(),
-            reason: reason.clone(),
+            reason: failure.clone(),
         });
         self.failed_attempts += 1;
-        match err.filter(ServerError::is_auth) {
-            Some(err) => {
+        match &failure {
+            ConnectFailure::Server(err) if err.is_auth() => {
                 // Bad credentials do not get better by retrying: give up on the initial
                 // connect at once.
                 let twice = self.auth_refused_by(&server);
                 if !self.ever_connected || twice {
-                    return self.close_for_good(CloseReason::Auth(err));
+                    return self.close_for_good(CloseReason::Auth(err.clone()));
                 }
             }
-            None => self.auth_refused.retain(|s| !s.same_endpoint(&server)),
+            _ => self.auth_refused.retain(|s| !s.same_endpoint(&server)),
         }
         let one_pass = self.failed_attempts >= self.pool.servers().count().max(1);
         if !self.ever_connected && !self.config.retry_on_initial_connect && one_pass {
-            return self.close_for_good(CloseReason::ConnectFailed(reason));
+            return self.close_for_good(CloseReason::ConnectFailed(failure));
         }
         if self.ever_connected && !self.config.reconnect.enabled {
-            return self.close_for_good(CloseReason::ReconnectExhausted(reason));
+            return self.close_for_good(CloseReason::ReconnectExhausted(failure.to_string()));
         }
         self.state = State::Waiting { at: now };
         self.schedule_dial(now);

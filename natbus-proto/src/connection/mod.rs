@@ -51,8 +51,8 @@ use bytes::{Bytes, BytesMut};
 
 pub use config::ConnectionConfig;
 pub use event::{
-    Action, CloseReason, CommandError, DisconnectReason, Event, FlushError, RequestError,
-    SubscriptionEnd,
+    Action, CloseReason, CommandError, ConnectFailure, DisconnectReason, Event, FlushError,
+    RequestError, SubscriptionEnd,
 };
 
 use crate::info::ServerInfo;

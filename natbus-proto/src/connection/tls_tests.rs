@@ -84,9 +84,13 @@ fn required_tls_on_a_plain_server_fails_the_attempt() {
     ));
     let events: Vec<Event> = std::iter::from_fn(|| conn.poll_event()).collect();
     assert!(
-        events.iter().any(
-            |e| matches!(e, Event::ConnectFailed { reason, .. } if reason.contains("TLS required"))
-        ),
+        events.iter().any(|e| matches!(
+            e,
+            Event::ConnectFailed {
+                reason: ConnectFailure::TlsNotOffered,
+                ..
+            }
+        )),
         "{events:?}"
     );
 }
@@ -141,7 +145,7 @@ fn a_failed_upgrade_is_a_failed_attempt_and_the_handshake_deadline_holds() {
     conn.handle_disconnected(now, "TLS handshake failed: bad certificate");
     let events: Vec<Event> = std::iter::from_fn(|| conn.poll_event()).collect();
     assert!(
-        events.iter().any(|e| matches!(e, Event::ConnectFailed { reason, .. } if reason.contains("bad certificate"))),
+        events.iter().any(|e| matches!(e, Event::ConnectFailed { reason: ConnectFailure::Io(r), .. } if r.contains("bad certificate"))),
         "{events:?}"
     );
     assert!(!conn.is_connected());

@@ -106,6 +106,7 @@ pub mod stream;
 pub mod stream_info;
 pub mod stream_msg;
 mod stream_source;
+pub mod terminal;
 
 pub use ack::AckKind;
 pub use api::ApiPrefix;

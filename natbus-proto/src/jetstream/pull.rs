@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::json::is_false;
+use super::terminal::TerminalReason;
 
 /// Status header: messages of the request left unfilled.
 pub const NATS_PENDING_MESSAGES: &str = "Nats-Pending-Messages";
@@ -181,7 +182,7 @@ pub enum PullAction {
     /// Every outstanding request is gone: reset the counters and pull afresh.
     Reset,
     /// Stop consuming, with the reason.
-    Terminal(String),
+    Terminal(TerminalReason),
 }
 
 /// Names a pull status from its code and description. 409 descriptions are matched
@@ -253,16 +254,10 @@ impl PullStatus {
                 PullAction::Warning(format!("unexpected status {code} {description}"))
             }
             S::LeadershipChange => PullAction::Reset,
-            S::ConsumerDeleted => PullAction::Terminal("the consumer was deleted".into()),
-            S::ConsumerIsPushBased => PullAction::Terminal(
-                "the consumer is push based; pull needs a pull consumer".into(),
-            ),
-            S::BadRequest(d) => {
-                PullAction::Terminal(format!("the server rejected the pull request: {d}"))
-            }
-            S::RequiredApiLevel => PullAction::Terminal(
-                "the server is too old for a feature this request needs".into(),
-            ),
+            S::ConsumerDeleted => PullAction::Terminal(TerminalReason::ConsumerDeleted),
+            S::ConsumerIsPushBased => PullAction::Terminal(TerminalReason::ConsumerIsPushBased),
+            S::BadRequest(d) => PullAction::Terminal(TerminalReason::BadRequest(d.clone())),
+            S::RequiredApiLevel => PullAction::Terminal(TerminalReason::ServerTooOld),
         }
     }
 

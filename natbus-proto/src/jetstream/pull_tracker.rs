@@ -15,6 +15,7 @@
 use std::time::{Duration, Instant};
 
 use super::pull::{PullAction, PullRequest, PullStatus, classify_pull_status};
+use super::terminal::TerminalReason;
 
 /// Settings of a continuous pull consumer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,7 +84,7 @@ fn heartbeat_for(expires: Duration) -> Duration {
 enum State {
     Active,
     Paused,
-    Terminated(String),
+    Terminated(TerminalReason),
 }
 
 /// The outstanding-request window of a continuous pull consumer.
@@ -119,7 +120,7 @@ impl PullTracker {
     }
 
     /// Why consuming stopped, once a terminal status arrived.
-    pub fn terminated(&self) -> Option<&str> {
+    pub fn terminated(&self) -> Option<&TerminalReason> {
         match &self.state {
             State::Terminated(reason) => Some(reason),
             _ => None,
@@ -392,7 +393,7 @@ mod tests {
         );
         let s = t.on_status(t0, 409, "Consumer Deleted", None, None);
         assert_eq!(s, PullStatus::ConsumerDeleted);
-        assert_eq!(t.terminated(), Some("the consumer was deleted"));
+        assert_eq!(t.terminated(), Some(&TerminalReason::ConsumerDeleted));
         assert_eq!(t.next_request(t0), None);
         assert_eq!(t.heartbeat_deadline(), None);
     }

@@ -230,7 +230,7 @@ impl Inner {
                 tracing::warn!(%server, %reason, "connect attempt failed");
                 self.emit(ClientEvent::ConnectFailed {
                     server: server.to_string(),
-                    reason,
+                    reason: reason.to_string(),
                 });
             }
             Event::ServerError(err) => {

@@ -11,6 +11,7 @@ use natbus_proto::jetstream::metadata::MetadataError;
 use natbus_proto::jetstream::object::ObjectError;
 use natbus_proto::jetstream::pull::PullRequestError;
 use natbus_proto::jetstream::response::{ApiError, ResponseError};
+use natbus_proto::jetstream::terminal::TerminalReason;
 
 use crate::RequestError;
 
@@ -105,9 +106,10 @@ pub enum JetStreamError {
     /// An option combination that cannot work.
     #[error("invalid option: {0}")]
     InvalidOption(String),
-    /// A continuous consumer stopped for good (consumer deleted, wrong type, bad request).
+    /// A continuous consumer stopped for good; the reason says why (consumer or stream
+    /// deleted, wrong consumer type, bad request, …).
     #[error("consuming stopped: {0}")]
-    Terminal(String),
+    Terminal(TerminalReason),
     /// No heartbeat or message arrived for two heartbeat intervals. Not fatal: the
     /// consumer re-pulls (or resets) and keeps going.
     #[error("missed idle heartbeats: no traffic from the server for {0:?}")]

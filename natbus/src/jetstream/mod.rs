@@ -74,6 +74,7 @@ pub use natbus_proto::jetstream::stream::{
 };
 pub use natbus_proto::jetstream::stream_info::StreamInfo;
 pub use natbus_proto::jetstream::stream_msg::{PurgeRequest, StoredMessage};
+pub use natbus_proto::jetstream::terminal::TerminalReason;
 
 use crate::Client;
 

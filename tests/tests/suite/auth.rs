@@ -100,10 +100,6 @@ pub async fn bad_credentials_fail_once_without_a_reconnect_storm(rt: Arc<dyn Run
         .await
         .expect_err("unknown user");
     assert!(matches!(err, ConnectError::Auth(_)), "{err}");
-    assert!(
-        err.to_string().to_lowercase().contains("authorization"),
-        "{err}"
-    );
     sleep(&rt, Duration::from_millis(500)).await;
     let attempts = total_connections(&server) - before;
     assert_eq!(attempts, 1, "the client must not retry bad credentials");

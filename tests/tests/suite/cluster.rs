@@ -3,7 +3,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use natbus::{Client, ClientEvent, CommandError, HeaderMap, RequestOptions, Runtime};
+use natbus::proto::server_error::ServerErrorKind;
+use natbus::{Client, ClientEvent, CommandError, ConnectError, HeaderMap, RequestOptions, Runtime};
 use natbus_tests::{NatsCluster, NatsServer};
 use serde_json::{Value, json};
 
@@ -239,8 +240,8 @@ pub async fn max_connections_exceeded_is_a_clear_connect_error(rt: Arc<dyn Runti
         .await
         .expect_err("the server allows one connection");
     assert!(
-        err.to_string().contains("maximum connections exceeded"),
-        "{err}"
+        matches!(&err, ConnectError::Refused(e) if e.kind == ServerErrorKind::MaxConnectionsExceeded),
+        "{err:?}"
     );
     first.flush().await.expect("the first client is unaffected");
 }

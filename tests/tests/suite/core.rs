@@ -265,7 +265,6 @@ pub async fn user_password_auth(rt: Arc<dyn Runtime>) {
     .await;
     let err = bad.expect_err("wrong password is rejected");
     assert!(matches!(err, natbus::ConnectError::Auth(_)), "{err}");
-    assert!(err.to_string().contains("authorization"), "{err}");
 }
 
 pub async fn max_payload_is_enforced_locally(rt: Arc<dyn Runtime>) {

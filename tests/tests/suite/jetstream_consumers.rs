@@ -8,7 +8,7 @@ use std::time::Duration;
 use natbus::Runtime;
 use natbus::jetstream::{
     AckPolicy, ConsumeOptions, ConsumerConfig, DeliverPolicy, FetchOptions, JetStreamError,
-    JsMessage, OrderedOptions, PublishOptions, StorageType, StreamConfig,
+    JsMessage, OrderedOptions, PublishOptions, StorageType, StreamConfig, TerminalReason,
 };
 use natbus_tests::NatsServer;
 
@@ -354,7 +354,7 @@ pub async fn js_pull_messages_stream_refills(rt: Arc<dyn Runtime>) {
         }
     })
     .await;
-    assert!(end.contains("deleted"), "{end}");
+    assert_eq!(end, TerminalReason::ConsumerDeleted);
 }
 
 pub async fn js_publish_and_consume_across_server_restart(rt: Arc<dyn Runtime>) {
@@ -483,7 +483,11 @@ pub async fn js_fetch_stream_acks_while_the_batch_arrives(rt: Arc<dyn Runtime>) 
         .expect("the request is sent");
     let first = within(&rt, WAIT, "an error for a deleted consumer", gone.next()).await;
     assert!(
-        matches!(first, Some(Err(JetStreamError::Terminal(_)))),
+        matches!(
+            &first,
+            Some(Err(JetStreamError::Terminal(TerminalReason::NoResponders { consumer })))
+                if consumer == "streamer"
+        ),
         "{first:?}"
     );
     assert!(gone.next().await.is_none());
@@ -548,7 +552,7 @@ pub async fn js_push_consumer_that_vanishes_is_recreated_or_reported(rt: Arc<dyn
         }
     };
     assert!(
-        matches!(&end, Some(Err(JetStreamError::Terminal(why))) if why.contains("no longer exists")),
+        matches!(&end, Some(Err(JetStreamError::Terminal(TerminalReason::ConsumerNotFound { consumer }))) if consumer == "kept"),
         "{end:?}"
     );
     assert!(
@@ -613,7 +617,7 @@ pub async fn js_ephemeral_push_consumer_survives_a_server_restart(rt: Arc<dyn Ru
     )
     .await;
     assert!(
-        matches!(&end, Some(Err(JetStreamError::Terminal(why))) if why.contains("VOLATILE")),
+        matches!(&end, Some(Err(JetStreamError::Terminal(TerminalReason::StreamDeleted { stream }))) if stream == "VOLATILE"),
         "{end:?}"
     );
 }

@@ -25,6 +25,7 @@ run_suite!(block_on, rt();
     misbehaving_server::server_failing_every_connection_is_retried_with_backoff,
     misbehaving_server::authorization_violations_after_the_handshake_close_the_client,
     misbehaving_server::huge_message_is_refused_whatever_max_payload_the_server_announces,
+    misbehaving_server::a_server_that_does_not_speak_nats_is_a_protocol_error,
     jetstream::js_stream_crud_and_error_codes,
     jetstream::js_not_enabled_is_reported,
     jetstream::js_publish_dedupes_by_msg_id,

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use natbus::proto::wire::DecodeError;
 use natbus::{ClientEvent, ConnectError, ConnectOptions, Runtime};
 use natbus_tests::FakeServer;
 
@@ -136,4 +137,22 @@ pub async fn huge_message_is_refused_whatever_max_payload_the_server_announces(
         "the client read {written} bytes of the body"
     );
     client.close().await;
+}
+
+pub async fn a_server_that_does_not_speak_nats_is_a_protocol_error(rt: Arc<dyn Runtime>) {
+    let server = FakeServer::builder()
+        .greeting(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+        .start();
+    let err = natbus::connect_with(rt.clone(), fast_backoff(&server.url()))
+        .await
+        .expect_err("not a NATS server");
+    assert!(
+        matches!(&err, ConnectError::Protocol { source: DecodeError::UnknownOp(op) } if op == "HTTP/1.1"),
+        "{err:?}"
+    );
+    let cause = std::error::Error::source(&err).map(ToString::to_string);
+    assert!(
+        cause.is_some_and(|c| c.contains("HTTP/1.1")),
+        "the cause is kept as the source"
+    );
 }

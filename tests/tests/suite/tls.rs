@@ -110,10 +110,9 @@ pub async fn tls_with_a_ca_made_by_the_test(rt: Arc<dyn Runtime>) {
     )
     .await
     .expect_err("untrusted certificate");
-    let text = err.to_string();
     assert!(
-        text.contains("TLS handshake failed") && text.contains("certificate"),
-        "{text}"
+        matches!(&err, ConnectError::Unreachable(why) if why.contains("certificate")),
+        "{err:?}"
     );
     // A CA file that does not exist is reported before anything is dialed.
     let err = natbus::connect_with(
@@ -122,8 +121,10 @@ pub async fn tls_with_a_ca_made_by_the_test(rt: Arc<dyn Runtime>) {
     )
     .await
     .expect_err("missing CA file");
-    assert!(matches!(err, ConnectError::Tls(_)), "{err}");
-    assert!(err.to_string().contains("missing.pem"), "{err}");
+    assert!(
+        matches!(&err, ConnectError::Tls(why) if why.contains("missing.pem")),
+        "the error names the file: {err:?}"
+    );
 }
 
 pub async fn mutual_tls_presents_the_client_certificate(rt: Arc<dyn Runtime>) {

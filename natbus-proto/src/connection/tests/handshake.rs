@@ -77,7 +77,7 @@ fn initial_connect_gives_up_after_one_pass() {
     s.conn.handle_dial_failed(s.now, "connection refused");
     let events = s.events();
     assert!(
-        matches!(events.last(), Some(Event::Closed { reason: CloseReason::ConnectFailed(r) }) if r.contains("refused"))
+        matches!(events.last(), Some(Event::Closed { reason: CloseReason::ConnectFailed(ConnectFailure::Io(r)) }) if r.contains("refused"))
     );
 }
 
@@ -88,11 +88,13 @@ fn handshake_times_out() {
     s.conn.handle_connected(s.now);
     assert_eq!(s.conn.poll_timeout(), Some(s.now + Duration::from_secs(5)));
     s.advance(Duration::from_secs(5));
-    assert!(
-        s.events().iter().any(
-            |e| matches!(e, Event::ConnectFailed { reason, .. } if reason.contains("timed out"))
-        )
-    );
+    assert!(s.events().iter().any(|e| matches!(
+        e,
+        Event::ConnectFailed {
+            reason: ConnectFailure::TimedOut,
+            ..
+        }
+    )));
 }
 
 #[test]
@@ -110,5 +112,46 @@ fn garbage_from_the_server_is_a_protocol_error_not_a_panic() {
             }
         ),
         "{events:?}"
+    );
+}
+
+#[test]
+fn a_server_that_does_not_speak_nats_fails_the_connect_with_a_protocol_error() {
+    let mut s = Script::new(config(&["127.0.0.1"]));
+    s.actions();
+    s.conn.handle_connected(s.now);
+    s.read("HTTP/1.1 400 Bad Request\r\n\r\n");
+    let events = s.events();
+    assert!(
+        matches!(
+            events.last(),
+            Some(Event::Closed {
+                reason: CloseReason::ConnectFailed(ConnectFailure::Protocol(
+                    crate::wire::DecodeError::UnknownOp(_)
+                ))
+            })
+        ),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn a_refusal_during_the_handshake_keeps_the_server_error() {
+    let mut s = Script::new(config(&["127.0.0.1"]));
+    s.actions();
+    s.conn.handle_connected(s.now);
+    s.read(INFO);
+    s.written();
+    s.read("-ERR 'maximum connections exceeded'\r\n");
+    let events = s.events();
+    let Some(Event::Closed {
+        reason: CloseReason::ConnectFailed(ConnectFailure::Server(err)),
+    }) = events.last()
+    else {
+        panic!("{events:?}")
+    };
+    assert_eq!(
+        err.kind,
+        crate::server_error::ServerErrorKind::MaxConnectionsExceeded
     );
 }

@@ -12,6 +12,7 @@ use std::time::Duration;
 use futures_core::Stream;
 use natbus_proto::jetstream::consumer_info::ConsumerInfo;
 use natbus_proto::jetstream::pull::{PullAction, PullRequest, PullStatus, classify_pull_status};
+use natbus_proto::jetstream::terminal::TerminalReason;
 
 use super::pull::{FetchOptions, status_of};
 use crate::jetstream::context::JetStream;
@@ -121,10 +122,11 @@ impl FetchStream {
         let error = match status.action() {
             _ if self.delivered > 0 => None,
             PullAction::Terminal(reason) => Some(JetStreamError::Terminal(reason)),
-            PullAction::Warning(_) if code == 503 => Some(JetStreamError::Terminal(format!(
-                "no responders: consumer '{}' or its stream does not exist",
-                self.consumer
-            ))),
+            PullAction::Warning(_) if code == 503 => {
+                Some(JetStreamError::Terminal(TerminalReason::NoResponders {
+                    consumer: self.consumer.clone(),
+                }))
+            }
             PullAction::Warning(w) => Some(JetStreamError::Warning(w)),
             _ => None,
         };

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use natbus_proto::jetstream::consumer_info::ConsumerInfo;
 use natbus_proto::jetstream::pull::PullAction;
 use natbus_proto::jetstream::pull_tracker::{ConsumeOptions, PullTracker};
+use natbus_proto::jetstream::terminal::TerminalReason;
 use natbus_proto::message::Message;
 
 use super::pull::{pending_of, status_of};
@@ -114,11 +115,9 @@ impl LoopPolicy for Pull {
         let status = self.tracker.on_status(now, code, &description, pm, pb);
         match status.action() {
             PullAction::KeepGoing | PullAction::Refill | PullAction::Reset => Flow::Continue,
-            PullAction::Warning(_) if code == 503 && self.consumer_is_gone().await => {
-                Flow::Last(Err(JetStreamError::Terminal(
-                    "the consumer was deleted".to_owned(),
-                )))
-            }
+            PullAction::Warning(_) if code == 503 && self.consumer_is_gone().await => Flow::Last(
+                Err(JetStreamError::Terminal(TerminalReason::ConsumerDeleted)),
+            ),
             PullAction::Warning(w) => Flow::Yield(Err(JetStreamError::Warning(w))),
             PullAction::Terminal(reason) => Flow::Last(Err(JetStreamError::Terminal(reason))),
         }

@@ -11,6 +11,7 @@
 
 use natbus_proto::jetstream::consumer::{ConsumerConfig, DeliverPolicy};
 use natbus_proto::jetstream::metadata::MessageMetadata;
+use natbus_proto::jetstream::terminal::TerminalReason;
 use natbus_proto::subject::Subject;
 
 use crate::jetstream::context::JetStream;
@@ -57,22 +58,23 @@ impl ConsumerWatch {
 
     /// Asks the server whether the consumer still exists, and acts on the answer.
     pub(super) async fn check(&mut self, js: &JetStream) -> Checked {
-        let error = match js.consumer_info(&self.stream, &self.name).await {
+        match js.consumer_info(&self.stream, &self.name).await {
             Ok(_) => return Checked::Fine,
             Err(JetStreamError::Api(e)) if e.is_stream_not_found() => {
-                return self.gone(format!("stream '{}' no longer exists", self.stream));
+                return self.gone(TerminalReason::StreamDeleted {
+                    stream: self.stream.clone(),
+                });
             }
-            Err(JetStreamError::Api(e)) if e.is_consumer_not_found() => e,
+            Err(JetStreamError::Api(e)) if e.is_consumer_not_found() => {}
             Err(e) => {
                 tracing::debug!(consumer = %self.name, error = %e, "consumer check failed; retrying later");
                 return Checked::Fine;
             }
-        };
+        }
         let Some(mut config) = self.recreate.clone() else {
-            return self.gone(format!(
-                "push consumer '{}' no longer exists ({error})",
-                self.name
-            ));
+            return self.gone(TerminalReason::ConsumerNotFound {
+                consumer: self.name.clone(),
+            });
         };
         let start = self
             .last_reply
@@ -95,7 +97,7 @@ impl ConsumerWatch {
         }
     }
 
-    fn gone(&self, why: String) -> Checked {
+    fn gone(&self, why: TerminalReason) -> Checked {
         Checked::Gone(JetStreamError::Terminal(why))
     }
 }
