@@ -191,6 +191,32 @@ pub async fn request_times_out(rt: Arc<dyn Runtime>) {
     assert!(matches!(err, RequestError::TimedOut { .. }), "{err}");
 }
 
+/// The requester hears nothing at all after its request (the silent subscriber is another
+/// client), so only the request's own deadline can end the wait. It used to end only when
+/// the driver next woke for something else (the ping interval: minutes), because a request
+/// written from the caller's task did not make the driver re-arm its sleep.
+pub async fn request_times_out_on_an_otherwise_idle_connection(rt: Arc<dyn Runtime>) {
+    let server = NatsServer::start();
+    let silent = connect(&rt, options(&server.url())).await;
+    let _sub = silent.subscribe("quiet.service").await.expect("subscribe");
+    silent.flush().await.expect("flush");
+    let client = connect(&rt, options(&server.url())).await;
+    client.flush().await.expect("flush");
+    let opts = RequestOptions {
+        timeout: Some(Duration::from_millis(200)),
+        ..Default::default()
+    };
+    let err = within(
+        &rt,
+        Duration::from_millis(1500),
+        "the request's 200 ms timeout",
+        client.request_with("quiet.service", "?", opts),
+    )
+    .await
+    .expect_err("times out");
+    assert!(matches!(err, RequestError::TimedOut { .. }), "{err}");
+}
+
 pub async fn unsubscribe_after_n_messages(rt: Arc<dyn Runtime>) {
     let server = NatsServer::start();
     let client = connect(&rt, options(&server.url())).await;

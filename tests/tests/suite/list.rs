@@ -8,6 +8,7 @@ run_suite!(block_on, rt();
     core::no_responders_fails_fast,
     core::request_many_gathers_every_responder,
     core::request_times_out,
+    core::request_times_out_on_an_otherwise_idle_connection,
     core::unsubscribe_after_n_messages,
     core::drain_delivers_buffered_messages,
     core::user_password_auth,
