@@ -11,4 +11,9 @@ fn rt() -> std::sync::Arc<dyn natbus::Runtime> {
     natbus_smol::runtime()
 }
 
+/// The slow suite tests run on tokio only (see `suite/list.rs`).
+macro_rules! run_slow_suite {
+    ($($t:tt)*) => { run_suite_ignored!("slow: runs on tokio", $($t)*); };
+}
+
 include!("suite/list.rs");

@@ -16,6 +16,11 @@ fn rt() -> std::sync::Arc<dyn natbus::Runtime> {
     natbus_tokio::runtime()
 }
 
+/// The slow suite tests run here (see `suite/list.rs`).
+macro_rules! run_slow_suite {
+    ($($t:tt)*) => { run_suite!($($t)*); };
+}
+
 include!("suite/list.rs");
 
 /// A runtime that shuts down takes its connections with it, even while `Client` handles

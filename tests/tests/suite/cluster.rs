@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::{WAIT, connect, options, sleep, wait_for_event, within};
 
 /// The index of the cluster node the client is connected to (servers are named `n1`…).
-fn connected_node(client: &Client) -> usize {
+pub(super) fn connected_node(client: &Client) -> usize {
     let name = client.server_info().expect("connected").server_name;
     let n: usize = name
         .trim_start_matches('n')

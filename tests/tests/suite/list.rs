@@ -1,5 +1,5 @@
-// Every suite test, once. Included by each runtime's test file, which defines `block_on`
-// and `rt`.
+// Every suite test, once. Included by each runtime's test file, which defines `block_on`,
+// `rt` and `run_slow_suite!`.
 run_suite!(block_on, rt();
     core::pub_sub_delivers_in_order,
     core::queue_group_splits_the_load,
@@ -97,4 +97,12 @@ run_suite!(block_on, rt();
     bus_lifecycle::bus_stop_gives_buffered_push_messages_back,
     bus_stream::bus_never_resets_an_existing_stream,
     bus_stream::create_or_update_stream_replaces_the_config,
+);
+
+// Slow tests: each waits through several leader elections of a real cluster (a few
+// seconds each, 10-25 s in all), which would add that to every runtime's run for little
+// gain, since the runtime only carries the client's bytes. `run_slow_suite!` runs them
+// on tokio and lists them as ignored on the other runtimes.
+run_slow_suite!(block_on, rt();
+    cluster_faults::cluster_r3_stream_survives_losing_its_leader_and_the_clients_server,
 );

@@ -12,6 +12,7 @@ pub mod bus;
 pub mod bus_lifecycle;
 pub mod bus_stream;
 pub mod cluster;
+pub mod cluster_faults;
 pub mod core;
 pub mod driver_panic;
 pub mod envelope;
@@ -49,6 +50,22 @@ macro_rules! run_suite {
     ($block_on:expr, $runtime:expr; $($module:ident :: $name:ident),* $(,)?) => {
         $(
             #[test]
+            fn $name() {
+                let block_on = $block_on;
+                block_on(Box::pin(suite::$module::$name($runtime)));
+            }
+        )*
+    };
+}
+
+/// As [`run_suite!`], but every test is `#[ignore]`d with `$reason`: how the runtimes that
+/// skip the slow tests list them (`cargo test --test smol -- --ignored` still runs them).
+#[macro_export]
+macro_rules! run_suite_ignored {
+    ($reason:literal, $block_on:expr, $runtime:expr; $($module:ident :: $name:ident),* $(,)?) => {
+        $(
+            #[test]
+            #[ignore = $reason]
             fn $name() {
                 let block_on = $block_on;
                 block_on(Box::pin(suite::$module::$name($runtime)));
