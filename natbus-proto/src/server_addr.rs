@@ -1,16 +1,29 @@
-//! Server addresses: the URLs a user configures (`nats://user:pass@host:4222`, or a
-//! comma-separated list as `NATS_URL` allows) and the `host:port` pairs that servers
-//! advertise in INFO `connect_urls`.
+//! Server addresses: the URLs a user configures (`nats://user:pass@host:4222`,
+//! `wss://host/nats`, or a comma-separated list as `NATS_URL` allows) and the `host:port`
+//! pairs that servers advertise in INFO `connect_urls`.
 //!
 //! Parsing is hand-written rather than delegated to a URL crate because the accepted forms
 //! are few and NATS-specific (no scheme means `nats://`, a bare `host` gets port 4222, userinfo
 //! without a password is a token), and because any string must be rejected with a message a
 //! user can act on, never a panic. Credentials never appear in [`Display`](fmt::Display),
 //! [`Debug`](fmt::Debug) or error messages, so addresses are safe to log.
+//!
+//! # Two transports
+//!
+//! `nats://` and `tls://` speak NATS over TCP; `ws://` and `wss://` speak it inside a
+//! WebSocket (binary frames), optionally at a path (`wss://host/nats`), with the default
+//! ports of HTTP (80 and 443) as nats.go and nats.js use. A client uses one transport: a
+//! server pool that mixes them is refused ([`check_transports`]), as nats.go does, because
+//! the servers a cluster advertises in INFO are reachable over the transport the client
+//! came in on (nats-server sends a WebSocket client its `ws_connect_urls` as `connect_urls`).
 
 use std::fmt;
-use std::net::{IpAddr, Ipv6Addr};
-use std::str::FromStr;
+use std::net::IpAddr;
+
+mod parse;
+
+#[cfg(test)]
+use parse::redact;
 
 /// The port NATS servers listen on unless told otherwise.
 pub const DEFAULT_PORT: u16 = 4222;
@@ -23,6 +36,12 @@ pub enum Scheme {
     Nats,
     /// `tls://`: the client requires TLS.
     Tls,
+    /// `ws://`: NATS inside a WebSocket over plain TCP. The server's INFO TLS flags do not
+    /// apply: no TLS upgrade happens inside the WebSocket.
+    Ws,
+    /// `wss://`: NATS inside a WebSocket over TLS. TLS sits under the WebSocket, set up
+    /// before the HTTP upgrade, never by the NATS handshake.
+    Wss,
 }
 
 impl Scheme {
@@ -31,7 +50,23 @@ impl Scheme {
         match self {
             Scheme::Nats => "nats",
             Scheme::Tls => "tls",
+            Scheme::Ws => "ws",
+            Scheme::Wss => "wss",
         }
+    }
+
+    /// The port used when a URL gives none: 4222 for NATS, 80 for `ws://`, 443 for `wss://`.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Scheme::Nats | Scheme::Tls => DEFAULT_PORT,
+            Scheme::Ws => 80,
+            Scheme::Wss => 443,
+        }
+    }
+
+    /// True for `ws://` and `wss://`.
+    pub fn is_websocket(self) -> bool {
+        matches!(self, Scheme::Ws | Scheme::Wss)
     }
 }
 
@@ -41,12 +76,16 @@ impl Scheme {
 /// [`same_endpoint`](Self::same_endpoint) to ask whether two addresses name the same server.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ServerAddr {
-    /// `nats://` or `tls://`.
+    /// `nats://`, `tls://`, `ws://` or `wss://`.
     pub scheme: Scheme,
     /// Host name or IP address; an IPv6 address is stored without brackets.
     pub host: String,
-    /// TCP port, [`DEFAULT_PORT`] when the URL gives none.
+    /// TCP port; when the URL gives none, the scheme's [default](Scheme::default_port).
     pub port: u16,
+    /// The HTTP path of a WebSocket URL (`/nats` in `wss://host/nats`), starting with `/`;
+    /// empty when the URL has none (the upgrade request then asks for `/`) and always
+    /// empty for `nats://` and `tls://`.
+    pub path: String,
     /// User name from `user:password@` userinfo.
     pub user: Option<String>,
     /// Password from `user:password@` userinfo.
@@ -82,11 +121,21 @@ pub enum AddrProblem {
     /// The port is 0 or above 65535.
     #[error("port must be between 1 and 65535")]
     PortOutOfRange,
-    /// A `/path`, `?query` or `#fragment` after the host.
+    /// A `/path`, `?query` or `#fragment` after the host of a `nats://` or `tls://` URL.
     #[error(
-        "unexpected path, query or fragment after the host (NATS URLs are scheme://[user:pass@]host[:port])"
+        "unexpected path, query or fragment after the host (NATS URLs are scheme://[user:pass@]host[:port]; only ws:// and wss:// take a path)"
     )]
     UnexpectedPath,
+    /// A `?query` or `#fragment` in a WebSocket URL.
+    #[error(
+        "unexpected query or fragment (WebSocket URLs are ws[s]://[user:pass@]host[:port][/path])"
+    )]
+    UnexpectedQuery,
+    /// A WebSocket path with a space, a control or a non-ASCII character.
+    #[error(
+        "the path contains a space, control or non-ASCII character (percent-encode it, e.g. %20)"
+    )]
+    InvalidPath,
     /// A `%` not followed by two hex digits in the userinfo.
     #[error("the user info has an invalid percent-escape ('%' must be followed by two hex digits)")]
     BadPercentEscape,
@@ -113,22 +162,24 @@ pub enum AddrError {
         list: String,
     },
     /// A scheme this client does not know.
-    #[error("invalid server URL '{url}': unknown scheme '{scheme}://', expected nats:// or tls://")]
+    #[error(
+        "invalid server URL '{url}': unknown scheme '{scheme}://', expected nats://, tls://, ws:// or wss://"
+    )]
     UnknownScheme {
         /// The URL as given (credentials redacted).
         url: String,
         /// The scheme name as written.
         scheme: String,
     },
-    /// A scheme NATS knows but this client does not implement yet.
+    /// A server list that mixes WebSocket URLs with NATS (TCP) URLs.
     #[error(
-        "server URL '{url}': {scheme}:// (WebSocket) is not supported yet; use nats:// or tls://"
+        "server URLs '{websocket}' and '{tcp}' mix WebSocket and TCP: a client connects over one transport, so list only ws:// and wss:// URLs, or only nats:// and tls:// URLs"
     )]
-    UnsupportedScheme {
-        /// The URL as given (credentials redacted).
-        url: String,
-        /// `ws` or `wss`.
-        scheme: String,
+    MixedTransports {
+        /// The first WebSocket URL (without credentials).
+        websocket: String,
+        /// The first `nats://` or `tls://` URL (without credentials).
+        tcp: String,
     },
     /// The URL is malformed.
     #[error("invalid server URL '{url}': {problem}")]
@@ -147,6 +198,7 @@ impl ServerAddr {
             scheme,
             host: host.into(),
             port,
+            path: String::new(),
             user: None,
             password: None,
             token: None,
@@ -158,7 +210,8 @@ impl ServerAddr {
     /// Blanks around entries and empty entries (`a,,b`, a trailing comma) are ignored.
     ///
     /// # Errors
-    /// The first entry that does not parse, or [`AddrError::EmptyList`] when no entry is left.
+    /// The first entry that does not parse, [`AddrError::EmptyList`] when no entry is left,
+    /// or [`AddrError::MixedTransports`] when WebSocket and TCP URLs are mixed.
     pub fn parse_list(list: &str) -> Result<Vec<ServerAddr>, AddrError> {
         let servers = list
             .split(',')
@@ -167,14 +220,23 @@ impl ServerAddr {
             .map(str::parse)
             .collect::<Result<Vec<_>, _>>()?;
         if servers.is_empty() {
-            return Err(AddrError::EmptyList { list: redact(list) });
+            return Err(AddrError::EmptyList {
+                list: parse::redact(list),
+            });
         }
+        check_transports(&servers)?;
         Ok(servers)
     }
 
-    /// True when the client must use TLS with this server (`tls://`).
+    /// True when the client must upgrade the NATS connection to TLS (`tls://`). A `wss://`
+    /// server is reached over TLS too, but under the WebSocket, so this is false for it.
     pub fn tls_required(&self) -> bool {
         self.scheme == Scheme::Tls
+    }
+
+    /// True when NATS travels inside a WebSocket to this server (`ws://` and `wss://`).
+    pub fn is_websocket(&self) -> bool {
+        self.scheme.is_websocket()
     }
 
     /// True when both addresses name the same server: same port and host (host compared
@@ -190,13 +252,13 @@ impl ServerAddr {
 }
 
 impl fmt::Display for ServerAddr {
-    /// Writes `scheme://host:port`, never the credentials.
+    /// Writes `scheme://host:port[/path]`, never the credentials.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let scheme = self.scheme.as_str();
         if self.host.contains(':') {
-            write!(f, "{scheme}://[{}]:{}", self.host, self.port)
+            write!(f, "{scheme}://[{}]:{}{}", self.host, self.port, self.path)
         } else {
-            write!(f, "{scheme}://{}:{}", self.host, self.port)
+            write!(f, "{scheme}://{}:{}{}", self.host, self.port, self.path)
         }
     }
 }
@@ -209,6 +271,7 @@ impl fmt::Debug for ServerAddr {
             .field("scheme", &self.scheme)
             .field("host", &self.host)
             .field("port", &self.port)
+            .field("path", &self.path)
             .field("user", &self.user)
             .field("password", &hide(&self.password))
             .field("token", &hide(&self.token))
@@ -216,146 +279,19 @@ impl fmt::Debug for ServerAddr {
     }
 }
 
-impl FromStr for ServerAddr {
-    type Err = AddrError;
-
-    /// Parses `[scheme://][userinfo@]host[:port][/]`.
-    ///
-    /// No scheme means `nats://`; no port means 4222; IPv6 hosts are bracketed
-    /// (`[::1]:4222`), or bare when there is no port (`::1`). Userinfo is percent-decoded:
-    /// `user:password@` gives user and password, `token@` a token.
-    fn from_str(input: &str) -> Result<Self, Self::Err> {
-        let s = input.trim();
-        if s.is_empty() {
-            return Err(AddrError::Empty);
-        }
-        let invalid = |problem| AddrError::Invalid {
-            url: redact(s),
-            problem,
-        };
-        let (scheme, rest) = match s.find("://") {
-            None => (Scheme::Nats, s),
-            Some(i) => {
-                let name = &s[..i];
-                let scheme = match name.to_ascii_lowercase().as_str() {
-                    "nats" => Scheme::Nats,
-                    "tls" => Scheme::Tls,
-                    "ws" | "wss" => {
-                        return Err(AddrError::UnsupportedScheme {
-                            url: redact(s),
-                            scheme: name.to_owned(),
-                        });
-                    }
-                    _ => {
-                        return Err(AddrError::UnknownScheme {
-                            url: redact(s),
-                            scheme: name.to_owned(),
-                        });
-                    }
-                };
-                (scheme, &s[i + 3..])
-            }
-        };
-        // The last '@' ends the userinfo, so an unescaped '@' or '/' in a password still works.
-        let (userinfo, hostport) = match rest.rfind('@') {
-            Some(i) => (Some(&rest[..i]), &rest[i + 1..]),
-            None => (None, rest),
-        };
-        let hostport = hostport.strip_suffix('/').unwrap_or(hostport);
-        if hostport.contains(['/', '?', '#']) {
-            return Err(invalid(AddrProblem::UnexpectedPath));
-        }
-        let (host, port) = split_host_port(hostport).map_err(invalid)?;
-        let mut addr = ServerAddr::new(scheme, host, port);
-        if let Some(info) = userinfo {
-            match info.split_once(':') {
-                Some((user, pass)) => {
-                    addr.user = Some(percent_decode(user).map_err(invalid)?);
-                    addr.password = Some(percent_decode(pass).map_err(invalid)?);
-                }
-                None if info.is_empty() => {}
-                None => addr.token = Some(percent_decode(info).map_err(invalid)?),
-            }
-        }
-        Ok(addr)
-    }
-}
-
-/// Splits `host[:port]`, `[v6][:port]` or a bare IPv6 address.
-fn split_host_port(hostport: &str) -> Result<(&str, u16), AddrProblem> {
-    if hostport.is_empty() {
-        return Err(AddrProblem::MissingHost);
-    }
-    if let Some(after) = hostport.strip_prefix('[') {
-        let close = after.find(']').ok_or(AddrProblem::UnclosedBracket)?;
-        let host = &after[..close];
-        if host.parse::<Ipv6Addr>().is_err() {
-            return Err(AddrProblem::NotIpv6);
-        }
-        let port = match &after[close + 1..] {
-            "" => DEFAULT_PORT,
-            tail => parse_port(tail.strip_prefix(':').ok_or(AddrProblem::InvalidHost)?)?,
-        };
-        return Ok((host, port));
-    }
-    if hostport.parse::<Ipv6Addr>().is_ok() {
-        return Ok((hostport, DEFAULT_PORT));
-    }
-    let (host, port) = match hostport.rsplit_once(':') {
-        Some((host, port)) => (host, parse_port(port)?),
-        None => (hostport, DEFAULT_PORT),
-    };
-    if host.is_empty() {
-        return Err(AddrProblem::MissingHost);
-    }
-    let bad = |c: char| c.is_whitespace() || c.is_control() || "[]:@/?#%\\\"'<>".contains(c);
-    if host.contains(bad) {
-        return Err(AddrProblem::InvalidHost);
-    }
-    Ok((host, port))
-}
-
-fn parse_port(port: &str) -> Result<u16, AddrProblem> {
-    if port.is_empty() {
-        return Err(AddrProblem::EmptyPort);
-    }
-    if !port.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(AddrProblem::PortNotANumber);
-    }
-    // Only digits remain, so the parse can only fail by overflow.
-    match port.parse::<u16>() {
-        Ok(0) | Err(_) => Err(AddrProblem::PortOutOfRange),
-        Ok(p) => Ok(p),
-    }
-}
-
-fn percent_decode(s: &str) -> Result<String, AddrProblem> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = |b: Option<&u8>| b.and_then(|b| char::from(*b).to_digit(16));
-            match (hex(bytes.get(i + 1)), hex(bytes.get(i + 2))) {
-                // Two hex digits are at most 255, so the cast is lossless.
-                (Some(hi), Some(lo)) => out.push((hi * 16 + lo) as u8),
-                _ => return Err(AddrProblem::BadPercentEscape),
-            }
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| AddrProblem::UserInfoNotUtf8)
-}
-
-/// The input with everything between `scheme://` and the last `@` replaced by `***`.
-fn redact(input: &str) -> String {
-    let start = input.find("://").map_or(0, |i| i + 3);
-    match input.rfind('@') {
-        Some(at) if at >= start => format!("{}***{}", &input[..start], &input[at..]),
-        _ => input.to_owned(),
+/// Checks that `servers` use one transport: all WebSocket or all TCP.
+///
+/// # Errors
+/// [`AddrError::MixedTransports`] naming the first URL of each kind.
+pub fn check_transports(servers: &[ServerAddr]) -> Result<(), AddrError> {
+    let websocket = servers.iter().find(|s| s.is_websocket());
+    let tcp = servers.iter().find(|s| !s.is_websocket());
+    match (websocket, tcp) {
+        (Some(websocket), Some(tcp)) => Err(AddrError::MixedTransports {
+            websocket: websocket.to_string(),
+            tcp: tcp.to_string(),
+        }),
+        _ => Ok(()),
     }
 }
 

@@ -129,22 +129,71 @@ fn error_messages_are_actionable_and_redacted() {
         e.to_string(),
         "invalid server URL 'nats://***@host:abc': port is not a number"
     );
-    let e = "ws://host:80"
-        .parse::<ServerAddr>()
-        .expect_err("must be rejected");
-    assert!(matches!(e, AddrError::UnsupportedScheme { ref scheme, .. } if scheme == "ws"));
-    assert!(e.to_string().contains("not supported yet"), "{e}");
-    let e = "wss://host"
-        .parse::<ServerAddr>()
-        .expect_err("must be rejected");
-    assert!(matches!(e, AddrError::UnsupportedScheme { .. }));
     let e = "http://host"
         .parse::<ServerAddr>()
         .expect_err("must be rejected");
     assert_eq!(
         e.to_string(),
-        "invalid server URL 'http://host': unknown scheme 'http://', expected nats:// or tls://"
+        "invalid server URL 'http://host': unknown scheme 'http://', expected nats://, tls://, ws:// or wss://"
     );
+}
+
+#[test]
+fn websocket_urls_take_http_ports_and_a_path() {
+    let a = parse("ws://localhost");
+    assert_eq!((a.scheme, a.port, a.path.as_str()), (Scheme::Ws, 80, ""));
+    assert!(a.is_websocket() && !a.tls_required());
+    let a = parse("WSS://alice:pw@host.example/nats");
+    assert_eq!(
+        (a.scheme, a.port, a.path.as_str()),
+        (Scheme::Wss, 443, "/nats")
+    );
+    assert_eq!(a.user.as_deref(), Some("alice"));
+    assert!(
+        !a.tls_required(),
+        "TLS is under the WebSocket, not a NATS upgrade"
+    );
+    assert_eq!(a.to_string(), "wss://host.example:443/nats");
+    let a = parse("wss://[::1]:8443/a/b%20c/");
+    assert_eq!(
+        (a.host.as_str(), a.port, a.path.as_str()),
+        ("::1", 8443, "/a/b%20c/")
+    );
+    assert_eq!(a.to_string(), "wss://[::1]:8443/a/b%20c/");
+    assert_eq!(parse("ws://h:8080/").path, "", "a lone slash is no path");
+    assert_eq!(parse("ws://h:8080").to_string(), "ws://h:8080");
+}
+
+#[test]
+fn websocket_paths_are_checked() {
+    assert_eq!(problem("ws://h/nats?x=1"), AddrProblem::UnexpectedQuery);
+    assert_eq!(problem("ws://h?x=1"), AddrProblem::UnexpectedQuery);
+    assert_eq!(problem("wss://h/a#top"), AddrProblem::UnexpectedQuery);
+    assert_eq!(problem("ws://h/a b"), AddrProblem::InvalidPath);
+    assert_eq!(problem("ws://h/a\rb"), AddrProblem::InvalidPath);
+    assert_eq!(problem("ws://h/caf\u{e9}"), AddrProblem::InvalidPath);
+    assert_eq!(problem("nats://h/nats"), AddrProblem::UnexpectedPath);
+    assert_eq!(problem("tls://h:4222?x"), AddrProblem::UnexpectedPath);
+    assert_eq!(problem("ws:///nats"), AddrProblem::MissingHost);
+}
+
+#[test]
+fn a_list_mixing_websocket_and_tcp_is_refused() {
+    let e = ServerAddr::parse_list("ws://u:p@a:8080,nats://b:4222").expect_err("mixed");
+    assert_eq!(
+        e,
+        AddrError::MixedTransports {
+            websocket: "ws://a:8080".into(),
+            tcp: "nats://b:4222".into()
+        }
+    );
+    let text = e.to_string();
+    assert!(
+        text.contains("mix WebSocket and TCP") && !text.contains("u:p"),
+        "{text}"
+    );
+    assert!(ServerAddr::parse_list("ws://a,wss://b/x").is_ok());
+    assert!(ServerAddr::parse_list("a,tls://b").is_ok());
 }
 
 #[test]
@@ -219,10 +268,13 @@ mod proptests {
         fn display_round_trips_without_credentials(
             host in "[a-z][a-z0-9.-]{0,20}",
             port in 1u16..,
-            tls: bool,
+            scheme in prop::sample::select(vec![Scheme::Nats, Scheme::Tls, Scheme::Ws, Scheme::Wss]),
+            path in "(/[a-zA-Z0-9%._~-]{1,8}){0,3}",
         ) {
-            let scheme = if tls { Scheme::Tls } else { Scheme::Nats };
-            let a = ServerAddr::new(scheme, host, port);
+            let mut a = ServerAddr::new(scheme, host, port);
+            if scheme.is_websocket() {
+                a.path = path;
+            }
             prop_assert_eq!(a.to_string().parse::<ServerAddr>(), Ok(a));
         }
 

@@ -40,6 +40,7 @@ mod runtime;
 pub mod service;
 mod subscriber;
 mod tls;
+mod websocket;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
@@ -63,10 +64,12 @@ pub use options::ConnectOptions;
 pub use request_many::{Replies, RequestManyOptions};
 pub use runtime::{BoxFuture, Dialed, DirectWrite, Runtime, Socket};
 pub use subscriber::Subscriber;
+pub use websocket::WebSocketTarget;
 
 use connection::shared::{Inner, Shared};
 use connection::{driver_task, oneshot};
 use natbus_proto::connection::Connection;
+use natbus_proto::reconnect::PoolError;
 
 /// Connects with `options` on `runtime` and waits until the connection is ready.
 ///
@@ -79,8 +82,10 @@ pub async fn connect_with(
     let config = options.connection_config()?;
     let seed = options.seed.unwrap_or_else(random_seed);
     let now = runtime.now();
-    let conn =
-        Connection::new(config, seed, now).map_err(|e| ConnectError::Unreachable(e.to_string()))?;
+    let conn = Connection::new(config, seed, now).map_err(|e| match e {
+        PoolError::Servers(e) => ConnectError::InvalidUrl(e),
+        e => ConnectError::Unreachable(e.to_string()),
+    })?;
     let (tx, rx) = oneshot::channel();
     let inner = Inner {
         conn,

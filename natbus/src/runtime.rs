@@ -11,10 +11,12 @@ use std::time::{Instant, SystemTime};
 
 use futures_io::{AsyncRead, AsyncWrite};
 
+use crate::websocket::WebSocketTarget;
+
 /// A boxed, sendable future.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
-/// A connected byte stream (TCP, or TLS over TCP).
+/// A connected byte stream: TCP, TLS over TCP, or the NATS bytes carried by a WebSocket.
 pub trait Socket: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
 
 impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Socket for T {}
@@ -83,6 +85,33 @@ impl std::fmt::Debug for Dialed {
 pub trait Runtime: Send + Sync + 'static {
     /// Opens a TCP connection to `host:port` (with `TCP_NODELAY` set).
     fn connect(&self, host: &str, port: u16) -> BoxFuture<io::Result<Dialed>>;
+
+    /// Opens a WebSocket to `target` with the platform's own WebSocket, for a runtime that
+    /// has one and no TCP (a browser). The default, `None`, means "natbus does it": it
+    /// dials TCP with [`connect`](Self::connect), runs TLS for `wss` with the same rustls
+    /// configuration as `tls://`, makes the HTTP upgrade and frames the NATS bytes itself.
+    /// Native runtimes keep the default.
+    ///
+    /// A runtime that returns `Some` owns everything under the NATS bytes:
+    /// - TLS when [`WebSocketTarget::is_tls`] (open [`WebSocketTarget::url`], which says
+    ///   `wss` then), the upgrade, framing, answering pings and the closing handshake;
+    /// - the future completes once the WebSocket is open (the browser's `open` event), or
+    ///   with an error saying why it could not open;
+    /// - the [`Socket`] in the [`Dialed`] reads the payload bytes of the server's binary
+    ///   (or text) messages, concatenated in order, whatever their framing: NATS is a byte
+    ///   stream, so message boundaries mean nothing. Writes send bytes as binary messages,
+    ///   split however the runtime likes, in order. A read returns `Ok(0)` once the
+    ///   WebSocket is closed, or an error (say why, e.g. the close code and reason);
+    ///   buffering must be bounded (stop reading or fail rather than grow without limit);
+    /// - dropping the socket, or the future before it completes, closes the WebSocket:
+    ///   natbus drops the future when the connect timeout passes.
+    ///
+    /// natbus never makes direct writes to a WebSocket (frames are written whole by one
+    /// writer), so a [`DirectWrite`] in the returned [`Dialed`] is dropped unused.
+    fn connect_websocket(&self, target: &WebSocketTarget) -> Option<BoxFuture<io::Result<Dialed>>> {
+        let _ = target;
+        None
+    }
 
     /// A future that completes at `deadline`.
     fn sleep_until(&self, deadline: Instant) -> BoxFuture<()>;

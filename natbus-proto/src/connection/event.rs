@@ -13,8 +13,13 @@ use crate::wire::DecodeError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Action {
-    /// Open a TCP connection to `server`, then call `handle_connected` or
-    /// `handle_dial_failed`.
+    /// Open a connection to `server`, then call `handle_connected` or
+    /// `handle_dial_failed`. For `nats://` and `tls://` that is a TCP connection. For a
+    /// WebSocket server ([`ServerAddr::is_websocket`]) it is TCP, then TLS when
+    /// [`Connection::websocket_tls`](super::Connection::websocket_tls) says so, then the
+    /// HTTP upgrade (the `websocket` module has the codec); `handle_connected` comes once
+    /// the WebSocket is open, and from then on the bytes fed and taken are the NATS stream
+    /// inside the frames. The whole dial counts against the connect timeout.
     Dial {
         /// Where to connect.
         server: ServerAddr,

@@ -13,14 +13,17 @@ use crate::wire::encode;
 use super::event::{FlushError, RequestError, SubscriptionEnd};
 
 impl Connection {
-    /// The socket asked for by [`Action::Dial`] is open: the handshake starts.
+    /// The socket asked for by [`Action::Dial`] is open: the handshake starts. For a
+    /// WebSocket server, call it once the WebSocket is open (after the HTTP upgrade), with
+    /// the socket's bytes being the NATS byte stream inside the frames.
     pub fn handle_connected(&mut self, now: Instant) {
         let _ = now;
         if let State::Dialing { server, deadline } = &self.state {
             self.decoder.reset();
             self.control.clear();
             let server = server.clone();
-            let stage = if self.config.tls_first {
+            // A WebSocket's TLS is under it, set up before the upgrade: never TLS-first.
+            let stage = if self.config.tls_first && !server.is_websocket() {
                 self.actions.push_back(Action::UpgradeTls {
                     server: server.clone(),
                 });
@@ -144,7 +147,13 @@ impl Connection {
         let server_tls = info.is_some_and(|i| i.tls_required);
         let server_offers = info.is_some_and(|i| i.tls_required || i.tls_available);
         let wants_tls = self.config.require_tls || server.tls_required();
-        if self.config.tls_first {
+        if server.is_websocket() {
+            // TLS (wss://) is under the WebSocket and already done; the INFO TLS flags
+            // describe the WebSocket listener (nats-server sets both for a TLS one), so they
+            // ask for nothing here. nats.go does the same.
+            *stage = Stage::Pong;
+            self.send_connect(now);
+        } else if self.config.tls_first {
             // The socket is already TLS: go straight to CONNECT.
             *stage = Stage::Pong;
             self.send_connect(now);
@@ -170,7 +179,11 @@ impl Connection {
         let mut connect = ConnectInfo {
             verbose: false,
             pedantic: false,
-            tls_required: self.config.require_tls || self.config.tls_first || server.tls_required(),
+            tls_required: if server.is_websocket() {
+                self.websocket_tls(server)
+            } else {
+                self.config.require_tls || self.config.tls_first || server.tls_required()
+            },
             name: self.config.name.clone(),
             lang: self.config.lang.clone(),
             version: self.config.version.clone(),

@@ -167,3 +167,42 @@ fn discovered_ip_servers_keep_the_original_host_name_for_tls() {
         "tls://nats.example:4222".parse().expect("valid");
     assert_eq!(conn.tls_server_name(&original), "nats.example");
 }
+
+#[test]
+fn websocket_ignores_the_info_tls_flags_and_tls_first() {
+    for url in ["ws://h:8080", "wss://h/nats"] {
+        let (mut conn, now) = connection(url, |c| c.tls_first = true);
+        dialed(&mut conn, now);
+        assert!(actions(&mut conn).is_empty(), "{url}: no TLS-first");
+        // nats-server sets both flags on a TLS WebSocket listener.
+        conn.handle_read(
+            b"INFO {\"server_id\":\"S\",\"proto\":1,\"headers\":true,\"tls_required\":true,\"tls_available\":true}\r\n",
+            now,
+        );
+        assert!(
+            actions(&mut conn).is_empty(),
+            "{url}: no NATS-level upgrade"
+        );
+        let hello = written(&mut conn);
+        assert!(hello.starts_with("CONNECT {"), "{url}: {hello}");
+        let secure = url.starts_with("wss");
+        assert!(
+            hello.contains(&format!("\"tls_required\":{secure}")),
+            "{url}: {hello}"
+        );
+    }
+}
+
+#[test]
+fn a_websocket_runs_over_tls_for_wss_or_when_tls_is_required() {
+    let (conn, _) = connection("wss://h", |_| {});
+    let server = "wss://h".parse().expect("valid");
+    assert!(conn.websocket_tls(&server));
+    let (conn, _) = connection("ws://h", |_| {});
+    let plain = "ws://h".parse().expect("valid");
+    assert!(!conn.websocket_tls(&plain));
+    let (conn, _) = connection("ws://h", |c| c.require_tls = true);
+    assert!(conn.websocket_tls(&plain));
+    let (conn, _) = connection("tls://h", |_| {});
+    assert!(!conn.websocket_tls(&"tls://h".parse().expect("valid")));
+}

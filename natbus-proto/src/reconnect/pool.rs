@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use super::ReconnectPolicy;
 use crate::prng::Prng;
-use crate::server_addr::ServerAddr;
+use crate::server_addr::{AddrError, ServerAddr, check_transports};
 
 /// Why a [`ServerPool`] could not be built.
 #[non_exhaustive]
@@ -13,6 +13,9 @@ pub enum PoolError {
     /// No server was given.
     #[error("no server to connect to: configure at least one server URL")]
     Empty,
+    /// WebSocket and TCP servers were mixed ([`AddrError::MixedTransports`]).
+    #[error(transparent)]
+    Servers(#[from] AddrError),
 }
 
 /// Waits longer than this are clamped, so that adding them to an `Instant` cannot overflow.
@@ -62,12 +65,14 @@ impl ServerPool {
     /// says to keep their order. Duplicates (same host and port) keep their first entry.
     ///
     /// # Errors
-    /// [`PoolError::Empty`] when `servers` is empty.
+    /// [`PoolError::Empty`] when `servers` is empty, [`PoolError::Servers`] when it mixes
+    /// WebSocket and TCP servers.
     pub fn new(
         servers: Vec<ServerAddr>,
         policy: ReconnectPolicy,
         seed: u64,
     ) -> Result<Self, PoolError> {
+        check_transports(&servers)?;
         let mut entries: Vec<Entry> = Vec::with_capacity(servers.len());
         for addr in servers {
             if !entries.iter().any(|e| e.addr.same_endpoint(&addr)) {
@@ -222,7 +227,10 @@ impl ServerPool {
 
     /// Merges the servers of INFO `connect_urls` (`host:port`, no scheme) into the pool.
     ///
-    /// New servers are added with the scheme and credentials of `current`; servers learned
+    /// New servers are added with the scheme, WebSocket path and credentials of `current`
+    /// (a WebSocket client is sent the servers' WebSocket addresses, and a path set by a
+    /// proxy in front of one server is kept for the others, as nats.go's proxy path is);
+    /// servers learned
     /// earlier but no longer listed are dropped (never explicit ones, nor `current`). When
     /// servers were added and the policy randomizes, all but the first entry are shuffled.
     /// Entries that do not parse are skipped. Returns true when servers were added.
@@ -241,6 +249,7 @@ impl ServerPool {
             .filter_map(|url| url.parse::<ServerAddr>().ok())
             .map(|addr| ServerAddr {
                 scheme: current.scheme,
+                path: current.path.clone(),
                 user: current.user.clone(),
                 password: current.password.clone(),
                 token: current.token.clone(),

@@ -302,6 +302,28 @@ fn discovery_adds_with_inherited_scheme_and_credentials() {
 }
 
 #[test]
+fn a_websocket_client_discovers_websocket_servers_with_its_path() {
+    let mut p = pool("wss://u:p@a.example/nats", exact());
+    let current = addr("wss://u:p@a.example/nats");
+    p.connected(&current, Instant::now());
+    // A WebSocket client's INFO lists the cluster's WebSocket listeners as host:port.
+    assert!(p.merge_discovered(&urls(&["b.example:8443"]), &current));
+    let b = p
+        .servers()
+        .find(|s| s.host == "b.example")
+        .expect("b was added");
+    assert_eq!(b.to_string(), "wss://b.example:8443/nats");
+    assert_eq!(b.user.as_deref(), Some("u"));
+}
+
+#[test]
+fn a_pool_mixing_websocket_and_tcp_is_refused() {
+    let err = ServerPool::new(vec![addr("ws://a:8080"), addr("nats://b")], exact(), 1)
+        .expect_err("mixed transports");
+    assert!(err.to_string().contains("mix WebSocket and TCP"), "{err}");
+}
+
+#[test]
 fn discovery_drops_stale_implicit_servers_but_keeps_explicit_and_current() {
     let mut p = pool("a", exact());
     let a = addr("a");

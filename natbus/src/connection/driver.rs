@@ -22,6 +22,7 @@ use natbus_proto::connection::Action;
 use crate::connection::shared::{Inner, Shared};
 use crate::runtime::{BoxFuture, Dialed, Socket};
 use crate::tls;
+use crate::websocket::{self, WebSocketTarget};
 
 /// Bytes read from the socket per read call.
 const READ_BUFFER: usize = 64 * 1024;
@@ -120,7 +121,14 @@ impl Driver {
             Action::Dial { server } => {
                 self.drop_socket(inner);
                 tracing::debug!(%server, "dialing");
-                self.dialing = Some(self.shared.runtime.connect(&server.host, server.port));
+                self.dialing = Some(if server.is_websocket() {
+                    let tls = inner.conn.websocket_tls(&server);
+                    let name = inner.conn.tls_server_name(&server);
+                    let target = WebSocketTarget::new(&server, tls, name);
+                    websocket::dial(&*self.shared.runtime, target)
+                } else {
+                    self.shared.runtime.connect(&server.host, server.port)
+                });
             }
             Action::Close { flush } => {
                 self.dialing = None;

@@ -58,6 +58,8 @@ run_suite!(block_on, rt();
     tls::tls_with_a_ca_made_by_the_test,
     tls::mutual_tls_presents_the_client_certificate,
     tls::tls_first_handshake,
+    websocket::websocket_opened_by_the_runtime_is_used,
+    websocket::mixing_websocket_and_tcp_urls_is_refused,
     auth::nkey_auth_signs_the_nonce,
     auth::bad_credentials_fail_once_without_a_reconnect_storm,
     auth::creds_file_authenticates_with_a_user_jwt,

@@ -35,6 +35,7 @@ pub mod service_port;
 pub mod service_py;
 pub mod service_stop;
 pub mod tls;
+pub mod websocket;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
