@@ -70,7 +70,9 @@ pub struct BusConfig {
     /// messages, each going to one of them.
     pub queue_group: Option<String>,
     /// Default acknowledgement mode: false (the default) acks when the handler returns
-    /// `Ok` and naks when it returns `Err`; true leaves every ack to the handler.
+    /// `Ok` and naks (with backoff) when it returns `Err`; true leaves every ack to the
+    /// handler. Either way a message failing its last delivery is dead-lettered (see
+    /// [`Redelivery`](super::Redelivery)).
     pub manual_ack: bool,
     /// Timeout of requests, connecting and flushing.
     pub request_timeout: Duration,

@@ -4,6 +4,8 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use super::dead_letter::{DeadLetterTarget, GiveUp};
+use super::redelivery::Redelivery;
 use crate::catch_unwind::catch_panics;
 use crate::envelope::ReceivedMessage;
 use crate::runtime::BoxFuture;
@@ -35,35 +37,84 @@ impl MessageHandler {
             .unwrap_or_else(|| Err(HandlerError::from("the handler panicked")))
     }
 
-    /// Runs the handler for one message and settles it: with automatic acks, `Ok` acks and
-    /// `Err` naks (unless the handler already acked, nak'd or terminated it); with manual
-    /// acks the handler's own acks are all there is.
-    pub(crate) async fn handle(&self, message: ReceivedMessage, manual_ack: bool) {
+    /// Runs the handler for one message and settles it (see [`Settle`]).
+    pub(crate) async fn handle(&self, message: ReceivedMessage, settle: &Settle) {
         let outcome = self.call(message.clone()).await;
         // Only for the log lines; a malformed ack subject (never from a server) logs zeros.
         let (stream_seq, delivered) = message
             .metadata()
             .map_or((0, 0), |m| (m.stream_sequence, m.delivered));
-        let settle = match &outcome {
-            Ok(()) if manual_ack || message.is_acknowledged() => None,
-            Ok(()) => Some(message.ack().await),
-            Err(e) if manual_ack => {
-                tracing::warn!(subject = %message.subject(), stream_seq, delivered, error = %e,
-                    "handler failed (manual ack: the handler decides; an unacknowledged message is redelivered after ack_wait)");
-                None
-            }
-            Err(e) => {
-                tracing::warn!(subject = %message.subject(), stream_seq, delivered, error = %e,
-                    "handler failed; the message is nak'd for redelivery");
-                if message.is_acknowledged() {
-                    None
-                } else {
-                    Some(message.nak().await)
+        let subject = message.subject();
+        let error = match outcome {
+            Ok(()) => {
+                if !settle.manual_ack && !message.is_acknowledged() {
+                    if let Err(e) = message.ack().await {
+                        tracing::warn!(%subject, stream_seq, error = %e, "could not ack the message");
+                    }
                 }
+                return;
             }
+            Err(error) => error,
         };
-        if let Some(Err(e)) = settle {
-            tracing::warn!(stream_seq, error = %e, "could not acknowledge the message");
+        let max_deliver = settle.max_deliver;
+        if message.is_acknowledged() {
+            tracing::warn!(%subject, stream_seq, delivered, max_deliver, error = %error,
+                "handler failed after settling the message itself; nothing more is sent");
+            return;
+        }
+        if delivered >= u64::from(max_deliver) {
+            settle.give_up().run(&message, &error.to_string()).await;
+            return;
+        }
+        if settle.manual_ack {
+            tracing::warn!(%subject, stream_seq, delivered, max_deliver, error = %error,
+                "handler failed (manual ack: the handler decides; an unsettled message is redelivered after ack_wait)");
+            return;
+        }
+        let retry_in = settle.redelivery.delay_after(delivered);
+        tracing::warn!(%subject, stream_seq, delivered, max_deliver, error = %error, ?retry_in,
+            "handler failed; the message is nak'd for redelivery");
+        let nak = match retry_in {
+            Some(delay) => message.nak_with_delay(delay).await,
+            None => message.nak().await,
+        };
+        if let Err(e) = nak {
+            tracing::warn!(%subject, stream_seq, error = %e, "could not nak the message");
+        }
+    }
+}
+
+/// How a subscription settles each message after its handler ran.
+///
+/// - `Ok`: with automatic acks the message is acked (unless the handler settled it);
+///   with manual acks nothing is sent.
+/// - `Err` or a panic, before the last delivery: with automatic acks the message is nak'd
+///   with the backoff delay of its attempt; with manual acks nothing is sent (it comes
+///   back after the ack wait). Unless the handler settled it already.
+/// - `Err` or a panic on the last delivery (`max_deliver`), not settled by the handler,
+///   in either mode: the dead-letter step ([`GiveUp`]).
+///
+/// Every failure and decision is logged at warn level with the subject, stream sequence,
+/// delivery count and error.
+#[derive(Debug)]
+pub(crate) struct Settle {
+    pub(crate) manual_ack: bool,
+    /// Deliveries after which the message is given up: the options' `max_deliver`, or the
+    /// consumer's own when it is lower (a durable created before).
+    pub(crate) max_deliver: u32,
+    pub(crate) redelivery: Redelivery,
+    pub(crate) dead_letter: Option<DeadLetterTarget>,
+    pub(crate) stream: String,
+    pub(crate) consumer: String,
+}
+
+impl Settle {
+    fn give_up(&self) -> GiveUp<'_> {
+        GiveUp {
+            redelivery: &self.redelivery,
+            target: self.dead_letter.as_ref(),
+            stream: &self.stream,
+            consumer: &self.consumer,
         }
     }
 }

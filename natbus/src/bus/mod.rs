@@ -12,8 +12,13 @@
 //!   and [`Bus::pull_subscribe`] ([`PullOptions`]: durable, batch, expires). Each runs its
 //!   loop as a task on the client's runtime and returns a [`Subscription`] handle.
 //! - **Acknowledge**: with automatic acks (the default) the bus acks when the handler
-//!   returns `Ok` and naks when it returns `Err` or panics, unless the handler already
-//!   acked, nak'd or terminated the message; with `manual_ack` the handler decides.
+//!   returns `Ok` and, when it returns `Err` or panics, naks with a backoff delay, unless
+//!   the handler already acked, nak'd or terminated the message; with `manual_ack` the
+//!   handler decides.
+//! - **Give up**: a message is delivered at most `max_deliver` times (default 5); when its
+//!   last delivery fails it is dead-lettered (a callback, a dead-letter subject) and
+//!   terminated, so a poison message cannot loop forever ([`Redelivery`]). Failures and
+//!   these decisions are logged at warn level.
 //! - **Shut down**: [`Subscription::stop`], or [`Bus::drain`] for everything: every
 //!   subscription stops (running handlers finish), then the connection drains.
 //!
@@ -53,12 +58,14 @@
 mod config;
 mod config_env;
 mod config_file;
+mod dead_letter;
 mod error;
 mod handler;
 mod nats_bus;
 mod options;
 mod pull;
 mod push;
+mod redelivery;
 mod signal;
 mod start;
 mod stream_settings;
@@ -74,6 +81,11 @@ pub use error::{BusError, ConfigError};
 pub use handler::HandlerError;
 pub use nats_bus::Bus;
 pub use options::{DEFAULT_BATCH, DEFAULT_EXPIRES, PullOptions, PushOptions};
+pub use redelivery::{
+    DEAD_LETTER_CONSUMER_HEADER, DEAD_LETTER_DELIVERIES_HEADER, DEAD_LETTER_ERROR_HEADER,
+    DEAD_LETTER_SEQUENCE_HEADER, DEAD_LETTER_STREAM_HEADER, DEAD_LETTER_SUBJECT_HEADER,
+    DEFAULT_BACKOFF, DEFAULT_MAX_DELIVER, DeadLetter, DeadLetterCallback, Redelivery,
+};
 pub use subscription::Subscription;
 
 pub use crate::envelope::{BusMessage, ReceivedMessage};

@@ -1,11 +1,55 @@
 //! What a push or pull subscription asks for: the seed's keyword arguments as builders.
 
+use std::future::Future;
 use std::time::Duration;
+
+use super::redelivery::{DeadLetter, Redelivery};
 
 /// Default number of messages a pull subscription fetches at a time.
 pub const DEFAULT_BATCH: usize = 10;
 /// Default time the server may wait to fill a pull batch.
 pub const DEFAULT_EXPIRES: Duration = Duration::from_millis(1500);
+
+/// The builder methods of the failure policy, the same on both option types.
+macro_rules! redelivery_builders {
+    () => {
+        /// Sets the most deliveries of one message (default
+        /// [`DEFAULT_MAX_DELIVER`](super::DEFAULT_MAX_DELIVER)); see [`Redelivery`].
+        pub fn max_deliver(mut self, max: u32) -> Self {
+            self.redelivery = self.redelivery.max_deliver(max);
+            self
+        }
+
+        /// Sets the delays before a failed message is redelivered (default
+        /// [`DEFAULT_BACKOFF`](super::DEFAULT_BACKOFF)).
+        pub fn backoff(mut self, delays: impl IntoIterator<Item = Duration>) -> Self {
+            self.redelivery = self.redelivery.backoff(delays);
+            self
+        }
+
+        /// Republishes a message that failed its last delivery to `subject`.
+        pub fn dead_letter(mut self, subject: impl Into<String>) -> Self {
+            self.redelivery = self.redelivery.dead_letter(subject);
+            self
+        }
+
+        /// Calls `callback` with a message that failed its last delivery.
+        pub fn on_dead_letter<F, Fut>(mut self, callback: F) -> Self
+        where
+            F: Fn(DeadLetter) -> Fut + Send + Sync + 'static,
+            Fut: Future<Output = ()> + Send + 'static,
+        {
+            self.redelivery = self.redelivery.on_dead_letter(callback);
+            self
+        }
+
+        /// Replaces the whole failure policy.
+        pub fn redelivery(mut self, redelivery: Redelivery) -> Self {
+            self.redelivery = redelivery;
+            self
+        }
+    };
+}
 
 /// A push subscription: the server delivers the consumer's messages as they arrive.
 ///
@@ -36,11 +80,16 @@ pub struct PushOptions {
     /// "already bound" errors. When false an existing durable is an error.
     pub bind: bool,
     /// `Some(true)`: the handler acks; `Some(false)`: the bus acks on `Ok` and naks on
-    /// `Err`; `None`: the bus config's `manual_ack`.
+    /// `Err` (after the [`redelivery`](Self::redelivery) backoff); `None`: the bus config's
+    /// `manual_ack`.
     pub manual_ack: Option<bool>,
     /// How long the server waits for an ack before redelivering (server default 30 s);
     /// used when the consumer is created.
     pub ack_wait: Option<Duration>,
+    /// What happens when the handler fails: bounded redeliveries with backoff, then the
+    /// dead-letter step (see [`Redelivery`]; `max_deliver` is set on a consumer the bus
+    /// creates).
+    pub redelivery: Redelivery,
 }
 
 impl PushOptions {
@@ -55,6 +104,7 @@ impl PushOptions {
             bind: true,
             manual_ack: None,
             ack_wait: None,
+            redelivery: Redelivery::default(),
         }
     }
 
@@ -101,6 +151,8 @@ impl PushOptions {
         self.ack_wait = Some(wait);
         self
     }
+
+    redelivery_builders!();
 }
 
 /// A pull subscription: the bus fetches `batch` messages at a time, handles them, and
@@ -135,6 +187,8 @@ pub struct PullOptions {
     pub manual_ack: Option<bool>,
     /// As in [`PushOptions::ack_wait`].
     pub ack_wait: Option<Duration>,
+    /// As in [`PushOptions::redelivery`].
+    pub redelivery: Redelivery,
 }
 
 impl PullOptions {
@@ -148,6 +202,7 @@ impl PullOptions {
             expires: DEFAULT_EXPIRES,
             manual_ack: None,
             ack_wait: None,
+            redelivery: Redelivery::default(),
         }
     }
 
@@ -186,4 +241,6 @@ impl PullOptions {
         self.ack_wait = Some(wait);
         self
     }
+
+    redelivery_builders!();
 }

@@ -5,10 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::error::BusError;
-use super::handler::{HandlerError, MessageHandler};
+use super::handler::{HandlerError, MessageHandler, Settle};
 use super::nats_bus::Bus;
 use super::options::PullOptions;
-use super::start::consumer_config;
+use super::start::{consumer_config, settle};
 use super::subscription::{SubState, Subscription};
 use crate::connection::select::first;
 use crate::envelope::ReceivedMessage;
@@ -46,6 +46,9 @@ impl Bus {
                 "expires must be at least 10 ms".into(),
             ));
         }
+        let dead_letter = self
+            .dead_letter_target(&options.subject, &options.redelivery)
+            .await?;
         let stream = self
             .resolve_stream(options.stream.as_deref(), &options.subject)
             .await?;
@@ -53,6 +56,7 @@ impl Bus {
             &options.subject,
             options.durable.as_deref(),
             options.ack_wait,
+            options.redelivery.max_deliver,
         );
         let consumer = self
             .jetstream()
@@ -62,15 +66,26 @@ impl Bus {
         let manual_ack = self.manual_ack(options.manual_ack);
         let span =
             tracing::info_span!("bus_pull", stream = %state.stream, consumer = %state.consumer);
+        let settle = span.in_scope(|| {
+            let consumer_max = consumer.cached_info().config.max_deliver;
+            settle(
+                &state,
+                manual_ack,
+                options.redelivery,
+                dead_letter,
+                consumer_max,
+            )
+        });
         tracing::info!(parent: &span, subject = %state.subject, batch = options.batch,
-            expires = ?options.expires, manual_ack, "pull subscription started");
+            expires = ?options.expires, manual_ack, max_deliver = settle.max_deliver,
+            "pull subscription started");
         let fetch = FetchOptions::new(options.batch).expires(options.expires);
         let task = pull_loop(
             state.clone(),
             consumer,
             fetch,
             MessageHandler::new(handler),
-            manual_ack,
+            settle,
         );
         Ok(self.start(state, span, task))
     }
@@ -84,7 +99,7 @@ async fn pull_loop(
     consumer: PullConsumer,
     fetch: FetchOptions,
     handler: MessageHandler,
-    manual_ack: bool,
+    settle: Settle,
 ) {
     let mut backoff = MIN_BACKOFF;
     while !state.stop.is_fired() {
@@ -99,7 +114,7 @@ async fn pull_loop(
                         }
                         continue;
                     }
-                    handler.handle(message, manual_ack).await;
+                    handler.handle(message, &settle).await;
                 }
             }
             // Nothing arrived before the client-side deadline: fetch again.

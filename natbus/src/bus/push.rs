@@ -5,10 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::error::BusError;
-use super::handler::{HandlerError, MessageHandler};
+use super::handler::{HandlerError, MessageHandler, Settle};
 use super::nats_bus::Bus;
 use super::options::PushOptions;
-use super::start::consumer_config;
+use super::start::{consumer_config, settle};
 use super::subscription::{SubState, Subscription};
 use crate::Runtime;
 use crate::connection::select::{Either, first};
@@ -50,6 +50,9 @@ impl Bus {
         Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
     {
         self.check_subscribe(&options.subject)?;
+        let dead_letter = self
+            .dead_letter_target(&options.subject, &options.redelivery)
+            .await?;
         let stream = self
             .resolve_stream(options.stream.as_deref(), &options.subject)
             .await?;
@@ -62,6 +65,7 @@ impl Bus {
             &options.subject,
             options.durable.as_deref(),
             options.ack_wait,
+            options.redelivery.max_deliver,
         );
         config.deliver_group = queue.clone();
         if let (false, Some(name)) = (options.bind, &options.durable) {
@@ -90,13 +94,23 @@ impl Bus {
         let manual_ack = self.manual_ack(options.manual_ack);
         let span =
             tracing::info_span!("bus_push", stream = %state.stream, consumer = %state.consumer);
+        let settle = span.in_scope(|| {
+            let consumer_max = messages.cached_info().config.max_deliver;
+            settle(
+                &state,
+                manual_ack,
+                options.redelivery,
+                dead_letter,
+                consumer_max,
+            )
+        });
         tracing::info!(parent: &span, subject = %state.subject, queue = ?queue, manual_ack,
-            "push subscription started");
+            max_deliver = settle.max_deliver, "push subscription started");
         let task = push_loop(
             state.clone(),
             messages,
             MessageHandler::new(handler),
-            manual_ack,
+            settle,
         );
         Ok(self.start(state, span, task))
     }
@@ -143,7 +157,7 @@ async fn push_loop(
     state: Arc<SubState>,
     mut messages: PushMessages,
     handler: MessageHandler,
-    manual_ack: bool,
+    settle: Settle,
 ) {
     loop {
         match first(state.stop.wait(), messages.next()).await {
@@ -154,9 +168,7 @@ async fn push_loop(
             }
             Either::Right(Some(Err(e))) => tracing::warn!(error = %e, "push consumer notice"),
             Either::Right(Some(Ok(message))) => {
-                handler
-                    .handle(ReceivedMessage::new(message), manual_ack)
-                    .await;
+                handler.handle(ReceivedMessage::new(message), &settle).await;
             }
         }
     }

@@ -9,16 +9,21 @@ use natbus_proto::jetstream::consumer::ConsumerConfig;
 use natbus_proto::subject::validate_subscribe;
 use tracing::Instrument;
 
+use super::dead_letter::DeadLetterTarget;
 use super::error::BusError;
+use super::handler::Settle;
 use super::nats_bus::Bus;
+use super::redelivery::Redelivery;
 use super::subscription::{SubState, Subscription};
 
 /// The consumer a subscription asks for: durable under `durable` (else ephemeral),
-/// filtered to `subject`, with the ack wait asked for (else the server's).
+/// filtered to `subject`, with the ack wait asked for (else the server's), delivering each
+/// message at most `max_deliver` times.
 pub(super) fn consumer_config(
     subject: &str,
     durable: Option<&str>,
     ack_wait: Option<Duration>,
+    max_deliver: u32,
 ) -> ConsumerConfig {
     let mut config = match durable {
         Some(name) => ConsumerConfig::durable(name),
@@ -26,7 +31,37 @@ pub(super) fn consumer_config(
     };
     config.filter_subject = Some(subject.to_owned());
     config.ack_wait = ack_wait;
+    config.max_deliver = Some(i64::from(max_deliver));
     config
+}
+
+/// How a subscription settles its messages, once its consumer exists: `consumer` is the
+/// consumer's configured `max_deliver` (a durable bound to may have been created with
+/// another one; the lower bound wins, since the server stops delivering there).
+pub(super) fn settle(
+    state: &SubState,
+    manual_ack: bool,
+    redelivery: Redelivery,
+    dead_letter: Option<DeadLetterTarget>,
+    consumer: Option<i64>,
+) -> Settle {
+    let wanted = redelivery.max_deliver;
+    let max_deliver = match consumer {
+        Some(m) if m > 0 => u32::try_from(m).unwrap_or(u32::MAX).min(wanted),
+        _ => wanted,
+    };
+    if consumer != Some(i64::from(wanted)) {
+        tracing::info!(consumer = %state.consumer, consumer_max_deliver = ?consumer, wanted,
+            used = max_deliver, "the existing consumer has another max_deliver; it is kept");
+    }
+    Settle {
+        manual_ack,
+        max_deliver,
+        redelivery,
+        dead_letter,
+        stream: state.stream.clone(),
+        consumer: state.consumer.clone(),
+    }
 }
 
 impl Bus {

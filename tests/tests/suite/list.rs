@@ -98,6 +98,8 @@ run_suite!(block_on, rt();
     bus_lifecycle::bus_stop_lets_the_running_handler_finish,
     bus_lifecycle::bus_stop_gives_buffered_push_messages_back,
     bus_stream::bus_never_resets_an_existing_stream,
+    bus_redelivery::bus_poison_message_is_dead_lettered_once,
+    bus_redelivery::bus_redelivery_options_are_checked,
     bus_stream::create_or_update_stream_replaces_the_config,
 );
 

@@ -10,6 +10,7 @@
 pub mod auth;
 pub mod bus;
 pub mod bus_lifecycle;
+pub mod bus_redelivery;
 pub mod bus_stream;
 pub mod cluster;
 pub mod cluster_faults;
