@@ -32,6 +32,7 @@ mod connection;
 pub mod envelope;
 mod error;
 mod events;
+mod handler_subscription;
 pub mod jetstream;
 mod options;
 mod options_prod;
@@ -47,12 +48,14 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::{Arc, Mutex};
 
 pub use auth::{CredentialsError, NkeySigner};
+pub use bus::HandlerError;
 pub use bytes::Bytes;
 pub use client::{Client, ClientStatistics, RequestOptions};
 pub use error::{ConnectError, DrainError, FlushError, PublishError, RequestError, SubscribeError};
 pub use events::{ClientEvent, EventStream};
 /// The rustls version natbus uses, for [`ConnectOptions::tls_client_config`].
 pub use futures_rustls::rustls;
+pub use handler_subscription::{HandlerStopTimedOut, HandlerSubscription, json_handler};
 pub use natbus_proto as proto;
 pub use natbus_proto::connect::NonceSigner;
 pub use natbus_proto::connection::CommandError;

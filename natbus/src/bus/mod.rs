@@ -66,7 +66,7 @@ mod options;
 mod pull;
 mod push;
 mod redelivery;
-mod signal;
+pub(crate) mod signal;
 mod start;
 mod stream_settings;
 mod subscription;

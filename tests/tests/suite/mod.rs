@@ -18,6 +18,7 @@ pub mod core;
 pub mod driver_panic;
 pub mod envelope;
 pub mod envelope_py;
+pub mod handler_subscribe;
 pub mod interop_py;
 pub mod jetstream;
 pub mod jetstream_consumers;
