@@ -2,9 +2,15 @@
 use std::sync::Arc;
 
 use natbus_smol::{ConnectOptions, SmolRuntime};
+use tracing_subscriber::EnvFilter;
 
 #[async_std::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // natbus reports through `tracing`: print it on stderr (RUST_LOG overrides; info by default).
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
     // Run the connection driver on async-std's executor.
     let runtime = Arc::new(SmolRuntime::with_spawner(|task| {
         async_std::task::spawn(task);

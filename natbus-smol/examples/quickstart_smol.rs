@@ -1,7 +1,13 @@
 //! Quick start over smol: publish, subscribe, request. Reads `NATS_URL`.
 use natbus_smol::ConnectOptions;
+use tracing_subscriber::EnvFilter;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // natbus reports through `tracing`: print it on stderr (RUST_LOG overrides; info by default).
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
     smol::block_on(async {
         let client = natbus_smol::connect_with(ConnectOptions::from_env()).await?;
 

@@ -9,6 +9,7 @@
 
 use natbus_tokio::service::{Handler, ServiceError};
 use serde::{Deserialize, Serialize};
+use tracing_subscriber::EnvFilter;
 
 #[derive(Deserialize)]
 struct Greet {
@@ -31,6 +32,11 @@ async fn greet(request: Greet) -> Result<Greeting, ServiceError> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // natbus reports through `tracing`: print it on stderr (RUST_LOG overrides; info by default).
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
     let client = natbus_tokio::connect_with(natbus_tokio::ConnectOptions::from_env()).await?;
     let service = client
         .service_builder()

@@ -14,6 +14,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use natbus_tokio::service::CallError;
 use natbus_tokio::{Client, RequestError};
+use tracing_subscriber::EnvFilter;
 
 async fn greet(
     State(client): State<Client>,
@@ -35,6 +36,11 @@ async fn greet(
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // natbus reports through `tracing`: print it on stderr (RUST_LOG overrides; info by default).
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
     let client = natbus_tokio::connect_with(natbus_tokio::ConnectOptions::from_env()).await?;
     let addr = std::env::var("HTTP_ADDR").unwrap_or_else(|_| "127.0.0.1:8000".to_owned());
     let app = Router::new()

@@ -6,9 +6,15 @@
 //! ```
 
 use natbus::jetstream::KeyValueConfig;
+use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // natbus reports through `tracing`: print it on stderr (RUST_LOG overrides; info by default).
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
     let url = std::env::var("NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned());
     let client = natbus_tokio::connect(&url).await?;
     let js = client.jetstream();

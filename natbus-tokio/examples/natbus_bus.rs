@@ -9,6 +9,7 @@
 //! durables resume where they left off, without "already bound" errors.
 
 use std::time::Duration;
+use tracing_subscriber::EnvFilter;
 
 use natbus_tokio::bus::{
     Bus, BusConfig, BusMessage, HandlerError, PullOptions, PushOptions, ReceivedMessage,
@@ -44,6 +45,11 @@ fn print_message(via: &str, msg: &ReceivedMessage) {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    // natbus reports through `tracing`: print it on stderr (RUST_LOG overrides; info by default).
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
     let mut config = BusConfig::from_env()?.name("orders-svc").manual_ack(true);
     if config.stream.is_none() {
         config = config.stream(StreamSettings::new("TEST_STREAM", ["test.stream"]));

@@ -6,9 +6,15 @@
 //! ```
 
 use natbus_tokio::envelope::BusMessage;
+use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // natbus reports through `tracing`: print it on stderr (RUST_LOG overrides; info by default).
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
     let client = natbus_tokio::connect_with(natbus_tokio::ConnectOptions::from_env()).await?;
     let order = serde_json::json!({"id": "123", "customer": "Ada"});
 

@@ -15,11 +15,17 @@ use natbus_tokio::proto::service::ServiceError;
 use natbus_tokio::service::Handler;
 use natbus_tokio::{Client, ConnectOptions, HeaderMap};
 use serde::{Deserialize, Serialize};
+use tracing_subscriber::EnvFilter;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
+    // natbus reports through `tracing`: print it on stderr (RUST_LOG overrides; info by default).
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
     let (url, _server) = match std::env::var("NATS_URL") {
         Ok(url) => (url, None),
         Err(_) => {

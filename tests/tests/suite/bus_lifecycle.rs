@@ -317,3 +317,31 @@ pub async fn bus_stop_gives_buffered_push_messages_back(rt: Arc<dyn Runtime>) {
     assert_eq!(payloads, expected, "{seen:?}");
     bus.drain().await.expect("drain");
 }
+
+pub async fn bus_connects_with_user_and_password(rt: Arc<dyn Runtime>) {
+    let server = NatsServer::builder()
+        .user_password("nats-user", "changeme")
+        .start();
+    let with = |user: &str, password: &str| {
+        config(&server, "AUTH", "auth.x").user_password(user, password)
+    };
+    // The seed's NatsConfig(username=…, password=…) against a server that requires them.
+    let bus = start_bus(&rt, with("nats-user", "changeme")).await;
+    let (tx, mut rx) = unbounded();
+    bus.push_subscribe(PushOptions::new("auth.x"), acking("push", &tx))
+        .await
+        .expect("subscribe");
+    bus.publish(BusMessage::bytes("auth.x", "hi", "text/plain"))
+        .await
+        .expect("publish");
+    assert_eq!(take(&rt, &mut rx, 1).await[0].payload, b"hi");
+    bus.drain().await.expect("drain");
+    for (what, config) in [
+        ("a wrong password", with("nats-user", "wrong")),
+        ("no credentials", config(&server, "AUTH", "auth.x")),
+    ] {
+        let err = Bus::connect(rt.clone(), config).await.expect_err(what);
+        assert!(matches!(err, BusError::Connect(_)), "{what}: {err:?}");
+        assert!(err.to_string().contains("uthorization"), "{what}: {err}");
+    }
+}

@@ -100,6 +100,7 @@ run_suite!(block_on, rt();
     bus_lifecycle::bus_config_from_file_and_env_vars,
     bus_lifecycle::bus_stop_lets_the_running_handler_finish,
     bus_lifecycle::bus_stop_gives_buffered_push_messages_back,
+    bus_lifecycle::bus_connects_with_user_and_password,
     bus_stream::bus_never_resets_an_existing_stream,
     bus_redelivery::bus_poison_message_is_dead_lettered_once,
     bus_redelivery::bus_redelivery_options_are_checked,
