@@ -69,8 +69,10 @@ pub fn classify_push_status(
     }
 }
 
-/// Remembers which flow-control subject was answered last, so each is answered once
-/// (the same subject can come both as a request and in `Nats-Consumer-Stalled`).
+/// Remembers which flow-control subject was answered last, so a request is answered once.
+/// A heartbeat's `Nats-Consumer-Stalled` is answered every time it comes (the server still
+/// waits, so an earlier answer was lost); recording it here keeps the request for the
+/// same subject from being answered again.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FlowControlReplies {
     last: Option<String>,

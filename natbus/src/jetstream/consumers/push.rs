@@ -225,8 +225,9 @@ impl LoopPolicy for Push {
     }
 }
 
-/// Answers a flow-control request or a stalled heartbeat (each subject once). Returns
-/// the classified status for callers that track heartbeats.
+/// Answers a flow-control request (each subject once) or a stalled heartbeat (every
+/// time: the server still waits). Returns the classified status for callers that track
+/// heartbeats.
 pub(crate) async fn answer_control(
     js: &JetStream,
     replies: &mut FlowControlReplies,
@@ -239,7 +240,11 @@ pub(crate) async fn answer_control(
         .and_then(|h| h.get(NATS_CONSUMER_STALLED));
     let control = classify_push_status(code, &description, msg.reply.as_deref(), stalled);
     if let Some(subject) = control.reply_subject() {
-        if replies.should_answer(subject) {
+        // A heartbeat naming the subject means the server still waits on it: an answer
+        // sent already was lost (with a connection that died), so it goes again. Without
+        // this, one lost answer stalled the consumer for good.
+        let stalled = matches!(control, PushControl::Heartbeat { .. });
+        if replies.should_answer(subject) || stalled {
             if let Err(e) = js.client.publish(subject, "").await {
                 tracing::debug!(error = %e, "could not answer flow control");
             }
