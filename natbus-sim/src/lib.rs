@@ -33,15 +33,24 @@
 //!   PING/PONG, 503 no-responder statuses, and a slow-consumer cut when a client falls
 //!   too far behind. Client bytes are decoded with `natbus_proto::wire::ClientDecoder`
 //!   and server operations encoded with `encode_server_op`. It journals every message
-//!   published to a `check.` subject, with the connection it came on.
+//!   published to a `check.` subject, with the connection it came on. Its JetStream part
+//!   (`server::jetstream`) stores what is published to a stream's subjects (PubAcks,
+//!   `Nats-Msg-Id` deduplication) and serves consumers: CONSUMER.CREATE/INFO/DELETE,
+//!   pull requests (`MSG.NEXT`: batches, expiry, no-wait, heartbeats, 404/408 statuses),
+//!   push delivery (flow control, idle heartbeats with `Nats-Consumer-Stalled`), acks
+//!   (`+ACK`, `-NAK`, `+WPI`, `+TERM`, double acks) and redelivery after the ack wait. A
+//!   restart keeps streams and durable consumers (file storage) and loses pull requests
+//!   and ephemeral consumers.
 //! - **Faults** (`faults`): a task that, at random virtual times, resets or closes a
 //!   random connection, stalls one of its directions (long enough that PINGs go
 //!   unanswered), gives it a new shape (latency, buffer size, split I/O), restarts the
 //!   server (every connection reset, dials refused while it is down) or black-holes dials
 //!   (they neither complete nor fail). Then it heals everything.
-//! - **Workload and invariants** (`scenario`): clients with options drawn from the seed
-//!   (small buffers, short timers) publish, subscribe, churn subscriptions, request and
-//!   reply through the faults; then, once every client has recovered, the checks run.
+//! - **Workloads and invariants** (`scenario`): clients with options drawn from the seed
+//!   (small buffers, short timers) work through the faults; then, once every client has
+//!   recovered, the checks run. The seed picks the workload (`seed % 4`): core NATS
+//!   (publish, subscribe, churn subscriptions, request and reply; 0, 1 and 3) or
+//!   JetStream (2).
 //!
 //! ## Invariants checked after every run
 //!
@@ -62,6 +71,13 @@
 //!   subscription's buffer within its capacity.
 //! - Every lost connection is reported as a `Disconnected` event and every reconnect as
 //!   `Reconnected`.
+//! - JetStream: every publish the client saw acknowledged is stored exactly once, at the
+//!   sequence its PubAck named (a retry under the same `Nats-Msg-Id` is answered as a
+//!   duplicate of it); a durable pull consumer (one-shot `fetch`es or `messages()`) and a
+//!   durable push consumer get every stored message (redeliveries allowed) and the server
+//!   ends with nothing waiting for their acks; an ordered consumer hands out the stream in
+//!   order with no gap and no repeat across its re-creations; every fetch ends by its
+//!   deadline; the continuous pull window stays within its bound.
 //!
 //! ## Running and replaying
 //!

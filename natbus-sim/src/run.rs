@@ -70,7 +70,10 @@ pub fn replay_command(seed: u64) -> String {
 /// # Errors
 /// A [`Failure`] naming the seed and every problem seen.
 pub fn run(seed: u64) -> Result<Outcome, Failure> {
-    run_main(seed, scenario::core::run)
+    match seed % 4 {
+        2 => run_main(seed, scenario::jetstream::run),
+        _ => run_main(seed, scenario::core::run),
+    }
 }
 
 /// Runs `main` as the first task of a world seeded with `seed`, until it returns, and

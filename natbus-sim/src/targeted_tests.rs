@@ -112,3 +112,68 @@ fn a_request_waiting_for_buffer_room_ends_at_its_deadline() {
         times_out(&sim, &checks, &client, "request waiting for buffer room").await;
     });
 }
+
+/// A push consumer whose flow-control answer is lost (written to a connection that then
+/// dies) must answer again when heartbeats say the server still waits; it stalled for good.
+#[test]
+fn a_lost_flow_control_answer_is_sent_again() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use natbus::jetstream::ConsumerConfig;
+
+    assert_passes(|sim, checks| async move {
+        let server = server(&sim);
+        server.lock().js.add_stream("ORDERS", &["orders.>"]);
+        let consumer = natbus::connect_with(sim.runtime(), options())
+            .await
+            .expect("the server is up");
+        let publisher = natbus::connect_with(sim.runtime(), options().seed(2))
+            .await
+            .expect("the server is up");
+        let mut config = ConsumerConfig::durable("pusher").push("deliver.pusher");
+        config.flow_control = true;
+        config.idle_heartbeat = Some(Duration::from_millis(100));
+        let mut pushed = consumer
+            .jetstream()
+            .push_subscribe("ORDERS", config)
+            .await
+            .expect("a push consumer");
+        // The consumer's answers go nowhere from now on.
+        let links = sim.world.net().live_links();
+        let consumer_link = links.first().expect("the consumer's link").clone();
+        consumer_link.stall(crate::pipe::CLIENT, Duration::from_secs(3600));
+        for n in 0..40 {
+            publisher
+                .publish("orders.new", format!("{n}"))
+                .await
+                .expect("published");
+        }
+        let got = Arc::new(AtomicUsize::new(0));
+        let counted = got.clone();
+        sim.spawn(async move {
+            while let Some(item) = pushed.next().await {
+                if item.is_ok() {
+                    counted.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        });
+        // Once the flow-control request came, its answer is stuck: lose it.
+        while got.load(Ordering::Relaxed) < 16 {
+            sim.sleep(Duration::from_millis(10)).await;
+        }
+        sim.sleep(Duration::from_millis(50)).await;
+        consumer_link.reset();
+        let end = sim.elapsed() + Duration::from_secs(10);
+        while got.load(Ordering::Relaxed) < 40 && sim.elapsed() < end {
+            sim.sleep(Duration::from_millis(10)).await;
+        }
+        let got = got.load(Ordering::Relaxed);
+        if got < 40 {
+            checks.fail(
+                sim.elapsed(),
+                format!("the push consumer got {got} of 40 messages"),
+            );
+        }
+    });
+}

@@ -31,6 +31,9 @@ const REGRESSIONS: &[u64] = &[
     428,
     // A request waiting for room in a full reconnect buffer had no deadline (natbus fix).
     628,
+    // A push consumer's flow-control answer was lost with its connection; the consumer
+    // ignored the stalled heartbeats naming it and stalled for good (natbus fix).
+    6,
 ];
 
 fn env_u64(name: &str) -> Option<u64> {

@@ -150,7 +150,7 @@ pub(super) async fn probe(sim: &Sim, checks: &Checks, p: &SimClient, seen: &Arc<
 }
 
 /// Every lost connection was reported, and every reconnect too.
-pub(super) fn check_events(sim: &Sim, checks: &Checks, c: &SimClient) {
+pub(crate) fn check_events(sim: &Sim, checks: &Checks, c: &SimClient) {
     let events = c.events();
     let reconnects = c.client.statistics().connection.reconnects;
     // The listener started after the first connect, so it saw no `Connected`.

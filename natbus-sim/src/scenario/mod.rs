@@ -4,6 +4,8 @@
 
 pub(crate) mod core;
 mod core_checks;
+pub(crate) mod jetstream;
+mod js_consumers;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;

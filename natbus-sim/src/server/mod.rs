@@ -8,6 +8,8 @@
 //! connection on the seeded executor, so the server's interleavings are explored too.
 
 mod conn;
+pub(crate) mod jetstream;
+mod js_clock;
 mod route;
 
 use std::collections::BTreeMap;
@@ -49,6 +51,9 @@ pub(crate) struct State {
     pub(crate) journal: Vec<Record>,
     /// Bytes the server queues for one client before cutting it as a slow consumer.
     max_pending: usize,
+    pub(crate) js: jetstream::JetStream,
+    /// The JetStream clock task, to wake when JetStream has a new deadline.
+    js_waker: Option<Waker>,
     pub(crate) stats: ServerStats,
 }
 
@@ -93,7 +98,7 @@ pub(crate) struct Record {
 
 impl Server {
     pub(crate) fn new(world: Arc<World>, name: &str, max_pending: usize) -> Self {
-        Server {
+        let server = Server {
             inner: Arc::new(Inner {
                 world,
                 state: Mutex::new(State {
@@ -105,10 +110,15 @@ impl Server {
                     subs: BTreeMap::new(),
                     journal: Vec::new(),
                     max_pending,
+                    js: jetstream::JetStream::default(),
+                    js_waker: None,
                     stats: ServerStats::default(),
                 }),
             }),
-        }
+        };
+        let clock = js_clock::JsClock::new(server.clone());
+        server.world().spawn(Box::pin(clock));
+        server
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
@@ -168,6 +178,7 @@ impl Server {
             conn.link.reset();
         }
         s.subs.clear();
+        s.js.restart();
     }
 
     pub(crate) fn start(&self) {

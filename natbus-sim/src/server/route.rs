@@ -10,6 +10,7 @@ use natbus_proto::subject::matches;
 use natbus_proto::wire::encode::encode_server_op;
 use natbus_proto::wire::{ClientOp, ServerOp};
 
+use super::jetstream::Outgoing;
 use super::{Record, State, Sub};
 use crate::world::World;
 
@@ -75,6 +76,13 @@ impl State {
 
     /// A client published `message`.
     pub(super) fn publish(&mut self, world: &World, from: u64, message: Message) {
+        let mut out = Vec::new();
+        let taken = self
+            .js
+            .on_publish(&message, world.clock.elapsed(), &mut out);
+        if taken {
+            self.send_js(world, out);
+        }
         if message.subject.starts_with(CHECKED_PREFIX) {
             let client = self
                 .conns
@@ -89,7 +97,7 @@ impl State {
             });
         }
         let reply = message.reply.clone();
-        let delivered = self.route(world, Some(from), &message);
+        let delivered = self.route(world, Some(from), &message.subject, &message);
         let Some(reply) = reply else {
             return;
         };
@@ -97,7 +105,7 @@ impl State {
             .conns
             .get(&from)
             .is_some_and(|c| c.headers && c.no_responders);
-        if delivered == 0 && wants_status {
+        if delivered == 0 && wants_status && !taken {
             let status = Message {
                 subject: reply,
                 reply: None,
@@ -109,9 +117,30 @@ impl State {
         }
     }
 
-    /// Delivers `message` to every matching subscription (skipping the publisher's own when
-    /// it asked for no echo) and returns how many got it.
-    pub(super) fn route(&mut self, world: &World, from: Option<u64>, message: &Message) -> usize {
+    /// Routes what JetStream sends, and wakes its clock (it may have a new deadline).
+    fn send_js(&mut self, world: &World, out: Vec<Outgoing>) {
+        self.route_js(world, out);
+        if let Some(w) = self.js_waker.take() {
+            w.wake();
+        }
+    }
+
+    /// Routes what JetStream sends.
+    pub(super) fn route_js(&mut self, world: &World, out: Vec<Outgoing>) {
+        for o in out {
+            self.route(world, None, &o.to, &o.message);
+        }
+    }
+
+    /// Delivers `message` to every subscription matching `to` (skipping the publisher's
+    /// own when it asked for no echo) and returns how many got it.
+    pub(super) fn route(
+        &mut self,
+        world: &World,
+        from: Option<u64>,
+        to: &str,
+        message: &Message,
+    ) -> usize {
         let no_echo = from
             .and_then(|f| self.conns.get(&f))
             .is_some_and(|c| !c.echo);
@@ -121,7 +150,7 @@ impl State {
             if no_echo && Some(conn) == from {
                 continue;
             }
-            if !matches(sub.subject.as_str(), message.subject.as_str()) {
+            if !matches(sub.subject.as_str(), to) {
                 continue;
             }
             match &sub.queue {
