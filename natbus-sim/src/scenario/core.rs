@@ -55,9 +55,9 @@ pub(crate) async fn run(sim: Sim, checks: Checks) {
         .add_server("sim-s1:4222".to_owned(), server.clone());
     let url = "nats://sim-s1:4222";
     let (Some(p), Some(s), Some(r)) = (
-        connect(&sim, &checks, "P", url).await,
-        connect(&sim, &checks, "S", url).await,
-        connect(&sim, &checks, "R", url).await,
+        connect(&sim, &checks, "P", url, 4).await,
+        connect(&sim, &checks, "S", url, 4).await,
+        connect(&sim, &checks, "R", url, 4).await,
     ) else {
         return;
     };

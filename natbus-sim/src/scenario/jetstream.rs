@@ -32,6 +32,13 @@ const SUBJECT: &str = "orders.new";
 const WORKER: &str = "worker";
 const PUSHER: &str = "pusher";
 
+/// Subscriptions of these clients hold at least this many messages (and bytes for as
+/// many of 1 KiB): more than a push consumer's flow-control window (16 in the model). An
+/// ordered consumer whose buffer holds less drops part of every burst (its flow-control
+/// request too), sees a gap, re-creates its consumer, gets the same burst again and never
+/// progresses: a finding (seed 1106 before this floor), not something the model hides.
+const JS_MIN_SUB_MESSAGES: usize = 64;
+
 /// What the consumers saw, by stream sequence.
 #[derive(Default)]
 pub(super) struct Consumed {
@@ -55,10 +62,10 @@ pub(crate) async fn run(sim: Sim, checks: Checks) {
         .add_server("sim-s1:4222".to_owned(), server.clone());
     let url = "nats://sim-s1:4222";
     let (Some(p), Some(w), Some(o), Some(q)) = (
-        connect(&sim, &checks, "JP", url).await,
-        connect(&sim, &checks, "JW", url).await,
-        connect(&sim, &checks, "JO", url).await,
-        connect(&sim, &checks, "JQ", url).await,
+        connect(&sim, &checks, "JP", url, JS_MIN_SUB_MESSAGES).await,
+        connect(&sim, &checks, "JW", url, JS_MIN_SUB_MESSAGES).await,
+        connect(&sim, &checks, "JO", url, JS_MIN_SUB_MESSAGES).await,
+        connect(&sim, &checks, "JQ", url, JS_MIN_SUB_MESSAGES).await,
     ) else {
         return;
     };

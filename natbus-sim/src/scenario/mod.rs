@@ -58,16 +58,24 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// Options for client `name`, drawn from the run's generator: small buffers and short
-/// timers, so that a few seconds of virtual time reach every limit.
-fn draw_options(sim: &Sim, name: &str, url: &str) -> (ConnectOptions, Limits) {
+/// timers, so that a few seconds of virtual time reach every limit. Subscriptions hold at
+/// least `min_sub_messages` (of up to 1 KiB).
+fn draw_options(
+    sim: &Sim,
+    name: &str,
+    url: &str,
+    min_sub_messages: usize,
+) -> (ConnectOptions, Limits) {
     let ms = |lo, hi| Duration::from_millis(sim.range(lo, hi));
     let limits = Limits {
         write_buffer: sim.range(256, 256 * 1024) as usize,
         reconnect_buffer: sim.range(256, 64 * 1024) as usize,
-        sub_messages: sim.range(4, 1024) as usize,
+        sub_messages: (sim.range(4, 1024) as usize).max(min_sub_messages),
         request_timeout: ms(50, 2_000),
         drain_timeout: ms(100, 5_000),
     };
+    // Room for `min_sub_messages` of up to 1 KiB each.
+    let sub_bytes = (sim.range(1024, 1024 * 1024) as usize).max(min_sub_messages * 1024);
     let options = ConnectOptions::new()
         .server(url)
         .name(name)
@@ -81,29 +89,43 @@ fn draw_options(sim: &Sim, name: &str, url: &str) -> (ConnectOptions, Limits) {
         .max_reconnects(None)
         .write_buffer_size(limits.write_buffer)
         .reconnect_buffer_size(limits.reconnect_buffer)
-        .subscription_capacity(limits.sub_messages, sim.range(1024, 1024 * 1024) as usize);
+        .subscription_capacity(limits.sub_messages, sub_bytes);
     (options, limits)
 }
 
-/// Connects client `name` to `url`, with a listener counting its events and a monitor
-/// holding its outbound buffer to its limits.
+/// Connects client `name` to `url` (subscriptions holding at least `min_sub_messages`),
+/// with a listener counting its events and a monitor holding its outbound buffer to its
+/// limits.
 pub(crate) async fn connect(
     sim: &Sim,
     checks: &Checks,
     name: &'static str,
     url: &str,
+    min_sub_messages: usize,
 ) -> Option<SimClient> {
-    let (options, limits) = draw_options(sim, name, url);
-    let client = match natbus::connect_with(sim.runtime(), options).await {
-        Ok(client) => client,
-        Err(e) => {
-            checks.fail(
-                sim.elapsed(),
-                format!("client {name}: first connect failed: {e}"),
-            );
-            return None;
+    let (options, limits) = draw_options(sim, name, url, min_sub_messages);
+    // Before any fault; but a short connect timeout on a slow link can still pass, and
+    // the first connect is not retried by the client: try a few times.
+    let mut attempts = 0;
+    let client = loop {
+        attempts += 1;
+        match natbus::connect_with(sim.runtime(), options.clone()).await {
+            Ok(client) => break client,
+            Err(e) if attempts < 10 => {
+                sim.world
+                    .note(format_args!("client {name}: first connect failed: {e}"));
+            }
+            Err(e) => {
+                checks.fail(
+                    sim.elapsed(),
+                    format!("client {name}: first connect failed {attempts} times: {e}"),
+                );
+                return None;
+            }
         }
     };
+    sim.world
+        .note(format_args!("client {name}: connected with {limits:?}"));
     let events = Arc::new(Mutex::new(EventTally::default()));
     let c = SimClient {
         name,
