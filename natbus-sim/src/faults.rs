@@ -12,6 +12,7 @@
 use std::time::Duration;
 
 use crate::check::Checks;
+use crate::join::Join;
 use crate::pipe::{CLIENT, SERVER};
 use crate::runtime::Sim;
 use crate::server::Server;
@@ -35,6 +36,25 @@ impl FaultPlan {
             max_outage: Duration::from_millis(sim.range(10, 4_000)),
         }
     }
+}
+
+/// Starts injecting faults on `server` for a random while of at most `longest`; returns
+/// when they stop and the injector's task, which ends once everything is healed.
+pub(crate) fn start(
+    sim: &Sim,
+    server: &Server,
+    longest: Duration,
+    checks: &Checks,
+) -> (Duration, Join<()>) {
+    let until = Duration::from_millis(sim.range(1_000, longest.as_millis() as u64));
+    let plan = FaultPlan::draw(sim, until);
+    let task = sim.spawn_join(inject(
+        sim.clone(),
+        vec![server.clone()],
+        plan,
+        checks.clone(),
+    ));
+    (plan.until, task)
 }
 
 /// Injects faults until `plan.until`, then heals the network and the servers.

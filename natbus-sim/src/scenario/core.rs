@@ -18,7 +18,7 @@ use super::{
     MAX_PAYLOAD, SimClient, connect, drain_checked, flush_checked, flush_until_ok, wait_connected,
 };
 use crate::check::Checks;
-use crate::faults::{self, FaultPlan};
+use crate::faults;
 use crate::runtime::Sim;
 use crate::server::Server;
 
@@ -82,16 +82,10 @@ pub(crate) async fn run(sim: Sim, checks: Checks) {
     ));
     sim.spawn(respond(sim.clone(), s.client.clone(), echo));
 
-    let plan = FaultPlan::draw(&sim, Duration::from_millis(sim.range(1_000, 15_000)));
-    let faults = sim.spawn_join(faults::inject(
-        sim.clone(),
-        vec![server.clone()],
-        plan,
-        checks.clone(),
-    ));
-    let publishes = sim.spawn_join(publish(sim.clone(), checks.clone(), p.clone(), plan.until));
-    let requests = sim.spawn_join(request(sim.clone(), checks.clone(), r.clone(), plan.until));
-    let churn = sim.spawn_join(churn(sim.clone(), s.clone(), plan.until));
+    let (until, faults) = faults::start(&sim, &server, Duration::from_secs(15), &checks);
+    let publishes = sim.spawn_join(publish(sim.clone(), checks.clone(), p.clone(), until));
+    let requests = sim.spawn_join(request(sim.clone(), checks.clone(), r.clone(), until));
+    let churn = sim.spawn_join(churn(sim.clone(), s.clone(), until));
     faults.await;
     let accepted = publishes.await;
     requests.await;

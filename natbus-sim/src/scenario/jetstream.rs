@@ -23,7 +23,7 @@ use super::core_checks::check_events;
 use super::js_consumers::{read_ordered, read_pushed, work};
 use super::{SimClient, connect, drain_checked, flush_until_ok, wait_connected};
 use crate::check::Checks;
-use crate::faults::{self, FaultPlan};
+use crate::faults;
 use crate::runtime::Sim;
 use crate::server::Server;
 
@@ -117,14 +117,8 @@ pub(crate) async fn run(sim: Sim, checks: Checks) {
             );
         }
     };
-    let plan = FaultPlan::draw(&sim, Duration::from_millis(sim.range(1_000, 12_000)));
-    let faults = sim.spawn_join(faults::inject(
-        sim.clone(),
-        vec![server.clone()],
-        plan,
-        checks.clone(),
-    ));
-    let publishes = sim.spawn_join(publish(sim.clone(), checks.clone(), p.clone(), plan.until));
+    let (until, faults) = faults::start(&sim, &server, Duration::from_secs(12), &checks);
+    let publishes = sim.spawn_join(publish(sim.clone(), checks.clone(), p.clone(), until));
     let continuous = sim.percent(40);
     sim.spawn(work(
         sim.clone(),
