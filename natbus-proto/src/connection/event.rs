@@ -243,6 +243,15 @@ pub enum Event {
         /// Whether the server confirmed it.
         result: Result<(), FlushError>,
     },
+    /// A message for subscription `sid` was dropped: its subject or reply subject is not
+    /// UTF-8 (another client published it so, and the server forwarded it). The connection
+    /// stays up; [`Statistics::dropped_undeliverable`](super::Statistics) counts these.
+    MessageDropped {
+        /// The subscription it was for.
+        sid: u64,
+        /// What is wrong with it.
+        error: SubjectError,
+    },
     /// A non-fatal `-ERR` (e.g. a permission violation); the connection stays up.
     ServerError(ServerError),
     /// The server sent a new INFO (the first one included).

@@ -63,12 +63,19 @@ impl Connection {
             ServerOp::Info(info) => self.on_info(info, now),
             ServerOp::Ok => {}
             ServerOp::Err(text) => self.on_server_error(ServerError::parse(&text), now),
+            ServerOp::Undeliverable { sid, error, .. } => {
+                self.stats.dropped_undeliverable += 1;
+                self.events.push_back(Event::MessageDropped { sid, error });
+            }
         }
     }
 
     fn on_message(&mut self, sid: u64, message: Message) {
         self.stats.in_msgs += 1;
         self.stats.in_bytes += message.payload.len() as u64;
+        if message.has_malformed_headers() {
+            self.stats.in_malformed_headers += 1;
+        }
         if Some(sid) == self.requests.sid() {
             let Some(id) = self.requests.complete_bytes(message.subject.as_bytes()) else {
                 return; // a late reply to a request that timed out or was cancelled

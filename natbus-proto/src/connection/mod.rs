@@ -127,6 +127,12 @@ pub struct Statistics {
     pub reconnects: u64,
     /// Messages for subscriptions that no longer exist, dropped.
     pub dropped_unknown_sid: u64,
+    /// Messages received with a header block that does not parse (delivered, with the
+    /// block in [`Message::malformed_headers`](crate::message::Message::malformed_headers)).
+    pub in_malformed_headers: u64,
+    /// Messages dropped because their subject or reply subject is not UTF-8 (each is also
+    /// reported as [`Event::MessageDropped`]).
+    pub dropped_undeliverable: u64,
 }
 
 /// The NATS client connection as a pure state machine. See the [module docs](self).

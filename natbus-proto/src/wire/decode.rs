@@ -99,10 +99,12 @@ pub enum DecodeError {
     /// CONNECT JSON that does not parse.
     #[error("invalid CONNECT JSON: {0}")]
     InvalidConnect(String),
-    /// A header block that does not parse.
+    /// A header block of an HPUB that does not parse ([`ClientDecoder`] only: a message a
+    /// server delivers keeps such a block raw, in `Message::malformed_headers`).
     #[error("invalid message headers")]
     InvalidHeaders(#[source] HeaderError),
-    /// A subject (or queue group) field that is empty or not UTF-8.
+    /// A subject (or queue group) field that is empty or not UTF-8 ([`ClientDecoder`] only:
+    /// the [`ServerDecoder`] reports such a message as `ServerOp::Undeliverable`).
     #[error("invalid subject in control line")]
     InvalidSubject(#[source] SubjectError),
 }

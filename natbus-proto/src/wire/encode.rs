@@ -164,12 +164,22 @@ pub fn encode_server_op(out: &mut BytesMut, op: &ServerOp) {
             out.extend_from_slice(text.as_bytes());
             out.extend_from_slice(b"'\r\n");
         }
+        ServerOp::Undeliverable { frame, .. } => out.extend_from_slice(frame),
     }
 }
 
-/// Writes `MSG subject sid [reply] size` or the `HMSG` form, then the body and trailer.
+/// Writes `MSG subject sid [reply] size` or the `HMSG` form, then the body and trailer. A
+/// header block that did not parse is written back as it was received.
 fn encode_msg(out: &mut BytesMut, sid: u64, message: &Message) {
-    let header_len = message.headers.as_ref().map(HeaderMap::encoded_len);
+    let raw_headers = match (&message.headers, &message.malformed_headers) {
+        (None, Some(malformed)) => Some(&malformed.raw),
+        _ => None,
+    };
+    let header_len = message
+        .headers
+        .as_ref()
+        .map(HeaderMap::encoded_len)
+        .or(raw_headers.map(|raw| raw.len()));
     out.extend_from_slice(if header_len.is_some() {
         b"HMSG "
     } else {
@@ -191,6 +201,8 @@ fn encode_msg(out: &mut BytesMut, sid: u64, message: &Message) {
     out.extend_from_slice(CRLF);
     if let Some(headers) = &message.headers {
         headers.encode(out);
+    } else if let Some(raw) = raw_headers {
+        out.extend_from_slice(raw);
     }
     out.extend_from_slice(&message.payload);
     out.extend_from_slice(CRLF);

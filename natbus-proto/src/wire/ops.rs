@@ -6,7 +6,7 @@ use crate::connect::ConnectInfo;
 use crate::headers::HeaderMap;
 use crate::info::ServerInfo;
 use crate::message::Message;
-use crate::subject::Subject;
+use crate::subject::{Subject, SubjectError};
 
 /// An operation sent by the server to a client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +28,17 @@ pub enum ServerOp {
     Ok,
     /// `-ERR '<text>'`: the text without its quotes.
     Err(String),
+    /// A `MSG` or `HMSG` framed correctly but not deliverable as a [`Message`]: its subject
+    /// or reply subject is not UTF-8. The server forwards such subjects as other clients
+    /// publish them; the stream stays framed, and the message is dropped.
+    Undeliverable {
+        /// The subscription id it was for.
+        sid: u64,
+        /// What is wrong with it.
+        error: SubjectError,
+        /// The whole frame as received (control line, body, trailer).
+        frame: Bytes,
+    },
 }
 
 /// An operation sent by a client to the server.

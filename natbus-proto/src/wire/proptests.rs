@@ -56,6 +56,7 @@ fn server_op() -> impl Strategy<Value = ServerOp> {
                     subject,
                     reply,
                     headers,
+                    malformed_headers: None,
                     payload
                 },
             }),

@@ -67,6 +67,7 @@ impl State {
                     subject,
                     reply,
                     headers,
+                    malformed_headers: None,
                     payload,
                 };
                 self.publish(world, conn, message);
@@ -110,6 +111,7 @@ impl State {
                 subject: reply,
                 reply: None,
                 headers: Some(HeaderMap::with_status(StatusCode::NO_RESPONDERS, None)),
+                malformed_headers: None,
                 payload: Bytes::new(),
             };
             // Only the requester hears that nobody listens.

@@ -233,6 +233,10 @@ impl Inner {
                     reason: reason.to_string(),
                 });
             }
+            Event::MessageDropped { sid, error } => {
+                let subject = self.subscribers.get(&sid).map(|e| e.subject.clone());
+                tracing::warn!(sid, ?subject, %error, "dropped a message the server forwarded: its subject is not valid");
+            }
             Event::ServerError(err) => {
                 tracing::warn!(%err, "server error");
                 self.emit(ClientEvent::ServerError(err.to_string()));

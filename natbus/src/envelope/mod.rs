@@ -173,6 +173,7 @@ impl BusMessage {
             subject,
             reply,
             headers: Some(self.headers),
+            malformed_headers: None,
             payload: self.payload,
         })
     }

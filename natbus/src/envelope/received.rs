@@ -201,6 +201,7 @@ mod tests {
             subject: "a".try_into().expect("valid subject"),
             reply: None,
             headers: Some(shouted),
+            malformed_headers: None,
             payload: bytes::Bytes::from_static(b"1"),
         };
         let envelope = BusEnvelope::from(&message);
@@ -221,6 +222,7 @@ mod tests {
             subject: "a".try_into().expect("valid subject"),
             reply: None,
             headers: None,
+            malformed_headers: None,
             payload: bytes::Bytes::from_static(b"hi"),
         };
         let envelope = BusEnvelope::from(&message);

@@ -88,6 +88,7 @@ mod tests {
             subject: "_INBOX.x".try_into().expect("valid subject"),
             reply: None,
             headers,
+            malformed_headers: None,
             payload: Bytes::from_static(body.as_bytes()),
         }
     }

@@ -283,6 +283,7 @@ mod tests {
             subject: "v1.greeter.greet".try_into().expect("valid subject"),
             reply: None,
             headers: None,
+            malformed_headers: None,
             payload: Bytes::from_static(body),
         })
     }

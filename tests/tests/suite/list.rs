@@ -23,6 +23,8 @@ run_suite!(block_on, rt();
     reconnect::connect_to_nothing_fails_clearly,
     reconnect::reconnect_buffer_is_bounded_and_publish_waits,
     reconnect::force_reconnect_makes_a_new_connection,
+    malformed::malformed_messages_do_not_cost_the_connection,
+    malformed::a_stored_malformed_message_can_be_consumed_and_acked,
     misbehaving_server::server_failing_every_connection_is_retried_with_backoff,
     misbehaving_server::authorization_violations_after_the_handshake_close_the_client,
     misbehaving_server::huge_message_is_refused_whatever_max_payload_the_server_announces,

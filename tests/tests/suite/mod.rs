@@ -25,6 +25,7 @@ pub mod jetstream_consumers;
 pub mod js_support;
 pub mod kv;
 pub mod logs;
+pub mod malformed;
 pub mod misbehaving_server;
 pub mod object_changes;
 pub mod object_links;

@@ -1,6 +1,7 @@
 //! What the server sends that the client must not simply trust: the size of a message.
 
 use super::*;
+use crate::message::Message;
 use crate::wire::DecodeError;
 
 /// An INFO announcing `max_payload` bytes.
@@ -76,4 +77,52 @@ fn the_inbound_ceiling_is_configurable() {
         }),
         "{events:?}"
     );
+}
+
+/// What another client published badly is that message's problem, not the connection's.
+#[test]
+fn malformed_headers_and_subjects_do_not_drop_the_connection() {
+    let mut s = Script::new(config(&["127.0.0.1"]));
+    s.handshake();
+    let sid = s.conn.subscribe(">", None).expect("valid");
+    s.written();
+    s.events();
+    s.read(&format!(
+        "HMSG a {sid} 20 22\r\nNATS/1.0\r\nA: x\ry\r\n\r\nhi\r\nMSG ok {sid} 2\r\nok\r\n"
+    ));
+    // A subject that is not UTF-8, split over two reads: dropped, counted and reported.
+    s.conn.handle_read(b"MSG \xff.x ", s.now);
+    s.conn.handle_read(
+        format!("{sid} 1\r\nx\r\nMSG after {sid} 1\r\n!\r\n").as_bytes(),
+        s.now,
+    );
+    let events = s.events();
+    let messages: Vec<&Message> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Message { message, .. } => Some(message),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(messages.len(), 3, "{events:?}");
+    assert!(messages[0].has_malformed_headers());
+    assert_eq!(&messages[1].payload[..], b"ok");
+    assert_eq!(&messages[2].payload[..], b"!");
+    assert!(
+        events.contains(&Event::MessageDropped {
+            sid,
+            error: crate::subject::SubjectError::InvalidUtf8
+        }),
+        "{events:?}"
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, Event::Disconnected { .. })),
+        "{events:?}"
+    );
+    assert!(s.conn.is_connected());
+    let stats = s.conn.statistics();
+    assert_eq!(stats.in_malformed_headers, 1);
+    assert_eq!(stats.dropped_undeliverable, 1);
 }

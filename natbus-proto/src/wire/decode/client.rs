@@ -146,11 +146,15 @@ fn unsub_op(content: &[u8], args_start: usize) -> Result<ClientOp, DecodeError> 
     Ok(ClientOp::Unsub { sid, max })
 }
 
+/// A framed PUB/HPUB as an op. A server may refuse what a client sends, so an invalid
+/// subject or header block is an error here (unlike a message a server delivers).
 fn pub_op((pending, body): (Pending, Bytes)) -> Result<ClientOp, DecodeError> {
-    let (headers, payload) = pending.split_body(body)?;
+    let (subject, reply) = pending.subjects().map_err(DecodeError::InvalidSubject)?;
+    let (headers, payload) = pending.split_body(body);
+    let headers = headers.map_err(|m| DecodeError::InvalidHeaders(m.error))?;
     Ok(ClientOp::Pub {
-        subject: pending.subject,
-        reply: pending.reply,
+        subject,
+        reply,
         headers,
         payload,
     })

@@ -6,7 +6,8 @@ use bytes::{Buf, Bytes, BytesMut};
 use super::fields::trimmed_args;
 use super::{DecodeError, DecodeLimits};
 use crate::headers::HeaderMap;
-use crate::subject::Subject;
+use crate::message::MalformedHeaders;
+use crate::subject::{Subject, SubjectError};
 
 /// Bytes a line may run past `max_control_line` before the arguments are even measured:
 /// room for the longest op name and its separator. Lets an incomplete line be refused early.
@@ -31,11 +32,14 @@ fn is_json_line(prefix: &[u8]) -> bool {
     starts(b"INFO") || starts(b"CONNECT")
 }
 
-/// A message whose control line was read but whose body is still arriving.
+/// A message whose control line was read, with its subject and reply still as bytes: what
+/// an invalid one means is up to each decoder (the framing is intact either way).
 pub(super) struct Pending {
+    /// The control line, CR LF included.
+    pub(super) line: Bytes,
+    pub(super) subject: (usize, usize),
+    pub(super) reply: Option<(usize, usize)>,
     pub(super) sid: u64,
-    pub(super) subject: Subject,
-    pub(super) reply: Option<Subject>,
     pub(super) header_len: Option<usize>,
     pub(super) total: usize,
 }
@@ -189,15 +193,14 @@ impl Framer {
         let frame_end = body_start.saturating_add(parsed.total).saturating_add(2);
         if self.buf.len() >= frame_end {
             let frame = self.buf.split_to(frame_end).freeze();
-            // Subjects first, as on the slow path, so errors do not depend on read sizes.
-            let pending = Pending::new(&frame, parsed)?;
             if &frame[frame_end - 2..] != b"\r\n" {
                 return Err(DecodeError::BadTrailer);
             }
+            let pending = Pending::new(frame.slice(..body_start), parsed);
             return Ok(Some((pending, frame.slice(body_start..frame_end - 2))));
         }
         let line_bytes = self.buf.split_to(body_start).freeze();
-        self.pending = Some(Pending::new(&line_bytes, parsed)?);
+        self.pending = Some(Pending::new(line_bytes, parsed));
         self.check_partial_trailer(parsed.total)?;
         // Bounded, so a huge announced size cannot make us allocate it up front.
         let missing = parsed
@@ -236,33 +239,49 @@ impl Framer {
 }
 
 impl Pending {
-    /// Takes the subject and reply out of the (frozen) control line.
-    pub(super) fn new(line: &Bytes, parsed: &BodyLine) -> Result<Pending, DecodeError> {
-        let subject = |(a, b): (usize, usize)| {
-            Subject::from_wire(line.slice(a..b)).map_err(DecodeError::InvalidSubject)
-        };
-        Ok(Pending {
+    pub(super) fn new(line: Bytes, parsed: &BodyLine) -> Pending {
+        Pending {
+            line,
+            subject: parsed.subject,
+            reply: parsed.reply,
             sid: parsed.sid,
-            subject: subject(parsed.subject)?,
-            reply: parsed.reply.map(subject).transpose()?,
             header_len: parsed.header_len,
             total: parsed.total,
-        })
+        }
     }
 
-    /// Splits the body into headers and payload.
+    /// The subject and reply subject, checked (non-empty UTF-8).
+    pub(super) fn subjects(&self) -> Result<(Subject, Option<Subject>), SubjectError> {
+        let subject = |(a, b): (usize, usize)| Subject::from_wire(self.line.slice(a..b));
+        Ok((subject(self.subject)?, self.reply.map(subject).transpose()?))
+    }
+
+    /// Splits the body into the header block (parsed, or kept raw when it does not parse)
+    /// and the payload.
     pub(super) fn split_body(
         &self,
         body: Bytes,
-    ) -> Result<(Option<HeaderMap>, Bytes), DecodeError> {
+    ) -> (Result<Option<HeaderMap>, MalformedHeaders>, Bytes) {
         match self.header_len {
-            None => Ok((None, body)),
+            None => (Ok(None), body),
             Some(len) => {
-                let headers =
-                    HeaderMap::parse(&body[..len]).map_err(DecodeError::InvalidHeaders)?;
-                Ok((Some(headers), body.slice(len..)))
+                let raw = body.slice(..len);
+                let headers = HeaderMap::parse(&raw)
+                    .map(Some)
+                    .map_err(|error| MalformedHeaders { raw, error });
+                (headers, body.slice(len..))
             }
         }
+    }
+
+    /// The whole frame as received: control line, body and trailer (a copy; only for
+    /// frames that cannot be delivered, which are rare).
+    pub(super) fn frame(&self, body: &[u8]) -> Bytes {
+        let mut frame = Vec::with_capacity(self.line.len() + body.len() + 2);
+        frame.extend_from_slice(&self.line);
+        frame.extend_from_slice(body);
+        frame.extend_from_slice(b"\r\n");
+        Bytes::from(frame)
     }
 }
 

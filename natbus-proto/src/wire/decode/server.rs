@@ -105,14 +105,33 @@ fn msg_line(content: &[u8], args_start: usize, hmsg: bool) -> Result<BodyLine, D
     })
 }
 
+/// A framed message as an op. What other clients wrote is not the server's fault: a header
+/// block that does not parse is delivered raw, and a subject that is not UTF-8 (which
+/// cannot be a [`Subject`](crate::subject::Subject)) makes the message undeliverable; the
+/// stream stays framed either way.
 fn message_op((pending, body): (Pending, bytes::Bytes)) -> Result<ServerOp, DecodeError> {
-    let (headers, payload) = pending.split_body(body)?;
+    let (subject, reply) = match pending.subjects() {
+        Ok(subjects) => subjects,
+        Err(error) => {
+            return Ok(ServerOp::Undeliverable {
+                sid: pending.sid,
+                error,
+                frame: pending.frame(&body),
+            });
+        }
+    };
+    let (headers, payload) = pending.split_body(body);
+    let (headers, malformed_headers) = match headers {
+        Ok(headers) => (headers, None),
+        Err(malformed) => (None, Some(malformed)),
+    };
     Ok(ServerOp::Msg {
         sid: pending.sid,
         message: Message {
-            subject: pending.subject,
-            reply: pending.reply,
+            subject,
+            reply,
             headers,
+            malformed_headers,
             payload,
         },
     })

@@ -317,30 +317,6 @@ fn malformed_server_input() {
         (b"MSG a 1 5\r\nhelloX", E::BadTrailer),
         (b"MSG a 1 4\r\nhello\r\n", E::BadTrailer),
         (b"MSG a 1 0\r\n\n\r\n", E::BadTrailer),
-        (
-            b"MSG \xff 1 1\r\nx\r\n",
-            E::InvalidSubject(SubjectError::InvalidUtf8),
-        ),
-        (
-            b"MSG a 1 \xfe 1\r\nx\r\n",
-            E::InvalidSubject(SubjectError::InvalidUtf8),
-        ),
-        (
-            b"HMSG a 1 3 3\r\nabc\r\n",
-            E::InvalidHeaders(HeaderError::MissingVersion),
-        ),
-        (
-            b"HMSG a 1 0 0\r\n\r\n",
-            E::InvalidHeaders(HeaderError::MissingVersion),
-        ),
-        (
-            b"HMSG a 1 15 15\r\nNATS/1.0\r\nX\r\n\r\n\r\n",
-            E::InvalidHeaders(HeaderError::MissingColon),
-        ),
-        (
-            b"HMSG a 1 14 14\r\nNATS/1.0 9\r\n\r\n\r\n",
-            E::InvalidHeaders(HeaderError::InvalidStatusLine),
-        ),
     ];
     let mut infos: Vec<(&[u8], &str)> = vec![
         (b"INFO\r\n", "EOF"),
@@ -361,6 +337,57 @@ fn malformed_server_input() {
             Some(E::InvalidInfo(msg)) => assert!(msg.contains(needle), "{msg}"),
             other => panic!("{:?}: {other:?}", String::from_utf8_lossy(input)),
         }
+    }
+}
+
+/// What other clients wrote badly is forwarded by the server as it is, and the framing
+/// does not depend on it: each such message is decoded (headers kept raw) or reported as
+/// undeliverable, and the messages behind it decode as usual.
+#[test]
+fn malformed_contents_keep_the_stream_framed() {
+    let bad_headers: [(&[u8], HeaderError); 6] = [
+        (b"abc", HeaderError::MissingVersion),
+        (b"", HeaderError::MissingVersion),
+        (b"NATS/1.0\r\nX\r\n\r\n", HeaderError::MissingColon),
+        (b"NATS/1.0 9\r\n\r\n", HeaderError::InvalidStatusLine),
+        (
+            b"NATS/1.0\r\nA: x\ry\r\n\r\n",
+            HeaderError::InvalidValue("A".into()),
+        ),
+        (b"NATS/1.0\r\nA: \xff\r\n\r\n", HeaderError::InvalidUtf8),
+    ];
+    for (block, error) in bad_headers {
+        let mut input = format!("HMSG a 1 r {} {}\r\n", block.len(), block.len() + 2).into_bytes();
+        input.extend_from_slice(block);
+        input.extend_from_slice(b"hi\r\nPING\r\n");
+        let (ops, err) = server(&input);
+        assert_eq!(err, None, "{:?}", String::from_utf8_lossy(block));
+        let [ServerOp::Msg { sid: 1, message }, ServerOp::Ping] = ops.as_slice() else {
+            panic!("{ops:?}")
+        };
+        assert_eq!(message.headers, None);
+        let malformed = message.malformed_headers.as_ref().expect("kept raw");
+        assert_eq!((&malformed.raw[..], &malformed.error), (block, &error));
+        assert_eq!(&message.payload[..], b"hi");
+        assert_eq!(message.reply.as_deref(), Some("r"));
+    }
+    for frame in [
+        &b"MSG \xff 7 1\r\nx\r\n"[..],
+        b"HMSG a 7 \xfe 12 13\r\nNATS/1.0\r\n\r\nx\r\n",
+    ] {
+        let mut input = frame.to_vec();
+        input.extend_from_slice(b"MSG ok 7 2\r\nok\r\n");
+        let (ops, err) = server(&input);
+        assert_eq!(err, None);
+        assert_eq!(
+            ops[0],
+            ServerOp::Undeliverable {
+                sid: 7,
+                error: SubjectError::InvalidUtf8,
+                frame: Bytes::copy_from_slice(frame),
+            }
+        );
+        assert!(matches!(&ops[1], ServerOp::Msg { message, .. } if &message.payload[..] == b"ok"));
     }
 }
 

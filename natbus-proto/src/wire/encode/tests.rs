@@ -84,6 +84,7 @@ fn server_ops() {
             subject: Subject::from_static("orders.new"),
             reply: reply.map(Subject::from_static),
             headers,
+            malformed_headers: None,
             payload: Bytes::from_static(b"hello"),
         },
     };
@@ -107,6 +108,7 @@ fn server_ops() {
                     m
                 },
             )),
+            malformed_headers: None,
             payload: Bytes::new(),
         },
     };

@@ -117,6 +117,7 @@ impl JetStream {
                     subject: reply,
                     reply: None,
                     headers: Some(HeaderMap::with_status(StatusCode::NO_RESPONDERS, None)),
+                    malformed_headers: None,
                     payload: Bytes::new(),
                 },
             });

@@ -113,6 +113,7 @@ impl Consumer {
                 subject: stored.subject.clone(),
                 reply: Subject::try_from(ack).ok(),
                 headers: stored.headers.clone(),
+                malformed_headers: None,
                 payload: stored.payload.clone(),
             };
             self.deliver(target, message, stream, now, out);
@@ -224,6 +225,7 @@ fn status(subject: &Subject, headers: HeaderMap, reply: Option<Subject>) -> Outg
             subject: subject.clone(),
             reply,
             headers: Some(headers),
+            malformed_headers: None,
             payload: Bytes::new(),
         },
     }

@@ -139,6 +139,7 @@ impl JetStream {
                     subject: reply.clone(),
                     reply: None,
                     headers: None,
+                    malformed_headers: None,
                     payload: Bytes::new(),
                 },
             });
@@ -242,6 +243,7 @@ pub(crate) fn json_reply(reply: &Subject, body: serde_json::Value) -> Outgoing {
             subject: reply.clone(),
             reply: None,
             headers: None,
+            malformed_headers: None,
             payload: Bytes::from(body.to_string()),
         },
     }
