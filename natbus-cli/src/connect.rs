@@ -79,7 +79,7 @@ pub async fn connect(global: &GlobalArgs) -> CliResult<Client> {
 /// As [`connect`].
 pub async fn connect_with(global: &GlobalArgs, options: ConnectOptions) -> CliResult<Client> {
     // The client's own connect timeout covers each attempt; this bounds the whole call.
-    let limit = global.timeout + global.timeout;
+    let limit = global.timeout.saturating_mul(2);
     match tokio::time::timeout(limit, natbus_tokio::connect_with(options)).await {
         Ok(Ok(client)) => Ok(client),
         Ok(Err(ConnectError::Unreachable(reason))) => Err(CliError::Unreachable {

@@ -8,6 +8,8 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use crate::time;
+
 /// Why a PING was sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PingPurpose {
@@ -61,7 +63,7 @@ impl KeepAlive {
     /// The connection is up: start the timer.
     pub fn start(&mut self, now: Instant) {
         self.outstanding = 0;
-        self.next_ping = (!self.interval.is_zero()).then(|| now + self.interval);
+        self.next_ping = (!self.interval.is_zero()).then(|| time::deadline(now, self.interval));
     }
 
     /// The connection is down: stop the timer and return the purposes of the PINGs that were
@@ -107,7 +109,7 @@ impl KeepAlive {
                     return KeepAliveAction::Stale;
                 }
                 self.outstanding += 1;
-                self.next_ping = Some(now + self.interval);
+                self.next_ping = Some(time::deadline(now, self.interval));
                 KeepAliveAction::SendPing
             }
             _ => KeepAliveAction::Idle,

@@ -1,9 +1,87 @@
-//! Time as NATS writes it in JSON: RFC 3339 UTC timestamps and nanosecond durations.
+//! Time in natbus: deadlines made from user durations, and time as NATS writes it in JSON.
 //!
-//! JetStream and the Service API both use these encodings. They are written here by hand,
-//! rather than with a date crate, because all the crate needs is UTC civil-date arithmetic.
+//! **Deadlines.** Every timeout, interval and expiry a user gives is a `Duration`, and
+//! `Duration::MAX` is the usual way to say "no timeout". `now + d` panics when the sum
+//! does not fit in an `Instant`, so no code adds a user's duration to an instant
+//! directly: it calls [`deadline`], which saturates at [`NEVER`] (about 100 years) ahead.
+//! That is the one rule: **a duration of [`NEVER`] or more means "never"**, and zero
+//! means "at once". A deadline stays a plain `Instant`, so code that picks the earliest
+//! of several deadlines needs no special case, and the runtimes natbus runs on sleep
+//! until such an instant without trouble (tokio clamps a far deadline to its timer
+//! wheel's range; async-io keeps it in its timer map and waits without a timeout).
+//! Multiples of a user's duration (two heartbeat intervals) use
+//! [`Duration::saturating_mul`], and seconds written as a number (config files,
+//! environment variables) go through [`duration_from_secs_f64`].
+//!
+//! **JSON.** JetStream and the Service API write RFC 3339 UTC timestamps and integer
+//! nanosecond durations (saturating at `i64::MAX` ns, about 292 years). They are written
+//! here by hand, rather than with a date crate, because all the crate needs is UTC
+//! civil-date arithmetic.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// How far ahead "never" lies: 100 years. A wait this long or longer never ends in the
+/// life of a process, and an `Instant` this far ahead fits on every platform.
+pub const NEVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// The instant `d` after `now`, saturating: at most [`NEVER`] ahead, so `Duration::MAX`
+/// (or any huge value) means "never" instead of the panic `now + d` would raise.
+pub fn deadline(now: Instant, d: Duration) -> Instant {
+    let mut d = d.min(NEVER);
+    loop {
+        // `now + NEVER` fits wherever an `Instant` counts from boot or from a fixed
+        // epoch; should a platform's range end sooner, the furthest instant that fits is
+        // taken (halving ends at zero, which always fits).
+        if let Some(at) = now.checked_add(d) {
+            return at;
+        }
+        d /= 2;
+    }
+}
+
+/// `d` in whole nanoseconds as NATS JSON writes durations (an `i64`), saturating at
+/// `i64::MAX` (about 292 years, "never" to a server) instead of wrapping as a cast would.
+pub fn saturating_nanos(d: Duration) -> i64 {
+    i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)
+}
+
+/// Durations with the extremes (0, 1 ns, [`NEVER`], `u64::MAX` s, `Duration::MAX`)
+/// weighted as heavily as everything in between, for the proptests of every module that
+/// takes a user's duration.
+#[cfg(test)]
+pub(crate) fn any_duration() -> impl proptest::strategy::Strategy<Value = Duration> {
+    use proptest::prelude::*;
+    prop_oneof![
+        Just(Duration::ZERO),
+        Just(Duration::from_nanos(1)),
+        Just(NEVER),
+        Just(Duration::from_secs(u64::MAX)),
+        Just(Duration::MAX),
+        (any::<u64>(), 0u32..1_000_000_000).prop_map(|(s, n)| Duration::new(s, n)),
+        any::<u64>().prop_map(Duration::from_nanos),
+    ]
+}
+
+/// Why a number of seconds is not a duration.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{secs} is not a duration: expected a number of seconds, zero or more")]
+pub struct SecondsError {
+    /// The number given.
+    pub secs: f64,
+}
+
+/// A duration from a number of seconds (a config file or environment variable): an
+/// error for a negative number or NaN, `Duration::MAX` ("never") for one too large for
+/// a `Duration`, infinity included. Unlike `Duration::from_secs_f64`, it never panics.
+///
+/// # Errors
+/// [`SecondsError`] for a negative number or NaN.
+pub fn duration_from_secs_f64(secs: f64) -> Result<Duration, SecondsError> {
+    if secs.is_nan() || secs < 0.0 {
+        return Err(SecondsError { secs });
+    }
+    Ok(Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX))
+}
 
 /// Why a timestamp could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -200,7 +278,7 @@ pub mod nanos {
 
     /// Serializes as an integer count of nanoseconds (saturating at `i64::MAX`).
     pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_i64(i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+        s.serialize_i64(super::saturating_nanos(*d))
     }
 
     /// Deserializes from an integer count of nanoseconds.
@@ -280,11 +358,60 @@ mod tests {
         }
     }
 
+    #[test]
+    fn deadline_saturates_at_never() {
+        let now = Instant::now();
+        assert_eq!(deadline(now, Duration::ZERO), now);
+        assert_eq!(
+            deadline(now, Duration::from_nanos(1)),
+            now + Duration::from_nanos(1)
+        );
+        assert_eq!(deadline(now, Duration::MAX), now + NEVER);
+        assert_eq!(deadline(now, Duration::from_secs(u64::MAX)), now + NEVER);
+        assert_eq!(deadline(now, NEVER + Duration::from_nanos(1)), now + NEVER);
+    }
+
+    #[test]
+    fn seconds_refuse_negative_and_nan_and_saturate_huge() {
+        assert_eq!(duration_from_secs_f64(1.5), Ok(Duration::from_millis(1500)));
+        assert_eq!(duration_from_secs_f64(0.0), Ok(Duration::ZERO));
+        assert_eq!(duration_from_secs_f64(1e300), Ok(Duration::MAX));
+        assert_eq!(duration_from_secs_f64(f64::INFINITY), Ok(Duration::MAX));
+        assert!(duration_from_secs_f64(-1.0).is_err());
+        assert!(duration_from_secs_f64(f64::NEG_INFINITY).is_err());
+        assert!(duration_from_secs_f64(f64::NAN).is_err());
+    }
+
     mod proptests {
         use super::super::*;
         use proptest::prelude::*;
 
         proptest! {
+            #[test]
+            fn deadline_never_panics_and_is_exact_below_never(d in crate::time::any_duration()) {
+                let now = Instant::now();
+                let at = deadline(now, d);
+                prop_assert!(at >= now);
+                if d <= NEVER {
+                    prop_assert_eq!(at, now + d);
+                } else {
+                    prop_assert_eq!(at, now + NEVER);
+                }
+            }
+
+            #[test]
+            fn seconds_never_panic(secs in any::<f64>()) {
+                let got = duration_from_secs_f64(secs);
+                prop_assert_eq!(got.is_err(), secs.is_nan() || secs < 0.0);
+                if let Ok(d) = got {
+                    if secs < 1e15 {
+                        prop_assert!((d.as_secs_f64() - secs).abs() <= 1e-6);
+                    } else {
+                        prop_assert!(d.as_secs() >= 999_999_999_999_999);
+                    }
+                }
+            }
+
             #[test]
             fn round_trips(secs in 0u64..253_402_300_799, nanos in 0u32..1_000_000_000) {
                 let t = UNIX_EPOCH + Duration::new(secs, nanos);

@@ -18,6 +18,7 @@ use crate::connection::oneshot;
 use crate::connection::shared::{Shared, SubEntry};
 use crate::error::{DrainError, FlushError, PublishError, RequestError, SubscribeError};
 use crate::events::EventStream;
+use crate::runtime::sleep_for;
 use crate::subscriber::Subscriber;
 
 /// A connection to NATS. Cheap to clone; all clones share one connection, which closes
@@ -336,8 +337,7 @@ impl Client {
             inner.flushes.insert(id, tx);
             Ok::<_, FlushError>(id)
         })?;
-        let deadline = self.shared().runtime.now() + timeout;
-        let sleep = self.shared().runtime.sleep_until(deadline);
+        let sleep = sleep_for(&*self.shared().runtime, timeout);
         match crate::connection::select::first(rx, sleep).await {
             crate::connection::select::Either::Left(Some(Ok(()))) => Ok(()),
             crate::connection::select::Either::Left(Some(Err(ProtoFlushError::Disconnected))) => {
@@ -389,7 +389,7 @@ impl Client {
         let timeout = self.shared().options.drain_timeout;
         let now = self.shared().runtime.now();
         let closed = self.closed_future(|inner| inner.conn.drain(now));
-        let sleep = self.shared().runtime.sleep_until(now + timeout);
+        let sleep = sleep_for(&*self.shared().runtime, timeout);
         match crate::connection::select::first(closed, sleep).await {
             crate::connection::select::Either::Left(_) => Ok(()),
             crate::connection::select::Either::Right(()) => {

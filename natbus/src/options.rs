@@ -13,6 +13,11 @@ use crate::tls::TlsSettings;
 
 /// How to connect, authenticate, keep alive and reconnect.
 ///
+/// Every duration (here and in the rest of natbus: JetStream timeouts, fetch expiries,
+/// heartbeats, service and bus options) follows one rule: `Duration::MAX`, or anything
+/// from [`NEVER`](natbus_proto::time::NEVER) (100 years) up, means "no timeout"; zero
+/// means "at once" (for the ping interval: no pings). No value panics.
+///
 /// ```
 /// use std::time::Duration;
 /// let options = natbus::ConnectOptions::new()
@@ -139,26 +144,28 @@ impl ConnectOptions {
         self
     }
 
-    /// Time allowed for TCP connect plus the handshake (default 5 s).
+    /// Time allowed for TCP connect plus the handshake (default 5 s; `Duration::MAX`:
+    /// no limit).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
     }
 
     /// Default timeout of [`Client::request`](crate::Client::request) and of flushes
-    /// (default 10 s).
+    /// (default 10 s; `Duration::MAX`: wait forever).
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
         self
     }
 
-    /// Upper bound of [`Client::drain`](crate::Client::drain) (default 30 s).
+    /// Upper bound of [`Client::drain`](crate::Client::drain) (default 30 s;
+    /// `Duration::MAX`: none).
     pub fn drain_timeout(mut self, timeout: Duration) -> Self {
         self.drain_timeout = timeout;
         self
     }
 
-    /// How often to PING the server (default 60 s; zero disables).
+    /// How often to PING the server (default 60 s; zero or `Duration::MAX` disables).
     pub fn ping_interval(mut self, interval: Duration) -> Self {
         self.ping_interval = interval;
         self
@@ -182,7 +189,8 @@ impl ConnectOptions {
         self
     }
 
-    /// Backoff between passes over the pool: first delay, cap, and random jitter added.
+    /// Backoff between passes over the pool: first delay, cap, and random jitter added
+    /// (`Duration::MAX`: a failed pass is never retried).
     pub fn reconnect_delay(mut self, initial: Duration, max: Duration, jitter: Duration) -> Self {
         self.reconnect.initial_delay = initial;
         self.reconnect.max_delay = max;

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_core::Stream;
+use natbus_proto::time::deadline;
 
 use crate::client::Client;
 use crate::error::RequestError;
@@ -104,7 +105,7 @@ impl Client {
         Ok(Replies {
             subject: subject.to_owned(),
             replies,
-            deadline: sent + timeout,
+            deadline: deadline(sent, timeout),
             stall: options.stall,
             remaining: options.max_replies,
             latest: None,
@@ -156,7 +157,7 @@ impl Replies {
     /// quiet period.
     fn end(&self) -> Instant {
         match (self.latest, self.stall) {
-            (Some(latest), Some(stall)) => self.deadline.min(latest + stall),
+            (Some(latest), Some(stall)) => self.deadline.min(deadline(latest, stall)),
             _ => self.deadline,
         }
     }

@@ -7,7 +7,7 @@
 use std::future::Future;
 use std::io::{self, IoSlice, Write};
 use std::pin::Pin;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use futures_io::{AsyncRead, AsyncWrite};
 
@@ -79,6 +79,13 @@ impl std::fmt::Debug for Dialed {
             .field("direct", &self.direct.is_some())
             .finish_non_exhaustive()
     }
+}
+
+/// A sleep of `d` on `rt`; a `d` of [`NEVER`](natbus_proto::time::NEVER) or more
+/// (`Duration::MAX`) sleeps "forever" instead of panicking (see
+/// [`natbus_proto::time::deadline`], the one rule for user durations).
+pub(crate) fn sleep_for(rt: &dyn Runtime, d: Duration) -> BoxFuture<()> {
+    rt.sleep_until(natbus_proto::time::deadline(rt.now(), d))
 }
 
 /// What natbus needs from an async runtime.

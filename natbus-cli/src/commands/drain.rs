@@ -31,7 +31,8 @@ pub async fn each_message(
                     break;
                 }
                 subscriber.drain();
-                deadline = Some(tokio::time::Instant::now() + drain_for);
+                let now = std::time::Instant::now();
+                deadline = Some(natbus_tokio::proto::time::deadline(now, drain_for).into());
                 interrupt.set(interrupted());
                 continue;
             }

@@ -134,3 +134,20 @@ fn ctrl_c_drains_the_subscription_and_sums_up() {
     }
     assert_eq!(summary, "Received 3 messages on \"demo.>\"");
 }
+
+#[test]
+fn a_timeout_too_long_to_add_to_the_clock_means_no_timeout() {
+    let server = NatsServer::start();
+    // About 317 billion years: fits a Duration, overflows any deadline built from it.
+    natbus(
+        &server,
+        &[
+            "--timeout",
+            "10000000000000000000s",
+            "pub",
+            "demo.long",
+            "y",
+        ],
+    )
+    .ok();
+}

@@ -10,6 +10,7 @@ use crate::info::DEFAULT_MAX_PAYLOAD;
 use crate::keepalive::PingPurpose;
 use crate::requests::RequestId;
 use crate::subject::{self, Subject};
+use crate::time;
 use crate::wire::encode;
 
 impl Connection {
@@ -221,7 +222,7 @@ impl Connection {
         subject::validate_publish(subject)?;
         // The reply subject is the connection's own inbox: valid by construction, and
         // its buffer is reused, so a request allocates nothing here.
-        let (id, reply) = self.requests.start_reusing(now + timeout);
+        let (id, reply) = self.requests.start_reusing(time::deadline(now, timeout));
         let queued = self.queue_pub(subject, Some(&reply), headers, payload);
         self.requests.recycle(reply);
         if let Err(err) = queued {

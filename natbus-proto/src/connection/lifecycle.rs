@@ -8,6 +8,7 @@ use super::{
 use crate::connect::{Auth, ConnectInfo};
 use crate::keepalive::{KeepAliveAction, PingPurpose};
 use crate::server_addr::ServerAddr;
+use crate::time;
 use crate::wire::encode;
 
 use super::event::{FlushError, RequestError, SubscriptionEnd};
@@ -125,7 +126,7 @@ impl Connection {
     pub(super) fn schedule_dial(&mut self, now: Instant) {
         match self.pool.next_attempt(now) {
             Some((server, at)) if at <= now => {
-                let deadline = now + self.config.connect_timeout;
+                let deadline = time::deadline(now, self.config.connect_timeout);
                 self.actions.push_back(Action::Dial {
                     server: server.clone(),
                 });

@@ -24,7 +24,7 @@ impl AckKind {
             Self::Ack => buf.extend_from_slice(b"+ACK"),
             Self::Nak(None) => buf.extend_from_slice(b"-NAK"),
             Self::Nak(Some(delay)) => {
-                let ns = i64::try_from(delay.as_nanos()).unwrap_or(i64::MAX);
+                let ns = crate::time::saturating_nanos(*delay);
                 buf.extend_from_slice(format!("-NAK {{\"delay\": {ns}}}").as_bytes());
             }
             Self::Term(None) => buf.extend_from_slice(b"+TERM"),

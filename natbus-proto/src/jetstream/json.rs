@@ -101,10 +101,7 @@ pub(crate) mod nanos_vec {
     use super::*;
 
     pub(crate) fn serialize<S: Serializer>(v: &[Duration], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(
-            v.iter()
-                .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)),
-        )
+        s.collect_seq(v.iter().map(|d| crate::time::saturating_nanos(*d)))
     }
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Duration>, D::Error> {

@@ -91,6 +91,8 @@ pub mod consumer;
 pub mod consumer_info;
 pub mod consumer_policy;
 pub mod direct_get;
+#[cfg(test)]
+mod durations_tests;
 pub mod errors;
 mod json;
 pub mod kv;

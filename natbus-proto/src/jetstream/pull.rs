@@ -100,7 +100,7 @@ impl PullRequest {
             return Err(PullRequestError::EmptyBatch);
         }
         if let Some(hb) = self.idle_heartbeat {
-            if self.expires.is_none_or(|e| e < hb * 2) {
+            if self.expires.is_none_or(|e| e < hb.saturating_mul(2)) {
                 return Err(PullRequestError::HeartbeatTooLarge {
                     heartbeat: hb,
                     expires: self.expires,

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use super::pull::{PullAction, PullRequest, PullStatus, classify_pull_status};
 use super::terminal::TerminalReason;
+use crate::time;
 
 /// Settings of a continuous pull consumer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -236,7 +237,10 @@ impl PullTracker {
         if self.state != State::Active || self.pending_messages == 0 {
             return None;
         }
-        Some(self.last_activity? + self.opts.idle_heartbeat * 2)
+        Some(time::deadline(
+            self.last_activity?,
+            self.opts.idle_heartbeat.saturating_mul(2),
+        ))
     }
 
     /// Whether heartbeats were missed at `now`. If so, the outstanding requests are

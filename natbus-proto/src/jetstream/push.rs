@@ -7,6 +7,8 @@
 
 use std::time::{Duration, Instant};
 
+use crate::time;
+
 /// Heartbeat header: the flow-control subject the server is waiting on.
 pub const NATS_CONSUMER_STALLED: &str = "Nats-Consumer-Stalled";
 
@@ -125,7 +127,10 @@ impl HeartbeatMonitor {
 
     /// When the alarm fires, if running.
     pub fn deadline(&self) -> Option<Instant> {
-        Some(self.last? + self.interval * self.multiplier)
+        Some(time::deadline(
+            self.last?,
+            self.interval.saturating_mul(self.multiplier),
+        ))
     }
 
     /// Whether heartbeats were missed at `now`; the monitor restarts from `now` so the

@@ -1,10 +1,11 @@
 //! The pool of servers to dial, in order, with per-server failure counters and backoff.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::ReconnectPolicy;
 use crate::prng::Prng;
 use crate::server_addr::{AddrError, ServerAddr, check_transports};
+use crate::time;
 
 /// Why a [`ServerPool`] could not be built.
 #[non_exhaustive]
@@ -17,9 +18,6 @@ pub enum PoolError {
     #[error(transparent)]
     Servers(#[from] AddrError),
 }
-
-/// Waits longer than this are clamped, so that adding them to an `Instant` cannot overflow.
-const LONGEST_WAIT: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// One server with its bookkeeping.
 #[derive(Clone, Debug)]
@@ -339,10 +337,8 @@ impl ServerPool {
         let wait = self
             .policy
             .backoff(self.failed_passes)
-            .saturating_add(jitter)
-            .min(LONGEST_WAIT);
-        // Clamped above, so this only fails for an `Instant` near the end of its range.
-        self.not_before = Some(now.checked_add(wait).unwrap_or(now));
+            .saturating_add(jitter);
+        self.not_before = Some(time::deadline(now, wait));
     }
 }
 

@@ -1,5 +1,6 @@
 use super::*;
 use crate::server_addr::Scheme;
+use std::time::Duration;
 
 fn addr(s: &str) -> ServerAddr {
     s.parse().expect("test URLs are valid")

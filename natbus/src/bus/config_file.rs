@@ -135,7 +135,8 @@ fn flat_stream(
     ))
 }
 
-/// A duration given in seconds (fractions allowed), more than zero.
+/// A duration given in seconds (fractions allowed), more than zero; one too large for a
+/// `Duration` (infinity included) means "no timeout" (`Duration::MAX`).
 pub(crate) fn seconds(
     what: &str,
     value: Option<f64>,
@@ -144,7 +145,7 @@ pub(crate) fn seconds(
     let Some(secs) = value else {
         return Ok(default);
     };
-    match Duration::try_from_secs_f64(secs) {
+    match natbus_proto::time::duration_from_secs_f64(secs) {
         Ok(d) if !d.is_zero() => Ok(d),
         _ => Err(ConfigError::Invalid(format!(
             "{what} must be a positive number of seconds, not {secs}"

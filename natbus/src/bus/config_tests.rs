@@ -149,6 +149,29 @@ fn env_errors_name_the_variable() {
 }
 
 #[test]
+fn extreme_seconds_mean_no_timeout_or_are_refused() {
+    let config = BusConfig::from_json(r#"{"request_timeout": 1e300, "ack_timeout": 1e-9}"#)
+        .expect("huge and tiny timeouts are valid");
+    assert_eq!(
+        config.request_timeout,
+        Duration::MAX,
+        "too large means never"
+    );
+    assert_eq!(config.ack_timeout, Duration::from_nanos(1));
+    for never in ["inf", "1e300", "18446744073709551616"] {
+        let config = env(&[(ENV_REQUEST_TIMEOUT, never)]).expect(never);
+        assert_eq!(config.request_timeout, Duration::MAX, "{never}");
+    }
+    for bad in ["NaN", "-inf", "-1", "-0.5", "0", "1e-10"] {
+        let err = env(&[(ENV_REQUEST_TIMEOUT, bad)])
+            .expect_err(bad)
+            .to_string();
+        assert!(err.contains("NATBUS_REQUEST_TIMEOUT"), "{bad}: {err}");
+    }
+    assert!(BusConfig::from_json(r#"{"ack_timeout": -1e300}"#).is_err());
+}
+
+#[test]
 fn debug_never_prints_secrets() {
     let config = BusConfig::new()
         .user_password("u", "hunter2")

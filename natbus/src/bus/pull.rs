@@ -13,6 +13,7 @@ use super::subscription::{SubState, Subscription};
 use crate::connection::select::first;
 use crate::envelope::ReceivedMessage;
 use crate::jetstream::{FetchOptions, JetStreamError, PullConsumer};
+use crate::runtime::sleep_for;
 
 /// First wait after a failed fetch; doubled on each failure up to [`MAX_BACKOFF`].
 const MIN_BACKOFF: Duration = Duration::from_millis(250);
@@ -126,7 +127,7 @@ async fn pull_loop(
             Err(e) => {
                 tracing::warn!(error = %e, retry_in = ?backoff, "fetch failed");
                 let rt = state.client.runtime();
-                first(state.stop.wait(), rt.sleep_until(rt.now() + backoff)).await;
+                first(state.stop.wait(), sleep_for(&**rt, backoff)).await;
                 backoff = (backoff * 2).min(MAX_BACKOFF);
             }
         }

@@ -8,6 +8,7 @@ use super::error::BusError;
 use super::signal::Signal;
 use crate::client::Client;
 use crate::connection::select::{Either, first};
+use crate::runtime::sleep_for;
 
 /// What a subscription's loop and its handles share.
 #[derive(Debug)]
@@ -82,7 +83,7 @@ impl Subscription {
     /// Waits up to `timeout` for the loop to end.
     pub(crate) async fn wait_stopped(&self, timeout: Duration) -> Result<(), BusError> {
         let rt = self.state.client.runtime();
-        match first(self.state.done.wait(), rt.sleep_until(rt.now() + timeout)).await {
+        match first(self.state.done.wait(), sleep_for(&**rt, timeout)).await {
             Either::Left(()) => Ok(()),
             Either::Right(()) => Err(BusError::StopTimedOut {
                 consumer: self.state.consumer.clone(),

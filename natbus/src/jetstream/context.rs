@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 
 use super::error::JetStreamError;
 use super::publish_async::AckMux;
+use crate::runtime::sleep_for;
 use crate::{Client, RequestOptions};
 
 /// Default bound on publishes waiting for their ack in [`JetStream::publish_async`].
@@ -145,8 +146,7 @@ impl JetStream {
 
     /// Sleeps on the client's runtime.
     pub(crate) async fn sleep(&self, d: Duration) {
-        let rt = self.client.runtime();
-        rt.sleep_until(rt.now() + d).await;
+        sleep_for(&**self.client.runtime(), d).await;
     }
 
     /// The runtime's clock.

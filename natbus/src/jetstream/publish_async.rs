@@ -22,6 +22,7 @@ use super::error::JetStreamError;
 use super::publish::{parse_pub_ack, with_options};
 use crate::BoxFuture;
 use crate::connection::oneshot;
+use crate::runtime::sleep_for;
 use crate::subscriber::Subscriber;
 
 #[derive(Debug, Default)]
@@ -223,7 +224,7 @@ impl JetStream {
             subject: subject.to_owned(),
             rx,
             timeout: self.timeout,
-            sleep: rt.sleep_until(rt.now() + self.timeout),
+            sleep: sleep_for(&**rt, self.timeout),
             done: false,
         })
     }

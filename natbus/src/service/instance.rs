@@ -18,6 +18,7 @@ use super::state::{Shared, State};
 use super::sync::{Latch, Semaphore};
 use crate::client::Client;
 use crate::connection::select::{Either, first};
+use crate::runtime::sleep_for;
 
 /// A running service instance: its endpoints answer requests and it answers
 /// `$SRV.PING|INFO|STATS` until [`stop`](Self::stop) or until its connection closes.
@@ -192,8 +193,7 @@ impl Service {
         for sid in &sids {
             shared.client.drain_sid(*sid);
         }
-        let deadline = shared.client.runtime().now() + shared.stop_timeout;
-        let sleep = shared.client.runtime().sleep_until(deadline);
+        let sleep = sleep_for(&**shared.client.runtime(), shared.stop_timeout);
         match first(self.stopped(), sleep).await {
             Either::Left(()) => Ok(()),
             Either::Right(()) => {

@@ -16,6 +16,7 @@ pub mod cluster;
 pub mod cluster_faults;
 pub mod core;
 pub mod driver_panic;
+pub mod durations;
 pub mod envelope;
 pub mod envelope_py;
 pub mod handler_subscribe;

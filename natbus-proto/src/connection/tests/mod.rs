@@ -3,6 +3,7 @@
 //! one file per topic.
 
 mod drain;
+mod durations;
 mod handshake;
 mod inbound;
 mod pubsub;

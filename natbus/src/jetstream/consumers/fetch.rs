@@ -13,6 +13,7 @@ use futures_core::Stream;
 use natbus_proto::jetstream::consumer_info::ConsumerInfo;
 use natbus_proto::jetstream::pull::{PullAction, PullRequest, PullStatus, classify_pull_status};
 use natbus_proto::jetstream::terminal::TerminalReason;
+use natbus_proto::time;
 
 use super::pull::{FetchOptions, status_of};
 use crate::jetstream::context::JetStream;
@@ -77,7 +78,8 @@ impl FetchStream {
             .publish_full(&subject, Some(&inbox), None, request.to_json().into())
             .await?;
         // The server ends the request at `expires`; the margin covers the round trip.
-        let deadline = js.now() + options.expires + js.timeout.min(Duration::from_secs(2));
+        let margin = js.timeout.min(Duration::from_secs(2));
+        let deadline = time::deadline(js.now(), options.expires.saturating_add(margin));
         Ok(FetchStream {
             js: js.clone(),
             consumer: consumer.name.clone(),

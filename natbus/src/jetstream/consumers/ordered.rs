@@ -17,6 +17,7 @@ use crate::connection::select::{Either, first};
 use crate::jetstream::context::{JetStream, random_name};
 use crate::jetstream::error::JetStreamError;
 use crate::jetstream::message::JsMessage;
+use crate::runtime::sleep_for;
 use crate::{ClientEvent, Runtime};
 
 /// Pause before retrying a consumer creation that failed.
@@ -154,8 +155,7 @@ impl OrderedMessages {
             return Ok(out);
         }
         loop {
-            let deadline = rt.now() + timeout;
-            let msg = match first(self.next(), rt.sleep_until(deadline)).await {
+            let msg = match first(self.next(), sleep_for(&**rt, timeout)).await {
                 Either::Left(Some(msg)) => msg?,
                 Either::Left(None) => return Err(JetStreamError::Closed),
                 Either::Right(()) => return Err(JetStreamError::Timeout { what, timeout }),

@@ -42,7 +42,8 @@ impl FetchOptions {
         }
     }
 
-    /// Sets how long the server may wait to fill the batch.
+    /// Sets how long the server may wait to fill the batch (`Duration::MAX`: until it is
+    /// full, sent to the server as the longest expiry it reads, about 292 years).
     pub fn expires(mut self, expires: Duration) -> Self {
         self.expires = expires;
         self

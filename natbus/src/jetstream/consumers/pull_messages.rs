@@ -134,7 +134,8 @@ impl LoopPolicy for Pull {
 
     async fn on_deadline(&mut self, now: Instant) -> Flow {
         if self.tracker.check_heartbeat(now) {
-            return Flow::Yield(Err(JetStreamError::MissedHeartbeats(self.heartbeat * 2)));
+            let silence = self.heartbeat.saturating_mul(2);
+            return Flow::Yield(Err(JetStreamError::MissedHeartbeats(silence)));
         }
         Flow::Continue
     }

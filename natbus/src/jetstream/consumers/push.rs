@@ -211,7 +211,7 @@ impl LoopPolicy for Push {
         if !m.check(now) {
             return Flow::Continue;
         }
-        let silence = m.interval() * 2;
+        let silence = m.interval().saturating_mul(2);
         match self.watch.check(&self.js).await {
             Checked::Gone(e) => Flow::Last(Err(e)),
             Checked::Recreated => {

@@ -14,6 +14,7 @@ use super::ObjectStore;
 use crate::jetstream::consumers::ordered::{OrderedMessages, OrderedOptions};
 use crate::jetstream::error::JetStreamError;
 use crate::jetstream::message::JsMessage;
+use crate::runtime::sleep_for;
 use crate::{BoxFuture, Runtime};
 
 /// Most bytes [`Object::bytes`] reserves up front: the recorded size comes from the
@@ -177,9 +178,7 @@ impl futures_core::Stream for Object {
             Poll::Ready(None) => JetStreamError::Closed,
             Poll::Pending => {
                 let (rt, timeout) = (&this.rt, this.timeout);
-                let sleep = this
-                    .sleep
-                    .get_or_insert_with(|| rt.sleep_until(rt.now() + timeout));
+                let sleep = this.sleep.get_or_insert_with(|| sleep_for(&**rt, timeout));
                 if sleep.as_mut().poll(cx).is_pending() {
                     return Poll::Pending;
                 }
