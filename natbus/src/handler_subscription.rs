@@ -21,7 +21,7 @@ use crate::catch_unwind::catch_panics;
 use crate::client::Client;
 use crate::connection::select::{Either, first};
 use crate::error::SubscribeError;
-use crate::runtime::BoxFuture;
+use crate::runtime::{BoxFuture, sleep_for};
 use crate::subscriber::Subscriber;
 
 type Erased = dyn Fn(Message) -> BoxFuture<Result<(), HandlerError>> + Send + Sync;
@@ -208,13 +208,9 @@ impl HandlerSubscription {
 
     async fn wait_done(&self) -> Result<(), HandlerStopTimedOut> {
         let timeout = self.state.client.options().drain_timeout;
-        let runtime = self.state.client.runtime();
-        // A timeout too large to be a deadline is no timeout.
-        let Some(deadline) = runtime.now().checked_add(timeout) else {
-            self.state.done.wait().await;
-            return Ok(());
-        };
-        match first(self.state.done.wait(), runtime.sleep_until(deadline)).await {
+        // A timeout too large to be a deadline is no timeout (the crate's one rule).
+        let sleep = sleep_for(&**self.state.client.runtime(), timeout);
+        match first(self.state.done.wait(), sleep).await {
             Either::Left(()) => Ok(()),
             Either::Right(()) => Err(HandlerStopTimedOut {
                 subject: self.state.subject.clone(),
