@@ -9,7 +9,8 @@ use crate::server::NatsServer;
 /// How long the routes and the JetStream meta leader may take to form.
 const FORM_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// `n` servers named `n1`…, each routed to all the others, with clustered JetStream.
+/// `n` servers named `n1`…, each routed to all the others, with clustered JetStream unless
+/// the builder turns it off.
 ///
 /// ```no_run
 /// let cluster = natbus_tests::NatsCluster::start(3);
@@ -19,6 +20,8 @@ const FORM_TIMEOUT: Duration = Duration::from_secs(20);
 #[derive(Debug)]
 pub struct NatsCluster {
     servers: Vec<NatsServer>,
+    /// Whether the servers run JetStream, so that forming includes a meta leader.
+    jetstream: bool,
 }
 
 impl NatsCluster {
@@ -33,6 +36,8 @@ impl NatsCluster {
     }
 
     /// As [`start`](Self::start), with each server's builder passed through `configure`.
+    /// Without JetStream (`|b| b.jetstream(false)`), forming means only the routes: tests
+    /// of core failover then need not wait for a JetStream meta leader election.
     ///
     /// # Panics
     ///
@@ -44,7 +49,7 @@ impl NatsCluster {
             .iter()
             .map(|p| format!("\"nats-route://127.0.0.1:{p}\""))
             .collect();
-        let servers = route_ports
+        let builders: Vec<ServerBuilder> = route_ports
             .iter()
             .enumerate()
             .map(|(i, port)| {
@@ -53,10 +58,12 @@ impl NatsCluster {
                     i + 1,
                     routes.join(", ")
                 );
-                configure(NatsServer::builder().config(&config)).start()
+                configure(NatsServer::builder().config(&config))
             })
             .collect();
-        let cluster = NatsCluster { servers };
+        let jetstream = builders.iter().any(|b| b.jetstream);
+        let servers = builders.into_iter().map(ServerBuilder::start).collect();
+        let cluster = NatsCluster { servers, jetstream };
         cluster.wait_formed();
         cluster
     }
@@ -81,8 +88,8 @@ impl NatsCluster {
         urls.join(",")
     }
 
-    /// Waits until every running server has a route to every other and the JetStream meta
-    /// group has a leader.
+    /// Waits until every running server has a route to every other and (with JetStream)
+    /// the JetStream meta group has a leader.
     ///
     /// # Panics
     ///
@@ -95,12 +102,13 @@ impl NatsCluster {
                 let routez = s.monitor("/routez");
                 routez["num_routes"].as_u64().unwrap_or(0) as usize >= peers
             });
-            let leader = self.servers.iter().any(|s| {
-                let jsz = s.monitor("/jsz");
-                jsz["meta_cluster"]["leader"]
-                    .as_str()
-                    .is_some_and(|l| !l.is_empty())
-            });
+            let leader = !self.jetstream
+                || self.servers.iter().any(|s| {
+                    let jsz = s.monitor("/jsz");
+                    jsz["meta_cluster"]["leader"]
+                        .as_str()
+                        .is_some_and(|l| !l.is_empty())
+                });
             if routed && leader {
                 return;
             }
@@ -117,12 +125,58 @@ impl NatsCluster {
 }
 
 /// A port that was free a moment ago. Route ports must be known before any server starts
-/// (each lists the others), so the kernel-chosen `-1` trick of the client port cannot be used.
+/// (each lists the others), so the kernel-chosen `-1` trick of the client port cannot be
+/// used.
+///
+/// The port is drawn below the kernel's ephemeral range: a port from that range (what
+/// binding port 0 gives) can meanwhile become the source port of any outgoing connection on
+/// the machine and stay taken for as long as that connection lives, which failed cluster
+/// starts on a busy machine. Below the range only another listener can take it.
 fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .unwrap_or_else(|e| panic!("cannot bind a loopback port: {e}"));
-    listener
-        .local_addr()
-        .unwrap_or_else(|e| panic!("bound socket has no address: {e}"))
-        .port()
+    let (low, high) = below_ephemeral_range();
+    let span = u64::from(high - low);
+    for _ in 0..1000 {
+        let port = low + u16::try_from(random() % span).unwrap_or(0);
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free loopback port in {low}..{high} after 1000 tries")
+}
+
+/// The ports to draw route ports from: below the ephemeral range
+/// (`/proc/sys/net/ipv4/ip_local_port_range`, 32768 by default on Linux), above 10000.
+fn below_ephemeral_range() -> (u16, u16) {
+    let first_ephemeral = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32768);
+    (10_000, first_ephemeral.max(20_000))
+}
+
+/// A random number from the standard library's per-process hasher keys and the clock.
+fn random() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_ports_are_free_and_below_the_ephemeral_range() {
+        let (low, high) = below_ephemeral_range();
+        assert!(low < high);
+        for _ in 0..20 {
+            let port = free_port();
+            assert!((low..high).contains(&port), "{port}");
+        }
+    }
 }

@@ -26,7 +26,9 @@
 //! server on a loopback port.
 //!
 //! The binary is found by [`nats_server_bin`]; `scripts/install-nats-server` installs the
-//! pinned version into the workspace.
+//! pinned version into the workspace, and `scripts/test-servers` runs the suite against
+//! older releases too. [`server_version`] says which one runs, and [`server_at_least`]
+//! lets a test of a newer feature skip itself with the reason printed.
 
 mod auth;
 mod binary;
@@ -37,6 +39,7 @@ mod monitor;
 mod ready;
 mod server;
 mod temp_dir;
+mod version;
 
 pub use binary::nats_server_bin;
 pub use builder::ServerBuilder;
@@ -44,3 +47,4 @@ pub use cluster::NatsCluster;
 pub use fake_server::{FakeServer, FakeServerBuilder};
 pub use server::{NatsServer, Paused};
 pub use temp_dir::TempDir;
+pub use version::{ServerVersion, server_at_least, server_version};

@@ -350,3 +350,26 @@ fn a_config_port_briefly_taken_is_retried() {
         "the first attempt met the taken port"
     );
 }
+
+#[test]
+fn server_version_is_the_version_the_server_announces() {
+    let server = NatsServer::builder().jetstream(false).start();
+    let info = first_line(server.port());
+    let json = info
+        .strip_prefix("INFO ")
+        .unwrap_or_else(|| panic!("not an INFO line: {info:?}"));
+    let info: serde_json::Value = serde_json::from_str(json.trim()).expect("INFO is JSON");
+    let running = natbus_tests::server_version();
+    assert_eq!(info["version"], running.to_string());
+    assert!(natbus_tests::server_at_least(
+        running,
+        "server_version_is_the_version_the_server_announces",
+        "nothing"
+    ));
+    let next = natbus_tests::ServerVersion::new(running.major, running.minor + 1, 0);
+    assert!(!natbus_tests::server_at_least(
+        next,
+        "server_version_is_the_version_the_server_announces",
+        "a feature of the next release"
+    ));
+}

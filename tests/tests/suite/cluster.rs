@@ -20,6 +20,13 @@ pub(super) fn connected_node(client: &Client) -> usize {
     n - 1
 }
 
+/// A cluster without JetStream, for tests of core failover: it forms once its routes are
+/// up, without waiting for a JetStream meta leader election (which a 2-node cluster of an
+/// older server can take more than 20 s to settle).
+fn core_cluster(n: usize) -> NatsCluster {
+    NatsCluster::start_with(n, |b| b.jetstream(false))
+}
+
 /// A JetStream API call over core request/reply, retried while the cluster elects leaders.
 async fn js_api(rt: &Arc<dyn Runtime>, client: &Client, subject: &str, body: Value) -> Value {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -107,7 +114,7 @@ pub async fn cluster_failover_loses_no_jetstream_message(rt: Arc<dyn Runtime>) {
 }
 
 pub async fn discovered_servers_are_used_for_failover(rt: Arc<dyn Runtime>) {
-    let mut cluster = NatsCluster::start(2);
+    let mut cluster = core_cluster(2);
     let first = cluster.servers()[0].url();
     let client = connect(&rt, options(&first)).await;
     let mut events = client.events();
@@ -135,7 +142,7 @@ pub async fn discovered_servers_are_used_for_failover(rt: Arc<dyn Runtime>) {
     client.close().await;
 
     // Told to ignore discovered servers, the client has nowhere to go and gives up.
-    let mut cluster = NatsCluster::start(2);
+    let mut cluster = core_cluster(2);
     let opts = options(&cluster.servers()[0].url())
         .ignore_discovered_servers(true)
         .max_reconnects(Some(3));
@@ -153,7 +160,7 @@ pub async fn discovered_servers_are_used_for_failover(rt: Arc<dyn Runtime>) {
 }
 
 pub async fn lame_duck_moves_the_client_before_shutdown(rt: Arc<dyn Runtime>) {
-    let mut cluster = NatsCluster::start(2);
+    let mut cluster = core_cluster(2);
     let client = connect(&rt, options(&cluster.servers()[0].url())).await;
     let mut events = client.events();
     let mut sub = client.subscribe("ldm").await.expect("subscribe");
