@@ -414,3 +414,27 @@ fn object_link_is_read_as_its_target() {
     );
     assert!(run.stderr.contains("use BUCKET/NAME"), "{run:?}");
 }
+
+/// A description another client wrote badly (not JSON) hides no other object from `ls`.
+#[test]
+fn object_ls_skips_an_unreadable_description() {
+    let server = NatsServer::start();
+    natbus(&server, &["obj", "add", "files"]).ok();
+    natbus_with_stdin(
+        &server,
+        &["object", "put", "files", "-", "--object-name", "kept"],
+        b"x",
+    )
+    .ok();
+    let bad = natbus_tokio::proto::jetstream::object::meta_subject("files", "broken")
+        .expect("a valid name");
+    natbus(&server, &["pub", &bad, "{ not json"]).ok();
+    let listed = json(&natbus(&server, &["--json", "object", "ls", "files"]).ok());
+    let names: Vec<&str> = listed
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|o| o["name"].as_str())
+        .collect();
+    assert_eq!(names, ["kept"]);
+}

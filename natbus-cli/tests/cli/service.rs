@@ -149,3 +149,40 @@ fn no_services_is_reported() {
     // The 503 answer ends the wait; no need to sit out the 5 s timeout.
     assert!(started.elapsed() < Duration::from_secs(4));
 }
+
+/// Answers every `$SRV.PING` with something that is not JSON, as a broken instance would.
+async fn answer_garbage(url: String) {
+    let client = natbus_tokio::connect(&url)
+        .await
+        .expect("test server is up");
+    let mut requests = client.subscribe("$SRV.PING").await.expect("subscribe");
+    client.flush().await.expect("flush");
+    while let Some(request) = requests.next().await {
+        if let Some(reply) = &request.reply {
+            client
+                .publish(reply.as_str(), "{ not json")
+                .await
+                .expect("publish");
+        }
+    }
+}
+
+#[test]
+fn a_broken_instance_hides_no_other() {
+    let server = NatsServer::start();
+    let services = start_services(&server);
+    services.spawn(answer_garbage(server.url()));
+    wait_for_subscriptions(&server, 4);
+    let run = natbus(&server, &["service", "ls"]);
+    assert!(
+        run.stderr
+            .contains("ignoring an invalid answer on $SRV.PING"),
+        "the broken answer is reported: {run:?}"
+    );
+    let out = run.ok();
+    assert_eq!(
+        out.lines().count(),
+        4,
+        "the three good instances are listed: {out}"
+    );
+}

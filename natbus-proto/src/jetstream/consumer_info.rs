@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::consumer::ConsumerConfig;
 use super::json::{self, is_false};
-use super::response::Page;
+use super::response::{ListItems, Page};
 use super::stream_info::ClusterInfo;
 
 /// A consumer's configuration and progress (CONSUMER.CREATE/INFO replies, list items).
@@ -97,9 +97,9 @@ pub struct ConsumerNamesResponse {
 /// CONSUMER.LIST reply.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsumerListResponse {
-    /// Infos on this page.
-    #[serde(default, deserialize_with = "json::null_default")]
-    pub consumers: Vec<ConsumerInfo>,
+    /// Infos on this page (one that cannot be read is skipped, not fatal).
+    #[serde(default)]
+    pub consumers: ListItems<ConsumerInfo>,
     /// Consumers that did not answer in time (clustered).
     #[serde(
         default,
@@ -174,7 +174,19 @@ mod tests {
         assert!(n.consumers.is_empty());
         let list = format!(r#"{{"total":1,"offset":0,"limit":256,"consumers":[{INFO}]}}"#);
         let l: ConsumerListResponse = parse_response(list.as_bytes()).expect("parses");
-        assert_eq!(l.consumers.len(), 1);
+        assert_eq!(l.consumers.items.len(), 1);
+        let info: serde_json::Value = serde_json::from_str(INFO).expect("json");
+        let mut future = info.clone();
+        future["name"] = "NEW".into();
+        future["config"]["ack_policy"] = "someday".into();
+        let list = format!(r#"{{"total":2,"offset":0,"limit":256,"consumers":[{future},{info}]}}"#);
+        let l: ConsumerListResponse = parse_response(list.as_bytes()).expect("parses");
+        assert_eq!(
+            l.consumers.items.len(),
+            1,
+            "a consumer that cannot be read hides no other"
+        );
+        assert_eq!(l.consumers.skipped[0].name.as_deref(), Some("NEW"));
         let p: PauseResponse = parse_response(
             br#"{"type":"io.nats.jetstream.api.v1.consumer_pause_response","paused":true,"pause_until":"2099-01-01T00:00:00Z","pause_remaining":1000}"#,
         )

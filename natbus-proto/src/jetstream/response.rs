@@ -123,6 +123,78 @@ impl Pager {
     }
 }
 
+/// The items of one listing page, parsed one by one.
+///
+/// An item the server lists may hold what another client configured in a shape this
+/// version cannot read (a value a newer server accepts, say); it is set aside in `skipped`
+/// instead of failing the whole page, so one such stream or consumer never hides the rest.
+/// Serializes as the array of parsed items.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListItems<T> {
+    /// The items that parsed, in the server's order.
+    pub items: Vec<T>,
+    /// The items that did not parse.
+    pub skipped: Vec<SkippedItem>,
+}
+
+/// An item of a listing that could not be read (see [`ListItems`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedItem {
+    /// Its name (`name`, or else `config.name`), when that much can be read.
+    pub name: Option<String>,
+    /// Why it could not be read.
+    pub error: String,
+}
+
+impl<T> ListItems<T> {
+    /// Every item of the page, read or skipped: what a [`Pager`] counts.
+    pub fn len(&self) -> usize {
+        self.items.len() + self.skipped.len()
+    }
+
+    /// True when the page had no items at all.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl<T> Default for ListItems<T> {
+    fn default() -> Self {
+        ListItems {
+            items: Vec::new(),
+            skipped: Vec::new(),
+        }
+    }
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for ListItems<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = Option::<Vec<serde_json::Value>>::deserialize(d)?.unwrap_or_default();
+        let mut list = ListItems::default();
+        for value in raw {
+            let name = value
+                .get("name")
+                .or_else(|| value.get("config").and_then(|c| c.get("name")))
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned);
+            match T::deserialize(value) {
+                Ok(item) => list.items.push(item),
+                Err(e) => list.skipped.push(SkippedItem {
+                    name,
+                    error: e.to_string(),
+                }),
+            }
+        }
+        Ok(list)
+    }
+}
+
+impl<T: Serialize> Serialize for ListItems<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.items.serialize(s)
+    }
+}
+
 /// The body of a paged request: `{"offset": n}` plus, for stream listings, a subject filter.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PagedRequest {

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use super::json::{self, is_false, is_zero};
-use super::response::{ApiError, Page};
+use super::response::{ApiError, ListItems, Page};
 use super::stream::{ExternalStream, StreamConfig, SubjectTransform};
 
 /// The body of STREAM.INFO; all fields optional (an empty body is fine too).
@@ -240,9 +240,9 @@ pub struct StreamNamesResponse {
 /// STREAM.LIST reply.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StreamListResponse {
-    /// Stream infos on this page.
-    #[serde(default, deserialize_with = "json::null_default")]
-    pub streams: Vec<StreamInfo>,
+    /// Stream infos on this page (one that cannot be read is skipped, not fatal).
+    #[serde(default)]
+    pub streams: ListItems<StreamInfo>,
     /// Streams that did not answer in time (clustered).
     #[serde(
         default,
@@ -304,7 +304,31 @@ mod tests {
             br#"{"total":1,"offset":0,"limit":256,"streams":[{"config":{"name":"S"},"created":"2025-03-01T09:15:02Z","state":{"messages":0,"bytes":0,"first_seq":0,"first_ts":"0001-01-01T00:00:00Z","last_seq":0,"last_ts":"0001-01-01T00:00:00Z","consumer_count":0}}],"missing":null}"#,
         )
         .expect("parses");
-        assert_eq!(l.streams[0].config.name, "S");
+        assert_eq!(l.streams.items[0].config.name, "S");
+    }
+
+    #[test]
+    fn a_stream_that_cannot_be_read_hides_no_other() {
+        let state = r#""state":{"messages":0,"bytes":0,"first_seq":0,"first_ts":"0001-01-01T00:00:00Z","last_seq":0,"last_ts":"0001-01-01T00:00:00Z","consumer_count":0}"#;
+        let page = format!(
+            r#"{{"total":3,"offset":0,"limit":256,"streams":[{{"config":{{"name":"A"}},"created":"2025-03-01T09:15:02Z",{state}}},{{"config":{{"name":"FUTURE","retention":"someday"}},"created":"2025-03-01T09:15:02Z",{state}}},{{"config":{{"name":"B"}},"created":"2025-03-01T09:15:02Z",{state}}}]}}"#
+        );
+        let l: StreamListResponse = parse_response(page.as_bytes()).expect("the page parses");
+        let names: Vec<&str> = l
+            .streams
+            .items
+            .iter()
+            .map(|s| s.config.name.as_str())
+            .collect();
+        assert_eq!(names, ["A", "B"]);
+        assert_eq!(l.streams.skipped.len(), 1);
+        assert_eq!(l.streams.skipped[0].name.as_deref(), Some("FUTURE"));
+        assert!(
+            l.streams.skipped[0].error.contains("someday"),
+            "{:?}",
+            l.streams.skipped
+        );
+        assert_eq!(l.streams.len(), 3, "the pager counts skipped items too");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Stream administration: create, update, info, delete, purge, names and list.
 
-use natbus_proto::jetstream::response::{PagedRequest, Pager, SuccessResponse};
+use natbus_proto::jetstream::response::{ListItems, PagedRequest, Pager, SuccessResponse};
 use natbus_proto::jetstream::stream::StreamConfig;
 use natbus_proto::jetstream::stream_info::{StreamInfo, StreamListResponse, StreamNamesResponse};
 use natbus_proto::jetstream::stream_msg::{PurgeRequest, PurgeResponse};
@@ -131,8 +131,22 @@ impl JetStream {
             };
             let page: StreamListResponse = self.api_json(&self.prefix.stream_list(), &req).await?;
             pager.on_page(page.streams.len(), page.page);
-            all.extend(page.streams);
+            all.extend(readable("stream", page.streams));
         }
         Ok(all)
     }
+}
+
+/// The items of a listing page that could be read; each one that could not is logged by
+/// name and left out, so that it hides nothing else.
+pub(super) fn readable<T>(kind: &str, page: ListItems<T>) -> Vec<T> {
+    for skipped in &page.skipped {
+        tracing::warn!(
+            kind,
+            name = ?skipped.name,
+            error = %skipped.error,
+            "skipping a listed item that cannot be read"
+        );
+    }
+    page.items
 }

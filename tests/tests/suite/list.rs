@@ -29,6 +29,8 @@ run_suite!(block_on, rt();
     reconnect::force_reconnect_makes_a_new_connection,
     malformed::malformed_messages_do_not_cost_the_connection,
     malformed::a_stored_malformed_message_can_be_consumed_and_acked,
+    malformed::an_unreadable_object_description_hides_no_other_object,
+    malformed::a_malformed_key_value_message_hides_no_other_key,
     misbehaving_server::server_failing_every_connection_is_retried_with_backoff,
     misbehaving_server::authorization_violations_after_the_handshake_close_the_client,
     misbehaving_server::huge_message_is_refused_whatever_max_payload_the_server_announces,

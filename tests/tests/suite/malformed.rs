@@ -9,7 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::FutureExt;
-use natbus::jetstream::{AckPolicy, ConsumeOptions, ConsumerConfig, FetchOptions};
+use natbus::jetstream::{
+    AckPolicy, ConsumeOptions, ConsumerConfig, FetchOptions, KeyValueConfig, ObjectStoreConfig,
+    ObjectWatchOptions,
+};
+use natbus::proto::jetstream::object as layout;
 use natbus::{ClientEvent, Runtime};
 use natbus_tests::NatsServer;
 
@@ -200,4 +204,81 @@ pub async fn a_stored_malformed_message_can_be_consumed_and_acked(rt: Arc<dyn Ru
         .expect("a message");
     assert_eq!(second.payload(), b"good");
     second.ack().await.expect("ack");
+}
+
+/// An object description that is not JSON (another client wrote it) hides nothing: the
+/// listing and the watch skip it and show the rest.
+pub async fn an_unreadable_object_description_hides_no_other_object(rt: Arc<dyn Runtime>) {
+    let server = NatsServer::start();
+    let client = connect(&rt, options(&server.url())).await;
+    let js = client.jetstream();
+    let obs = js
+        .create_object_store(ObjectStoreConfig::new("files"))
+        .await
+        .expect("object store");
+    obs.put_bytes("a", "first").await.expect("put");
+    let bad = layout::meta_subject("files", "broken").expect("valid name");
+    js.publish(bad, "{ not json").await.expect("stored");
+    obs.put_bytes("b", "second").await.expect("put");
+
+    let mut listed: Vec<String> = within(&rt, WAIT, "list", obs.list())
+        .await
+        .expect("one bad description does not fail the listing")
+        .into_iter()
+        .map(|i| i.name)
+        .collect();
+    listed.sort();
+    assert_eq!(listed, ["a", "b"]);
+
+    let mut watch = obs
+        .watch_with(ObjectWatchOptions::default().include_history())
+        .await
+        .expect("watch");
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        match within(&rt, WAIT, "the next object", watch.next()).await {
+            Some(Ok(info)) => seen.push(info.name),
+            other => panic!("the watch must skip the bad description: {other:?}"),
+        }
+    }
+    seen.sort();
+    assert_eq!(seen, ["a", "b"]);
+}
+
+/// A key-value message with malformed headers (another client wrote it into the bucket's
+/// stream) is a key like any other for keys, history and watch.
+pub async fn a_malformed_key_value_message_hides_no_other_key(rt: Arc<dyn Runtime>) {
+    let server = NatsServer::start();
+    let client = connect(&rt, options(&server.url())).await;
+    let js = client.jetstream();
+    let kv = js
+        .create_key_value(KeyValueConfig::new("cfg"))
+        .await
+        .expect("bucket");
+    kv.put("a", "1").await.expect("put");
+    let mut raw = RawPublisher::connect(&server);
+    raw.hpub(
+        b"$KV.cfg.b",
+        b"NATS/1.0\r\nKV-Operation: PUT\rX\r\n\r\n",
+        b"2",
+    );
+    raw.sync();
+    kv.put("c", "3").await.expect("put");
+
+    let mut keys = within(&rt, WAIT, "keys", kv.keys()).await.expect("keys");
+    keys.sort();
+    assert_eq!(keys, ["a", "b", "c"]);
+    let history = kv.history("b").await.expect("history");
+    assert_eq!(history.len(), 1);
+    assert_eq!(&history[0].value[..], b"2");
+    let mut watch = kv.watch_all().await.expect("watch");
+    let mut seen = Vec::new();
+    while seen.len() < 3 {
+        let entry = within(&rt, WAIT, "the next entry", watch.next())
+            .await
+            .expect("open")
+            .expect("an entry");
+        seen.push(entry.key);
+    }
+    assert_eq!(seen, ["a", "b", "c"]);
 }

@@ -150,7 +150,10 @@ impl JetStream {
             };
             let page: ConsumerListResponse = self.api_json(&subject, &req).await?;
             pager.on_page(page.consumers.len(), page.page);
-            all.extend(page.consumers);
+            all.extend(crate::jetstream::streams::readable(
+                "consumer",
+                page.consumers,
+            ));
         }
         Ok(all)
     }

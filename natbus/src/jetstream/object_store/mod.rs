@@ -15,7 +15,9 @@ pub(crate) mod watch;
 
 use natbus_proto::jetstream::consumer::DeliverPolicy;
 use natbus_proto::jetstream::errors::STREAM_SEALED;
-use natbus_proto::jetstream::object::{self, ObjectInfo, ObjectStoreConfig, ObjectStoreStatus};
+use natbus_proto::jetstream::object::{
+    self, ObjectError, ObjectInfo, ObjectStoreConfig, ObjectStoreStatus,
+};
 use natbus_proto::jetstream::publish::PublishOptions;
 use natbus_proto::jetstream::stream_msg::GetRequest;
 
@@ -23,6 +25,7 @@ use crate::jetstream::bucket::{bucket_stream_info, delete_bucket_stream, headers
 use crate::jetstream::consumers::ordered::OrderedOptions;
 use crate::jetstream::context::JetStream;
 use crate::jetstream::error::JetStreamError;
+use crate::jetstream::message::JsMessage;
 use crate::jetstream::stream::{Stream, find_stored};
 
 /// An object store bucket.
@@ -207,9 +210,10 @@ impl ObjectStore {
         let mut out = Vec::with_capacity(messages.len());
         for msg in messages {
             let stored_at = msg.metadata()?.timestamp;
-            let info = ObjectInfo::from_meta_message(&msg.message.payload, stored_at)?;
-            if !info.deleted {
-                out.push(info);
+            match ObjectInfo::from_meta_message(&msg.message.payload, stored_at) {
+                Ok(info) if !info.deleted => out.push(info),
+                Ok(_) => {}
+                Err(e) => skip_unreadable(&self.bucket, &msg, &e),
             }
         }
         Ok(out)
@@ -253,4 +257,12 @@ pub(crate) async fn read_description(
         return Ok(None);
     };
     Ok(Some(ObjectInfo::from_meta_message(&msg.payload, msg.time)?))
+}
+
+/// Logs a description that does not parse: another client wrote it, and it must not hide
+/// the other objects of the bucket (listings and watches skip it, naming it here).
+fn skip_unreadable(bucket: &str, msg: &JsMessage, error: &ObjectError) {
+    let subject = msg.subject();
+    let object = object::name_from_meta_subject(bucket, subject);
+    tracing::warn!(%bucket, ?object, %subject, %error, "skipping an object whose description cannot be read");
 }

@@ -47,6 +47,7 @@ impl ObjectWatchOptions {
 pub struct ObjectWatch {
     messages: OrderedMessages,
     ignore_deletes: bool,
+    bucket: String,
 }
 
 impl ObjectWatch {
@@ -59,12 +60,20 @@ impl ObjectWatch {
         std::future::poll_fn(move |cx| Pin::new(&mut *self).poll_next(cx))
     }
 
-    fn info_of(msg: &JsMessage) -> Result<ObjectInfo, JetStreamError> {
-        let stored_at = msg.metadata()?.timestamp;
-        Ok(ObjectInfo::from_meta_message(
-            &msg.message.payload,
-            stored_at,
-        )?)
+    /// The description a message holds; `None` (logged) when another client wrote one
+    /// that cannot be read, which must not end the watch.
+    fn info_of(&self, msg: &JsMessage) -> Option<Result<ObjectInfo, JetStreamError>> {
+        let stored_at = match msg.metadata() {
+            Ok(metadata) => metadata.timestamp,
+            Err(e) => return Some(Err(e)),
+        };
+        match ObjectInfo::from_meta_message(&msg.message.payload, stored_at) {
+            Ok(info) => Some(Ok(info)),
+            Err(e) => {
+                super::skip_unreadable(&self.bucket, msg, &e);
+                None
+            }
+        }
     }
 }
 
@@ -74,15 +83,17 @@ impl futures_core::Stream for ObjectWatch {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         loop {
             let item = match Pin::new(&mut self.messages).poll_next(cx) {
-                Poll::Ready(Some(Ok(msg))) => Self::info_of(&msg),
-                Poll::Ready(Some(Err(e))) => Err(e),
+                Poll::Ready(Some(Ok(msg))) => self.info_of(&msg),
+                Poll::Ready(Some(Err(e))) => Some(Err(e)),
                 Poll::Ready(None) => return Poll::Ready(None),
                 Poll::Pending => return Poll::Pending,
             };
-            // A skipped delete is followed by polling again: the ordered consumer has
-            // the next message buffered or registers the waker.
-            if !matches!(&item, Ok(info) if info.deleted && self.ignore_deletes) {
-                return Poll::Ready(Some(item));
+            // A skipped delete or unreadable description is followed by polling again: the
+            // ordered consumer has the next message buffered or registers the waker.
+            match item {
+                Some(Ok(info)) if info.deleted && self.ignore_deletes => {}
+                Some(item) => return Poll::Ready(Some(item)),
+                None => {}
             }
         }
     }
@@ -120,6 +131,7 @@ impl ObjectStore {
                 .ordered_consumer(self.stream.name(), ordered)
                 .await?,
             ignore_deletes: options.ignore_deletes,
+            bucket: self.bucket.clone(),
         })
     }
 }
