@@ -49,8 +49,8 @@
 //! - **Workloads and invariants** (`scenario`): clients with options drawn from the seed
 //!   (small buffers, short timers) work through the faults; then, once every client has
 //!   recovered, the checks run. The seed picks the workload (`seed % 4`): core NATS
-//!   (publish, subscribe, churn subscriptions, request and reply; 0, 1 and 3) or
-//!   JetStream (2).
+//!   (publish, subscribe, churn subscriptions, request and reply; 0 and 1), JetStream (2)
+//!   or services (3).
 //!
 //! ## Invariants checked after every run
 //!
@@ -78,6 +78,13 @@
 //!   ends with nothing waiting for their acks; an ordered consumer hands out the stream in
 //!   order with no gap and no repeat across its re-creations; every fetch ends by its
 //!   deadline; the continuous pull window stays within its bound.
+//! - Services (two instances in a queue group, a caller, a `$SRV` monitor): every answer
+//!   belongs to its own call and is right; a handler's refusal comes back with its code
+//!   and a handler's panic as a 500 while the service keeps serving; no instance runs
+//!   more handlers at once than its workers; every call, discovery request and stop ends
+//!   by its deadline; after the faults each instance answers `$SRV.STATS` over the
+//!   network with the counts it keeps, which cover every answer the caller got; once
+//!   stopped, nothing answers.
 //!
 //! ## Running and replaying
 //!
@@ -90,8 +97,11 @@
 //! SIM_SEED=1234 cargo test -p natbus-sim --test simulation replay -- --nocapture
 //! ```
 //!
-//! which runs the seed twice (proving it replays exactly) and prints what it did. From
-//! code, [`run`] runs one seed.
+//! which runs the seed twice (proving it replays exactly) and prints what it did, or, when
+//! it fails, its trace (the last few thousand notes: dials, faults, client events,
+//! requests). From code, [`run`] runs one seed. The service workload's handlers panic on
+//! purpose; `run` installs a process-wide panic hook that keeps those (and only those)
+//! out of the output.
 #![deny(missing_docs)]
 
 mod check;

@@ -70,8 +70,10 @@ pub fn replay_command(seed: u64) -> String {
 /// # Errors
 /// A [`Failure`] naming the seed and every problem seen.
 pub fn run(seed: u64) -> Result<Outcome, Failure> {
+    quiet_deliberate_panics();
     match seed % 4 {
         2 => run_main(seed, scenario::jetstream::run),
+        3 => run_main(seed, scenario::service::run),
         _ => run_main(seed, scenario::core::run),
     }
 }
@@ -154,4 +156,23 @@ fn mix(mut digest: u64, value: u64) -> u64 {
         digest = digest.wrapping_mul(0x0100_0000_01B3);
     }
     digest
+}
+
+/// Keeps the service workload's deliberate handler panics (which the service catches and
+/// answers as errors) out of the test output; every other panic is printed as before.
+/// The hook is process-wide, installed once.
+fn quiet_deliberate_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if info
+                .payload()
+                .downcast_ref::<scenario::service::DeliberatePanic>()
+                .is_none()
+            {
+                previous(info);
+            }
+        }));
+    });
 }

@@ -40,6 +40,9 @@ const REGRESSIONS: &[u64] = &[
     // The first connect timed out (a 50 ms connect timeout on a slow link) and the run
     // gave up: the workloads now retry the first connect (simulation fix).
     153, 226,
+    // A service instance counted requests still arriving after the faults between its
+    // own count and its STATS answer: the check compared one snapshot (simulation fix).
+    447, 847, 919, 967, 1031, 1375,
 ];
 
 fn env_u64(name: &str) -> Option<u64> {

@@ -15,12 +15,12 @@ use natbus::{HeaderMap, RequestError, RequestOptions, Subscriber};
 
 use super::core_checks::{check_events, check_feed, check_publishes, check_subscriptions, probe};
 use super::{
-    MAX_PAYLOAD, SimClient, connect, drain_checked, flush_checked, flush_until_ok, wait_connected,
+    MAX_PAYLOAD, SimClient, URL, connect, drain_checked, flush_checked, flush_until_ok, recover,
+    start_server,
 };
 use crate::check::Checks;
 use crate::faults;
 use crate::runtime::Sim;
-use crate::server::Server;
 
 pub(super) const PUB_SUBJECT: &str = "check.pub";
 pub(super) const ECHO_SUBJECT: &str = "svc.echo";
@@ -45,15 +45,8 @@ pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 pub(crate) async fn run(sim: Sim, checks: Checks) {
-    let server = Server::new(
-        sim.world.clone(),
-        "s1",
-        sim.range(64 * 1024, 4 * 1024 * 1024) as usize,
-    );
-    sim.world
-        .net()
-        .add_server("sim-s1:4222".to_owned(), server.clone());
-    let url = "nats://sim-s1:4222";
+    let server = start_server(&sim, (64 * 1024, 4 * 1024 * 1024));
+    let url = URL;
     let (Some(p), Some(s), Some(r)) = (
         connect(&sim, &checks, "P", url, 4).await,
         connect(&sim, &checks, "S", url, 4).await,
@@ -92,25 +85,8 @@ pub(crate) async fn run(sim: Sim, checks: Checks) {
     let expected_tmp = churn.await;
 
     // Settle: the network is healed and the server up; every client must recover.
-    for c in [&p, &s, &r] {
-        if !wait_connected(&sim, c, Duration::from_secs(60)).await {
-            return checks.fail(
-                sim.elapsed(),
-                format!(
-                    "client {} did not reconnect within 60 s after the faults ended",
-                    c.name
-                ),
-            );
-        }
-        if !flush_until_ok(&sim, &checks, c).await {
-            return checks.fail(
-                sim.elapsed(),
-                format!(
-                    "client {}: no flush succeeded after the faults ended",
-                    c.name
-                ),
-            );
-        }
+    if !recover(&sim, &checks, &[&p, &s, &r]).await {
+        return;
     }
     check_subscriptions(&sim, &checks, &server, &s, &expected_tmp);
     probe(&sim, &checks, &p, &seen).await;

@@ -21,7 +21,7 @@ use natbus::jetstream::{AckPolicy, ConsumerConfig, JetStream, OrderedOptions, Pu
 use super::core::lock;
 use super::core_checks::check_events;
 use super::js_consumers::{read_ordered, read_pushed, work};
-use super::{SimClient, connect, drain_checked, flush_until_ok, wait_connected};
+use super::{SimClient, URL, connect, drain_checked, recover, start_server};
 use crate::check::Checks;
 use crate::faults;
 use crate::runtime::Sim;
@@ -51,16 +51,9 @@ pub(super) struct Consumed {
 }
 
 pub(crate) async fn run(sim: Sim, checks: Checks) {
-    let server = Server::new(
-        sim.world.clone(),
-        "s1",
-        sim.range(256 * 1024, 4 * 1024 * 1024) as usize,
-    );
+    let server = start_server(&sim, (256 * 1024, 4 * 1024 * 1024));
     server.lock().js.add_stream(STREAM, &["orders.>"]);
-    sim.world
-        .net()
-        .add_server("sim-s1:4222".to_owned(), server.clone());
-    let url = "nats://sim-s1:4222";
+    let url = URL;
     let (Some(p), Some(w), Some(o), Some(q)) = (
         connect(&sim, &checks, "JP", url, JS_MIN_SUB_MESSAGES).await,
         connect(&sim, &checks, "JW", url, JS_MIN_SUB_MESSAGES).await,
@@ -146,18 +139,8 @@ pub(crate) async fn run(sim: Sim, checks: Checks) {
     faults.await;
     let acked = publishes.await;
 
-    for c in [&p, &w, &o, &q] {
-        if !wait_connected(&sim, c, Duration::from_secs(60)).await
-            || !flush_until_ok(&sim, &checks, c).await
-        {
-            return checks.fail(
-                sim.elapsed(),
-                format!(
-                    "client {} did not recover within a minute after the faults ended",
-                    c.name
-                ),
-            );
-        }
+    if !recover(&sim, &checks, &[&p, &w, &o, &q]).await {
+        return;
     }
     let stored = check_stored(&sim, &checks, &server, &acked);
     wait_consumed(&sim, &checks, &server, &consumed, stored).await;

@@ -6,6 +6,7 @@ pub(crate) mod core;
 mod core_checks;
 pub(crate) mod jetstream;
 mod js_consumers;
+pub(crate) mod service;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -14,6 +15,7 @@ use natbus::{Client, ClientEvent, ConnectOptions};
 
 use crate::check::Checks;
 use crate::runtime::Sim;
+use crate::server::Server;
 
 /// Largest payload a workload publishes.
 pub(crate) const MAX_PAYLOAD: usize = 12 * 1024;
@@ -91,6 +93,20 @@ fn draw_options(
         .reconnect_buffer_size(limits.reconnect_buffer)
         .subscription_capacity(limits.sub_messages, sub_bytes);
     (options, limits)
+}
+
+/// The address every workload's server listens on.
+pub(crate) const URL: &str = "nats://sim-s1:4222";
+
+/// Starts the workload's server `s1` at [`URL`], cutting a client that falls more than
+/// `max_pending` (drawn from the range) bytes behind.
+pub(crate) fn start_server(sim: &Sim, max_pending: (usize, usize)) -> Server {
+    let max_pending = sim.range(max_pending.0 as u64, max_pending.1 as u64) as usize;
+    let server = Server::new(sim.world.clone(), "s1", max_pending);
+    sim.world
+        .net()
+        .add_server("sim-s1:4222".to_owned(), server.clone());
+    server
 }
 
 /// Connects client `name` to `url` (subscriptions holding at least `min_sub_messages`),
@@ -184,7 +200,7 @@ async fn watch_memory(sim: Sim, checks: Checks, c: SimClient) {
 }
 
 /// Waits until `c` is connected; false after `limit` of virtual time.
-pub(crate) async fn wait_connected(sim: &Sim, c: &SimClient, limit: Duration) -> bool {
+async fn wait_connected(sim: &Sim, c: &SimClient, limit: Duration) -> bool {
     let end = sim.elapsed() + limit;
     while sim.elapsed() < end {
         if c.client.is_connected() {
@@ -193,6 +209,30 @@ pub(crate) async fn wait_connected(sim: &Sim, c: &SimClient, limit: Duration) ->
         sim.sleep(Duration::from_millis(10)).await;
     }
     c.client.is_connected()
+}
+
+/// After the faults: every client reconnects and gets a flush through, each within a
+/// minute. False (with the failure recorded) when one does not.
+pub(crate) async fn recover(sim: &Sim, checks: &Checks, clients: &[&SimClient]) -> bool {
+    for c in clients {
+        if !wait_connected(sim, c, Duration::from_secs(60)).await {
+            let what = format!(
+                "client {} did not reconnect within 60 s after the faults ended",
+                c.name
+            );
+            checks.fail(sim.elapsed(), what);
+            return false;
+        }
+        if !flush_until_ok(sim, checks, c).await {
+            let what = format!(
+                "client {}: no flush succeeded after the faults ended",
+                c.name
+            );
+            checks.fail(sim.elapsed(), what);
+            return false;
+        }
+    }
+    true
 }
 
 /// Flushes until the server confirms (every attempt held to its deadline); false when
