@@ -4,9 +4,12 @@
 //! - `SIM_SEEDS=N` changes how many seeds the batch runs (default below), `SIM_SEED_BASE`
 //!   where it starts (default 0), so a long soak is `SIM_SEEDS=100000 SIM_SEED_BASE=$RANDOM`.
 //! - `SIM_SEED=S` makes `replay` run seed `S` (twice, to prove it replays exactly).
+//! - `SIM_SUMMARY=1` makes `seeds` print the counters of its runs summed (faults injected,
+//!   reconnects, messages, losses…).
 
+use std::collections::BTreeMap;
 use std::io::Write as _;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Seeds run by `cargo test`: about 50 ms of CPU each in a debug build, so 40 s on two
 /// idle cores.
@@ -55,8 +58,15 @@ fn report(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
-/// Runs `seeds` on two threads and returns the failures, by seed.
-fn run_all(seeds: Vec<u64>) -> Vec<natbus_sim::Failure> {
+/// What a batch did: the failures by seed, and the counters of the passing runs summed.
+struct Batch {
+    failures: Vec<natbus_sim::Failure>,
+    counts: BTreeMap<&'static str, u64>,
+    virtual_time: Duration,
+}
+
+/// Runs `seeds` on the available cores (at most four).
+fn run_all(seeds: Vec<u64>) -> Batch {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
     let chunks: Vec<Vec<u64>> = (0..threads)
         .map(|t| seeds.iter().copied().skip(t).step_by(threads).collect())
@@ -64,23 +74,32 @@ fn run_all(seeds: Vec<u64>) -> Vec<natbus_sim::Failure> {
     let handles: Vec<_> = chunks
         .into_iter()
         .map(|chunk| {
-            std::thread::spawn(move || {
-                chunk
-                    .into_iter()
-                    .filter_map(|seed| natbus_sim::run(seed).err())
-                    .collect::<Vec<_>>()
-            })
+            std::thread::spawn(move || chunk.into_iter().map(natbus_sim::run).collect::<Vec<_>>())
         })
         .collect();
-    let mut failures: Vec<natbus_sim::Failure> = handles
-        .into_iter()
-        .flat_map(|h| {
-            h.join()
-                .expect("a simulation thread panicked outside a run")
-        })
-        .collect();
-    failures.sort_by_key(|f| f.seed);
-    failures
+    let mut batch = Batch {
+        failures: Vec::new(),
+        counts: BTreeMap::new(),
+        virtual_time: Duration::ZERO,
+    };
+    for handle in handles {
+        let runs = handle
+            .join()
+            .expect("a simulation thread panicked outside a run");
+        for run in runs {
+            match run {
+                Ok(outcome) => {
+                    batch.virtual_time += outcome.virtual_time;
+                    for (name, n) in outcome.counts {
+                        *batch.counts.entry(name).or_default() += n;
+                    }
+                }
+                Err(failure) => batch.failures.push(failure),
+            }
+        }
+    }
+    batch.failures.sort_by_key(|f| f.seed);
+    batch
 }
 
 fn assert_none_failed(failures: &[natbus_sim::Failure]) {
@@ -101,18 +120,24 @@ fn seeds() {
     let count = env_u64("SIM_SEEDS").unwrap_or(DEFAULT_SEEDS);
     let base = env_u64("SIM_SEED_BASE").unwrap_or(0);
     let start = Instant::now();
-    let failures = run_all((base..base + count).collect());
+    let batch = run_all((base..base + count).collect());
     report(&format!(
-        "simulation: {count} seeds in {:.1} s ({} failed)",
+        "simulation: {count} seeds in {:.1} s ({} failed; {:.0} s of virtual time)",
         start.elapsed().as_secs_f64(),
-        failures.len()
+        batch.failures.len(),
+        batch.virtual_time.as_secs_f64()
     ));
-    assert_none_failed(&failures);
+    if std::env::var_os("SIM_SUMMARY").is_some() {
+        for (name, n) in &batch.counts {
+            report(&format!("  {name}: {n}"));
+        }
+    }
+    assert_none_failed(&batch.failures);
 }
 
 #[test]
 fn regressions() {
-    assert_none_failed(&run_all(REGRESSIONS.to_vec()));
+    assert_none_failed(&run_all(REGRESSIONS.to_vec()).failures);
 }
 
 #[test]
