@@ -12,7 +12,7 @@
 //! - [`headers`]: the `NATS/1.0` header block with its status line.
 //! - [`subject`]: subject, wildcard and queue-group validation and matching.
 //! - [`info`] and [`connect`]: the JSON of the INFO and CONNECT handshake.
-//! - [`prng`]: the small seeded generator behind every random choice.
+//! - [`Prng`]: the small seeded generator behind every random choice.
 //! - [`nuid`]: unique ids for inboxes.
 //! - [`server_addr`]: server URLs and the `host:port` pairs of INFO `connect_urls`.
 //! - [`reconnect`]: the server pool and the backoff policy, as data.
@@ -86,17 +86,19 @@ pub mod fuzzing;
 pub mod headers;
 pub mod info;
 pub mod jetstream;
-pub mod keepalive;
+mod keepalive;
 pub mod message;
 pub mod nuid;
-pub mod outbound;
-pub mod prng;
+mod outbound;
+mod prng;
 pub mod reconnect;
-pub mod requests;
+mod requests;
 pub mod server_addr;
 pub mod server_error;
 pub mod service;
 pub mod subject;
-pub mod subscriptions;
+mod subscriptions;
 pub mod time;
 pub mod wire;
+
+pub use prng::Prng;

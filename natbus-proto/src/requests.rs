@@ -59,12 +59,14 @@ impl Requests {
     }
 
     /// Starts a request that times out at `deadline`; returns its id and reply subject.
+    #[cfg(test)]
     pub fn start(&mut self, deadline: Instant) -> (RequestId, String) {
         self.start_into(deadline, String::with_capacity(self.base.len() + 20))
     }
 
-    /// As [`start`](Self::start), writing the reply subject into the spare buffer; give it
-    /// back with [`recycle`](Self::recycle) once it was encoded.
+    /// Starts a request that times out at `deadline`; returns its id and its reply subject,
+    /// written into the spare buffer: give it back with [`recycle`](Self::recycle) once it
+    /// was encoded.
     pub fn start_reusing(&mut self, deadline: Instant) -> (RequestId, String) {
         let spare = std::mem::take(&mut self.spare);
         self.start_into(deadline, spare)
@@ -87,11 +89,12 @@ impl Requests {
     }
 
     /// Finds the request a reply on `subject` belongs to and removes it.
+    #[cfg(test)]
     pub fn complete(&mut self, subject: &str) -> Option<RequestId> {
         self.complete_bytes(subject.as_bytes())
     }
 
-    /// [`complete`](Self::complete) on the subject's bytes (no UTF-8 view needed).
+    /// Finds the request a reply on `subject` belongs to and removes it.
     pub fn complete_bytes(&mut self, subject: &[u8]) -> Option<RequestId> {
         let token = subject.strip_prefix(self.base.as_bytes())?;
         let token = crate::wire::itoa::parse_u64(token)?;
@@ -101,11 +104,6 @@ impl Requests {
     /// Forgets a request (its caller gave up).
     pub fn cancel(&mut self, id: RequestId) -> bool {
         self.pending.remove(&id.0).is_some()
-    }
-
-    /// Number of requests in flight.
-    pub fn len(&self) -> usize {
-        self.pending.len()
     }
 
     /// True when no request is in flight.

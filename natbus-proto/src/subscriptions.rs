@@ -88,11 +88,6 @@ impl Subscriptions {
         self.subs.len()
     }
 
-    /// True when there are none.
-    pub fn is_empty(&self) -> bool {
-        self.subs.is_empty()
-    }
-
     /// Iterates over `(sid, subscription)`.
     pub fn iter(&self) -> impl Iterator<Item = (u64, &Subscription)> {
         self.subs.iter().map(|(sid, s)| (*sid, s))
@@ -193,7 +188,7 @@ mod tests {
         s.on_message(sid);
         s.on_message(sid);
         assert_eq!(s.set_max(sid, 2), Some(true));
-        assert!(s.is_empty());
+        assert_eq!(s.len(), 0);
     }
 
     #[test]

@@ -522,7 +522,7 @@ pub struct ClientStatistics {
 
 struct CancelOnDrop<'a> {
     client: &'a Client,
-    id: Option<natbus_proto::requests::RequestId>,
+    id: Option<natbus_proto::connection::RequestId>,
 }
 
 impl CancelOnDrop<'_> {

@@ -49,6 +49,12 @@ use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 
+/// A request in flight, as returned by [`Connection::request`] and named in
+/// [`Event::Reply`].
+pub use crate::requests::RequestId;
+/// A map keyed by subscription id (or [`RequestId`]) without SipHash: the ids are small
+/// unique counters, so a driver routing messages by sid can use it as the connection does.
+pub use crate::subscriptions::{SidHasher, SidMap};
 pub use config::ConnectionConfig;
 pub use event::{
     Action, CloseReason, CommandError, ConnectFailure, DisconnectReason, Event, FlushError,

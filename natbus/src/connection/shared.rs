@@ -14,10 +14,9 @@ use std::time::Instant;
 use atomic_waker::AtomicWaker;
 use natbus_proto::connection::{
     CloseReason, Connection, Event, FlushError as ProtoFlushError,
-    RequestError as ProtoRequestError, SubscriptionEnd,
+    RequestError as ProtoRequestError, SidMap, SubscriptionEnd,
 };
 use natbus_proto::message::Message;
-use natbus_proto::subscriptions::SidMap;
 
 use crate::connection::direct::{DirectPath, Outcome};
 use crate::connection::mailbox::Mailbox;

@@ -20,7 +20,7 @@
 //! no `X-Trace-Id`, and a `traceparent` that names another trace is logged, never
 //! preferred.
 
-use natbus_proto::prng::Prng;
+use natbus_proto::Prng;
 
 /// The media type of the payload (`application/json`, `image/jpeg`…), lowercase as the
 /// Python NATBus writes and reads it.

@@ -12,10 +12,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_core::Stream as _;
+use natbus_proto::connection::SidMap;
 use natbus_proto::headers::HeaderMap;
 use natbus_proto::jetstream::publish::{PubAck, PublishOptions};
 use natbus_proto::message::Message;
-use natbus_proto::subscriptions::SidMap;
 
 use super::context::JetStream;
 use super::error::JetStreamError;
