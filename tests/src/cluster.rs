@@ -44,7 +44,7 @@ impl NatsCluster {
     /// As [`start`](Self::start).
     pub fn start_with(n: usize, configure: impl Fn(ServerBuilder) -> ServerBuilder) -> Self {
         assert!(n >= 1, "a cluster needs at least one server");
-        let route_ports: Vec<u16> = (0..n).map(|_| free_port()).collect();
+        let route_ports = distinct_free_ports(n);
         let routes: Vec<String> = route_ports
             .iter()
             .map(|p| format!("\"nats-route://127.0.0.1:{p}\""))
@@ -144,6 +144,20 @@ fn free_port() -> u16 {
     panic!("no free loopback port in {low}..{high} after 1000 tries")
 }
 
+/// `n` different ports that were free a moment ago. Two independent draws can return the
+/// same port (a cluster once failed to start with both route entries on one port: "Duplicate
+/// route entry detected"), so a port already drawn is drawn again.
+fn distinct_free_ports(n: usize) -> Vec<u16> {
+    let mut ports: Vec<u16> = Vec::with_capacity(n);
+    while ports.len() < n {
+        let port = free_port();
+        if !ports.contains(&port) {
+            ports.push(port);
+        }
+    }
+    ports
+}
+
 /// The ports to draw route ports from: below the ephemeral range
 /// (`/proc/sys/net/ipv4/ip_local_port_range`, 32768 by default on Linux), above 10000.
 fn below_ephemeral_range() -> (u16, u16) {
@@ -177,6 +191,16 @@ mod tests {
         for _ in 0..20 {
             let port = free_port();
             assert!((low..high).contains(&port), "{port}");
+        }
+    }
+
+    #[test]
+    fn route_ports_of_one_cluster_are_distinct() {
+        for _ in 0..50 {
+            let mut ports = distinct_free_ports(5);
+            ports.sort_unstable();
+            ports.dedup();
+            assert_eq!(ports.len(), 5, "{ports:?}");
         }
     }
 }
