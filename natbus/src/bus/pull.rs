@@ -8,7 +8,7 @@ use super::error::BusError;
 use super::handler::{HandlerError, MessageHandler, Settle};
 use super::nats_bus::Bus;
 use super::options::PullOptions;
-use super::start::{consumer_config, settle};
+use super::start::consumer_config;
 use super::subscription::{SubState, Subscription};
 use crate::connection::select::first;
 use crate::envelope::ReceivedMessage;
@@ -64,19 +64,17 @@ impl Bus {
             .get_or_create_pull_consumer(&stream, config)
             .await?;
         let state = self.sub_state("pull", stream, consumer.name().to_owned(), options.subject);
-        let manual_ack = self.manual_ack(options.manual_ack);
         let span =
             tracing::info_span!("bus_pull", stream = %state.stream, consumer = %state.consumer);
-        let settle = span.in_scope(|| {
-            let consumer_max = consumer.cached_info().config.max_deliver;
-            settle(
-                &state,
-                manual_ack,
-                options.redelivery,
-                dead_letter,
-                consumer_max,
-            )
-        });
+        let settle = self.settle(
+            &state,
+            &span,
+            options.manual_ack,
+            options.redelivery,
+            dead_letter,
+            consumer.cached_info().config.max_deliver,
+        );
+        let manual_ack = settle.manual_ack;
         tracing::info!(parent: &span, subject = %state.subject, batch = options.batch,
             expires = ?options.expires, manual_ack, max_deliver = settle.max_deliver,
             "pull subscription started");

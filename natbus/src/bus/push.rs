@@ -8,7 +8,7 @@ use super::error::BusError;
 use super::handler::{HandlerError, MessageHandler, Settle};
 use super::nats_bus::Bus;
 use super::options::PushOptions;
-use super::start::{consumer_config, settle};
+use super::start::consumer_config;
 use super::subscription::{SubState, Subscription};
 use crate::Runtime;
 use crate::connection::select::{Either, first};
@@ -91,19 +91,17 @@ impl Bus {
             messages.cached_info().name.clone(),
             options.subject,
         );
-        let manual_ack = self.manual_ack(options.manual_ack);
         let span =
             tracing::info_span!("bus_push", stream = %state.stream, consumer = %state.consumer);
-        let settle = span.in_scope(|| {
-            let consumer_max = messages.cached_info().config.max_deliver;
-            settle(
-                &state,
-                manual_ack,
-                options.redelivery,
-                dead_letter,
-                consumer_max,
-            )
-        });
+        let settle = self.settle(
+            &state,
+            &span,
+            options.manual_ack,
+            options.redelivery,
+            dead_letter,
+            messages.cached_info().config.max_deliver,
+        );
+        let manual_ack = settle.manual_ack;
         tracing::info!(parent: &span, subject = %state.subject, queue = ?queue, manual_ack,
             max_deliver = settle.max_deliver, "push subscription started");
         let task = push_loop(

@@ -35,35 +35,6 @@ pub(super) fn consumer_config(
     config
 }
 
-/// How a subscription settles its messages, once its consumer exists: `consumer` is the
-/// consumer's configured `max_deliver` (a durable bound to may have been created with
-/// another one; the lower bound wins, since the server stops delivering there).
-pub(super) fn settle(
-    state: &SubState,
-    manual_ack: bool,
-    redelivery: Redelivery,
-    dead_letter: Option<DeadLetterTarget>,
-    consumer: Option<i64>,
-) -> Settle {
-    let wanted = redelivery.max_deliver;
-    let max_deliver = match consumer {
-        Some(m) if m > 0 => u32::try_from(m).unwrap_or(u32::MAX).min(wanted),
-        _ => wanted,
-    };
-    if consumer != Some(i64::from(wanted)) {
-        tracing::info!(consumer = %state.consumer, consumer_max_deliver = ?consumer, wanted,
-            used = max_deliver, "the existing consumer has another max_deliver; it is kept");
-    }
-    Settle {
-        manual_ack,
-        max_deliver,
-        redelivery,
-        dead_letter,
-        stream: state.stream.clone(),
-        consumer: state.consumer.clone(),
-    }
-}
-
 impl Bus {
     /// Checks, before anything goes to the server, that the bus is open and `subject`
     /// can be subscribed to.
@@ -89,6 +60,38 @@ impl Bus {
             done: Default::default(),
             client: self.client().clone(),
         })
+    }
+
+    /// How a subscription settles its messages, once its consumer exists: `consumer_max`
+    /// is the consumer's configured `max_deliver` (a durable bound to may have been created
+    /// with another one; the lower bound wins, since the server stops delivering there).
+    /// Logs inside the subscription's `span`.
+    pub(super) fn settle(
+        &self,
+        state: &SubState,
+        span: &tracing::Span,
+        manual_ack: Option<bool>,
+        redelivery: Redelivery,
+        dead_letter: Option<DeadLetterTarget>,
+        consumer_max: Option<i64>,
+    ) -> Settle {
+        let wanted = redelivery.max_deliver;
+        let max_deliver = match consumer_max {
+            Some(m) if m > 0 => u32::try_from(m).unwrap_or(u32::MAX).min(wanted),
+            _ => wanted,
+        };
+        if consumer_max != Some(i64::from(wanted)) {
+            tracing::info!(parent: span, consumer_max_deliver = ?consumer_max, wanted,
+                used = max_deliver, "the existing consumer has another max_deliver; it is kept");
+        }
+        Settle {
+            manual_ack: self.manual_ack(manual_ack),
+            max_deliver,
+            redelivery,
+            dead_letter,
+            stream: state.stream.clone(),
+            consumer: state.consumer.clone(),
+        }
     }
 
     /// Runs a subscription's loop as a task on the client's runtime, inside `span`, and
