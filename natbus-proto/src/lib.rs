@@ -17,6 +17,8 @@
 //! - [`server_addr`]: server URLs and the `host:port` pairs of INFO `connect_urls`.
 //! - [`reconnect`]: the server pool and the backoff policy, as data.
 //! - [`connection`]: composes all of the above into the client state machine.
+//! - [`websocket`]: the WebSocket client codec (upgrade handshake, frames) under `ws://`
+//!   and `wss://`.
 //! - [`jetstream`] and [`service`]: the JSON types and pure logic of JetStream and the
 //!   Service API.
 //!
@@ -99,6 +101,7 @@ pub mod service;
 pub mod subject;
 mod subscriptions;
 pub mod time;
+pub mod websocket;
 pub mod wire;
 
 pub use prng::Prng;

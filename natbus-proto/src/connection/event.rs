@@ -74,8 +74,9 @@ pub enum ConnectFailure {
     /// Dialing plus the handshake took longer than the connect timeout.
     #[error("timed out connecting to the server")]
     TimedOut,
-    /// The server sent bytes that are not the NATS protocol (is this a NATS port?).
-    #[error("protocol error: {0}")]
+    /// The server sent bytes that are not the NATS protocol (is this a NATS port?). When
+    /// they are HTTP, the message says so: a WebSocket or HTTP port.
+    #[error("protocol error: {0}{hint}", hint = .0.wrong_port_hint().map_or(String::new(), |h| format!("; {h}")))]
     Protocol(DecodeError),
     /// The server refused the connection with a `-ERR` (credentials, connection limits).
     #[error("{0}")]
@@ -86,6 +87,17 @@ pub enum ConnectFailure {
     /// The credentials could not be applied to CONNECT (e.g. the nonce could not be signed).
     #[error("authentication: {0}")]
     Credentials(String),
+    /// A `nats://` or `tls://` server said nothing at all, not even INFO, and then timed out
+    /// or closed the connection: the way a WebSocket port answers a NATS client (it waits
+    /// for an HTTP request), and a server that expects TLS first.
+    #[error(
+        "{}: the server sent nothing, not even INFO (is this a WebSocket port? use ws:// or wss:// for it; or a server that expects TLS first? use tls_first)",
+        if *closed { "the server closed the connection" } else { "timed out connecting to the server" }
+    )]
+    Silent {
+        /// The server closed the connection (rather than the connect timeout passing).
+        closed: bool,
+    },
 }
 
 /// Why a connection is closed for good.

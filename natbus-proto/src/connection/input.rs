@@ -25,6 +25,7 @@ impl Connection {
         ) {
             return;
         }
+        self.heard |= !data.is_empty();
         self.decoder.extend(data);
         loop {
             match self.decoder.decode() {

@@ -22,6 +22,7 @@ impl Connection {
         if let State::Dialing { server, deadline } = &self.state {
             self.decoder.reset();
             self.control.clear();
+            self.heard = false;
             let server = server.clone();
             // A WebSocket's TLS is under it, set up before the upgrade: never TLS-first.
             let stage = if self.config.tls_first && !server.is_websocket() {
@@ -69,6 +70,9 @@ impl Connection {
     /// The socket failed or was closed by the peer (not after our own [`Action::Close`]).
     pub fn handle_disconnected(&mut self, now: Instant, reason: &str) {
         match self.state {
+            State::Handshake { .. } if self.silent_server() => {
+                self.connect_failed(now, ConnectFailure::Silent { closed: true });
+            }
             State::Dialing { .. } | State::Handshake { .. } => {
                 self.connect_failed(now, ConnectFailure::Io(reason.to_owned()));
             }
@@ -102,7 +106,12 @@ impl Connection {
                 if now >= *deadline =>
             {
                 self.actions.push_back(Action::Close { flush: false });
-                self.connect_failed(now, ConnectFailure::TimedOut);
+                let failure = if self.silent_server() {
+                    ConnectFailure::Silent { closed: false }
+                } else {
+                    ConnectFailure::TimedOut
+                };
+                self.connect_failed(now, failure);
             }
             State::Connected { .. } => match self.keepalive.poll(now) {
                 KeepAliveAction::SendPing => self.queue_ping(PingPurpose::KeepAlive),
@@ -120,6 +129,16 @@ impl Connection {
                 result: Err(RequestError::TimedOut),
             });
         }
+    }
+
+    /// True while waiting for the first INFO of a NATS (not WebSocket) server that has sent
+    /// nothing at all since the socket opened.
+    fn silent_server(&self) -> bool {
+        !self.heard
+            && matches!(
+                &self.state,
+                State::Handshake { server, stage: Stage::Info, .. } if !server.is_websocket()
+            )
     }
 
     /// Asks the pool for the next server and dials it now or schedules the dial.

@@ -43,6 +43,7 @@ mod event;
 mod input;
 mod lifecycle;
 mod tls;
+mod websocket;
 
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -65,6 +66,7 @@ use crate::info::ServerInfo;
 use crate::keepalive::KeepAlive;
 use crate::nuid::Nuid;
 use crate::outbound::Outbound;
+use crate::prng::Prng;
 use crate::reconnect::{PoolError, ServerPool};
 use crate::requests::Requests;
 use crate::server_addr::ServerAddr;
@@ -171,6 +173,11 @@ pub struct Connection {
     /// better by retrying).
     auth_refused: Vec<ServerAddr>,
     stats: Statistics,
+    /// Randomness for WebSocket keys and masks.
+    rng: Prng,
+    /// Bytes arrived from the server since the socket opened: a server that says nothing
+    /// at all is likely not a NATS port (a WebSocket port waits for an HTTP request).
+    heard: bool,
 }
 
 impl Connection {
@@ -210,6 +217,8 @@ impl Connection {
             failed_attempts: 0,
             auth_refused: Vec::new(),
             stats: Statistics::default(),
+            rng: Prng::new(seed ^ 0x5745_4253_4F43_4B45),
+            heard: false,
         };
         conn.schedule_dial(now);
         Ok(conn)

@@ -206,3 +206,29 @@ fn a_websocket_runs_over_tls_for_wss_or_when_tls_is_required() {
     let (conn, _) = connection("tls://h", |_| {});
     assert!(!conn.websocket_tls(&"tls://h".parse().expect("valid")));
 }
+
+#[test]
+fn websocket_keys_and_masks_follow_the_seed() {
+    let server: ServerAddr = "wss://h:8443/nats".parse().expect("valid");
+    let codec = |seed| {
+        let config = ConnectionConfig {
+            servers: vec![server.clone()],
+            ..ConnectionConfig::default()
+        };
+        let mut conn = Connection::new(config, seed, Instant::now()).expect("one server");
+        let (first, _) = conn.websocket_codec(&server);
+        let (second, mut writer) = conn.websocket_codec(&server);
+        let mut frame = Vec::new();
+        writer.pong(&mut frame, b"x");
+        (first.request().to_vec(), second.request().to_vec(), frame)
+    };
+    let (a1, a2, frame) = codec(1);
+    assert_eq!(codec(1), (a1.clone(), a2.clone(), frame), "a seed replays");
+    assert_ne!(a1, a2, "a fresh key per dial");
+    assert_ne!(codec(2).0, a1);
+    let text = String::from_utf8(a1).expect("ASCII");
+    assert!(
+        text.starts_with("GET /nats HTTP/1.1\r\nHost: h:8443\r\n"),
+        "{text}"
+    );
+}

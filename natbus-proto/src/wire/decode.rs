@@ -109,6 +109,19 @@ pub enum DecodeError {
     InvalidSubject(#[source] SubjectError),
 }
 
+impl DecodeError {
+    /// What the error suggests about the port, when it suggests something: a server that
+    /// answers a NATS client in HTTP is a WebSocket (or plain HTTP) port.
+    pub fn wrong_port_hint(&self) -> Option<&'static str> {
+        match self {
+            DecodeError::UnknownOp(op) if op.starts_with("HTTP/") => Some(
+                "the server answered in HTTP: this is a WebSocket or HTTP port (use ws:// or wss:// for a WebSocket port)",
+            ),
+            _ => None,
+        }
+    }
+}
+
 /// A lossy, shortened copy of a field for an error message.
 fn field_text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(&bytes[..bytes.len().min(64)]).into_owned()

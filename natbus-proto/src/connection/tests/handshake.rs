@@ -87,6 +87,44 @@ fn handshake_times_out() {
     s.actions();
     s.conn.handle_connected(s.now);
     assert_eq!(s.conn.poll_timeout(), Some(s.now + Duration::from_secs(5)));
+    s.read("INFO {\"server_id\":");
+    s.advance(Duration::from_secs(5));
+    assert!(s.events().iter().any(|e| matches!(
+        e,
+        Event::ConnectFailed {
+            reason: ConnectFailure::TimedOut,
+            ..
+        }
+    )));
+}
+
+/// A WebSocket port waits for an HTTP request: to a NATS client it says nothing at all.
+#[test]
+fn a_server_that_says_nothing_is_named_as_maybe_a_websocket_port() {
+    for closes in [false, true] {
+        let mut s = Script::new(config(&["127.0.0.1"]));
+        s.actions();
+        s.conn.handle_connected(s.now);
+        if closes {
+            s.conn
+                .handle_disconnected(s.now, "the server closed the connection");
+        } else {
+            s.advance(Duration::from_secs(5));
+        }
+        let events = s.events();
+        let Some(Event::ConnectFailed { reason, .. }) = events.first() else {
+            panic!("{events:?}");
+        };
+        assert_eq!(reason, &ConnectFailure::Silent { closed: closes });
+        assert!(
+            reason.to_string().contains("use ws:// or wss://"),
+            "{reason}"
+        );
+    }
+    // Over a WebSocket the hint would be wrong: a plain timeout.
+    let mut s = Script::new(config(&["ws://127.0.0.1:8080"]));
+    s.actions();
+    s.conn.handle_connected(s.now);
     s.advance(Duration::from_secs(5));
     assert!(s.events().iter().any(|e| matches!(
         e,
@@ -133,6 +171,23 @@ fn a_server_that_does_not_speak_nats_fails_the_connect_with_a_protocol_error() {
         ),
         "{events:?}"
     );
+}
+
+#[test]
+fn an_http_answer_is_named_as_a_websocket_or_http_port() {
+    let mut s = Script::new(config(&["127.0.0.1"]));
+    s.actions();
+    s.conn.handle_connected(s.now);
+    s.read("HTTP/1.1 400 Bad Request\r\n\r\n");
+    let events = s.events();
+    let Some(Event::Closed {
+        reason: CloseReason::ConnectFailed(failure @ ConnectFailure::Protocol(_)),
+    }) = events.last()
+    else {
+        panic!("{events:?}");
+    };
+    let text = failure.to_string();
+    assert!(text.contains("a WebSocket or HTTP port"), "{text}");
 }
 
 #[test]
