@@ -21,7 +21,8 @@ pub enum ConnectError {
     /// The server broke the NATS protocol while connecting: it sent bytes that are not
     /// NATS (often a port of some other service), or a malformed INFO.
     #[error(
-        "the server broke the NATS protocol while connecting (is this the port of a NATS server?)"
+        "the server broke the NATS protocol while connecting ({})",
+        source.wrong_port_hint().unwrap_or("is this the port of a NATS server?")
     )]
     Protocol {
         /// What was wrong with what it sent.

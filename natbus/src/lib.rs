@@ -32,6 +32,7 @@ mod connection;
 pub mod envelope;
 mod error;
 mod events;
+mod first_bytes;
 mod handler_subscription;
 pub mod jetstream;
 mod options;

@@ -19,6 +19,7 @@ use futures_rustls::rustls::pki_types::pem::PemObject;
 use futures_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use futures_rustls::rustls::{self, ClientConfig, RootCertStore};
 
+use crate::first_bytes::FirstBytes;
 use crate::runtime::{BoxFuture, Socket};
 
 /// Why a TLS configuration could not be built.
@@ -142,7 +143,8 @@ fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
     PrivateKeyDer::from_pem_file(path).map_err(|e| file_error("a private key", path, e))
 }
 
-/// Upgrades `socket` to TLS, verifying the server certificate against `server_name`.
+/// Upgrades `socket` to TLS, verifying the server certificate against `server_name`. A
+/// failure says so when the server answered in plain NATS or HTTP instead.
 pub(crate) fn upgrade(
     config: Arc<ClientConfig>,
     server_name: &str,
@@ -156,7 +158,11 @@ pub(crate) fn upgrade(
     });
     Box::pin(async move {
         let name = name?;
-        let stream = TlsConnector::from(config).connect(name, socket).await?;
+        let first = FirstBytes::default();
+        let stream = TlsConnector::from(config)
+            .connect(name, first.record(socket))
+            .await
+            .map_err(|e| first.explain(e))?;
         Ok(Box::new(stream) as Box<dyn Socket>)
     })
 }

@@ -2,6 +2,7 @@
 
 use crate::auth::{Auth, quote};
 use crate::server::NatsServer;
+use crate::websocket::WebSocketListener;
 use std::fmt;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -19,6 +20,7 @@ pub struct ServerBuilder {
     /// The server waits for the client's TLS handshake before sending INFO.
     pub(crate) silent_until_tls: bool,
     pub(crate) on_port_taken: Option<PortTakenHook>,
+    pub(crate) websocket: Option<WebSocketListener>,
 }
 
 /// What [`ServerBuilder::on_port_taken`] runs; shared so that the builder stays `Clone`.
@@ -49,6 +51,7 @@ impl Default for ServerBuilder {
             args: Vec::new(),
             silent_until_tls: false,
             on_port_taken: None,
+            websocket: None,
         }
     }
 }
@@ -110,6 +113,32 @@ impl ServerBuilder {
         self
     }
 
+    /// Adds a WebSocket listener without TLS (`websocket { port, no_tls: true }`) on a free
+    /// port: clients reach it at [`NatsServer::websocket_url`] (`ws://`).
+    pub fn websocket(mut self) -> Self {
+        self.websocket = Some(WebSocketListener {
+            tls: None,
+            verify_clients: None,
+        });
+        self
+    }
+
+    /// Adds a WebSocket listener with TLS from these PEM files (a certificate for
+    /// 127.0.0.1): clients reach it at [`NatsServer::websocket_url`] (`wss://`). With
+    /// `verify_clients`, clients must present a certificate signed by that CA.
+    pub fn websocket_tls(
+        mut self,
+        cert_file: &Path,
+        key_file: &Path,
+        verify_clients: Option<&Path>,
+    ) -> Self {
+        self.websocket = Some(WebSocketListener {
+            tls: Some((cert_file.to_owned(), key_file.to_owned())),
+            verify_clients: verify_clients.map(Path::to_owned),
+        });
+        self
+    }
+
     /// Starts the server and waits until it is ready for clients.
     ///
     /// # Panics
@@ -121,7 +150,8 @@ impl ServerBuilder {
     }
 
     /// The config file content for a server whose JetStream store (if enabled) is
-    /// `store_dir`.
+    /// `store_dir`, without the WebSocket block (its port is only known after the first
+    /// start; see [`WebSocketListener::config_block`]).
     pub(crate) fn render_config(&self, store_dir: Option<&Path>) -> String {
         let mut text = String::from("# written by natbus-tests for one test server\n");
         text.push_str(&self.auth.config_block());

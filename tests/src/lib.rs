@@ -40,6 +40,7 @@ mod ready;
 mod server;
 mod temp_dir;
 mod version;
+mod websocket;
 
 pub use binary::nats_server_bin;
 pub use builder::ServerBuilder;

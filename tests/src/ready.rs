@@ -12,6 +12,8 @@ pub(crate) struct Ports {
     pub(crate) client: u16,
     /// The HTTP monitoring port.
     pub(crate) monitor: u16,
+    /// The WebSocket port, when the server has a `websocket { }` block.
+    pub(crate) websocket: Option<u16>,
 }
 
 /// Reads the ports file (`<exe>_<pid>.ports`) that the server process `pid` writes into
@@ -33,7 +35,8 @@ pub(crate) fn read_ports_file(dir: &Path, pid: u32) -> Option<Ports> {
     None
 }
 
-/// Parses `{"nats":["nats://127.0.0.1:4222"],"monitoring":["http://127.0.0.1:8222"]}`.
+/// Parses `{"nats":["nats://127.0.0.1:4222"],"monitoring":["http://127.0.0.1:8222"]}`,
+/// with `"websocket":["ws://127.0.0.1:8080"]` when there is a WebSocket listener.
 fn parse_ports(text: &str) -> Option<Ports> {
     let json: serde_json::Value = serde_json::from_str(text).ok()?;
     let port_of = |key: &str| -> Option<u16> {
@@ -43,6 +46,7 @@ fn parse_ports(text: &str) -> Option<Ports> {
     Some(Ports {
         client: port_of("nats")?,
         monitor: port_of("monitoring")?,
+        websocket: port_of("websocket"),
     })
 }
 
@@ -93,9 +97,12 @@ mod tests {
             parse_ports(text),
             Some(Ports {
                 client: 42301,
-                monitor: 37919
+                monitor: 37919,
+                websocket: None,
             })
         );
+        let text = r#"{"nats":["nats://127.0.0.1:1"],"monitoring":["http://127.0.0.1:2"],"websocket":["ws://127.0.0.1:3"]}"#;
+        assert_eq!(parse_ports(text).and_then(|p| p.websocket), Some(3));
     }
 
     #[test]

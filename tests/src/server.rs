@@ -5,6 +5,7 @@ use crate::builder::ServerBuilder;
 use crate::monitor;
 use crate::ready::{self, Ports};
 use crate::temp_dir::TempDir;
+use crate::websocket::WebSocketListener;
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -25,6 +26,9 @@ pub struct NatsServer {
     args: Vec<String>,
     auth: Auth,
     silent_until_tls: bool,
+    /// The config without the WebSocket block, which is added with its port at each start.
+    config: String,
+    websocket: Option<WebSocketListener>,
     config_path: PathBuf,
     log_path: PathBuf,
     ports_dir: PathBuf,
@@ -72,13 +76,13 @@ impl NatsServer {
         }
         let config = builder.render_config(store_dir.as_deref());
         let on_port_taken = builder.on_port_taken;
-        std::fs::write(&config_path, config)
-            .unwrap_or_else(|e| panic!("cannot write {}: {e}", config_path.display()));
         let mut server = NatsServer {
             bin,
             args: builder.args,
             auth: builder.auth,
             silent_until_tls: builder.silent_until_tls,
+            config,
+            websocket: builder.websocket,
             log_path: dir.path().join("nats-server.log"),
             config_path,
             ports_dir,
@@ -86,6 +90,7 @@ impl NatsServer {
             ports: Ports {
                 client: 0,
                 monitor: 0,
+                websocket: None,
             },
             child: None,
             _dir: dir,
@@ -132,6 +137,28 @@ impl NatsServer {
     pub fn client_url_with_credentials(&self) -> String {
         let userinfo = self.auth.url_userinfo();
         format!("nats://{userinfo}127.0.0.1:{}", self.ports.client)
+    }
+
+    /// The WebSocket URL, `ws://127.0.0.1:<port>` (or `wss://` with TLS), the same across
+    /// [`restart`](Self::restart).
+    ///
+    /// # Panics
+    ///
+    /// When the server was built without [`websocket`](crate::ServerBuilder::websocket) or
+    /// [`websocket_tls`](crate::ServerBuilder::websocket_tls).
+    pub fn websocket_url(&self) -> String {
+        let (Some(listener), Some(port)) = (&self.websocket, self.ports.websocket) else {
+            panic!("this test server has no WebSocket listener: build it with .websocket()");
+        };
+        format!("{}://127.0.0.1:{port}", listener.scheme())
+    }
+
+    /// [`websocket_url`](Self::websocket_url) with the configured credentials, as
+    /// [`client_url_with_credentials`](Self::client_url_with_credentials) writes them.
+    pub fn websocket_url_with_credentials(&self) -> String {
+        let url = self.websocket_url();
+        let (scheme, rest) = url.split_once("://").unwrap_or(("ws", &url));
+        format!("{scheme}://{}{rest}", self.auth.url_userinfo())
     }
 
     /// The JetStream store directory, or `None` when JetStream is off.
@@ -269,7 +296,8 @@ impl NatsServer {
         self.monitor("/connz?subs=1")
     }
 
-    /// Spawns the process on `ports`, or on kernel-chosen ports (`-1`) when `None`.
+    /// Writes the config and spawns the process on `ports`, or on kernel-chosen ports (`-1`)
+    /// when `None`.
     fn spawn(&self, ports: Option<Ports>) -> Child {
         // A stale ports file from a killed run must not pass for the new one.
         if let Ok(entries) = std::fs::read_dir(&self.ports_dir) {
@@ -278,6 +306,12 @@ impl NatsServer {
             }
         }
         let port_arg = |p: Option<u16>| p.map_or_else(|| "-1".to_owned(), |p| p.to_string());
+        let mut config = self.config.clone();
+        if let Some(listener) = &self.websocket {
+            config.push_str(&listener.config_block(ports.and_then(|p| p.websocket)));
+        }
+        std::fs::write(&self.config_path, config)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", self.config_path.display()));
         let log = self.open_log();
         let log_too = log
             .try_clone()
@@ -323,7 +357,9 @@ impl NatsServer {
             }
             if answered.is_none() {
                 answered = ready::read_ports_file(&self.ports_dir, child.id()).filter(|ports| {
-                    if self.silent_until_tls {
+                    if self.websocket.is_some() && ports.websocket.is_none() {
+                        false
+                    } else if self.silent_until_tls {
                         ready::accepts(ports.client)
                     } else {
                         ready::answers_info(ports.client)

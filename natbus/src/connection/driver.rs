@@ -22,7 +22,7 @@ use natbus_proto::connection::Action;
 use crate::connection::shared::{Inner, Shared};
 use crate::runtime::{BoxFuture, Dialed, Socket};
 use crate::tls;
-use crate::websocket::{self, WebSocketTarget};
+use crate::websocket;
 
 /// Bytes read from the socket per read call.
 const READ_BUFFER: usize = 64 * 1024;
@@ -46,6 +46,9 @@ pub(crate) struct Driver {
     writing: VecDeque<Bytes>,
     /// Close the socket once `writing` is empty (a flushing close).
     close_after_write: bool,
+    /// Bytes were written since the socket was last flushed. A plain TCP socket needs no
+    /// flush, but a TLS or WebSocket stream may hold bytes it accepted until flushed.
+    unflushed: bool,
     read_buf: Box<[u8]>,
     taken: Vec<Bytes>,
     /// Chunks written in full, handed back to the state machine for reuse at the next
@@ -66,6 +69,7 @@ impl Driver {
             timer: None,
             writing: VecDeque::new(),
             close_after_write: false,
+            unflushed: false,
             read_buf: vec![0u8; READ_BUFFER].into_boxed_slice(),
             taken: Vec::new(),
             written: Vec::new(),
@@ -122,10 +126,10 @@ impl Driver {
                 self.drop_socket(inner);
                 tracing::debug!(%server, "dialing");
                 self.dialing = Some(if server.is_websocket() {
-                    let tls = inner.conn.websocket_tls(&server);
-                    let name = inner.conn.tls_server_name(&server);
-                    let target = WebSocketTarget::new(&server, tls, name);
-                    websocket::dial(&*self.shared.runtime, target)
+                    let (shared, cache) = (&self.shared, &mut self.tls_config);
+                    websocket::dial(&shared.runtime, &mut inner.conn, &server, || {
+                        tls_config(cache, shared)
+                    })
                 } else {
                     self.shared.runtime.connect(&server.host, server.port)
                 });
@@ -140,14 +144,10 @@ impl Driver {
             }
             Action::UpgradeTls { server } => {
                 let name = inner.conn.tls_server_name(&server);
-                let config = match self.tls_config.clone() {
-                    Some(config) => Ok(config),
-                    None => self.shared.options.tls.client_config(),
-                };
+                let config = tls_config(&mut self.tls_config, &self.shared);
                 match (self.socket.take(), config) {
                     (Some(socket), Ok(config)) => {
                         tracing::debug!(%server, %name, "starting TLS");
-                        self.tls_config = Some(config.clone());
                         self.writing.clear();
                         // A TLS stream has no direct writer: only the driver writes.
                         inner.direct.detach();
@@ -174,6 +174,7 @@ impl Driver {
     /// would otherwise keep the connection open.
     fn drop_socket(&mut self, inner: &mut Inner) {
         self.socket = None;
+        self.unflushed = false;
         self.upgrading = None;
         self.writing.clear();
         self.close_after_write = false;
@@ -298,7 +299,20 @@ impl Driver {
                 }
             };
             progress = true;
+            self.unflushed = true;
             self.advance(written);
+        }
+        if self.unflushed && self.writing.is_empty() {
+            if let Some(socket) = self.socket.as_mut() {
+                match Pin::new(&mut **socket).poll_flush(cx) {
+                    Poll::Pending => {}
+                    Poll::Ready(Ok(())) => self.unflushed = false,
+                    Poll::Ready(Err(e)) => {
+                        self.lost(e.to_string());
+                        return true;
+                    }
+                }
+            }
         }
         if self.close_after_write && self.writing.is_empty() {
             if let Some(socket) = self.socket.as_mut() {
@@ -376,6 +390,20 @@ impl Drop for Driver {
     fn drop(&mut self) {
         self.shared.lock().direct.detach();
     }
+}
+
+/// The rustls configuration, built on first use and kept in `cache`, so plain connections
+/// never read the system store.
+fn tls_config(
+    cache: &mut Option<Arc<ClientConfig>>,
+    shared: &Shared,
+) -> Result<Arc<ClientConfig>, tls::TlsError> {
+    if let Some(config) = cache {
+        return Ok(config.clone());
+    }
+    let config = shared.options.tls.client_config()?;
+    *cache = Some(config.clone());
+    Ok(config)
 }
 
 /// Polls a pending dial or TLS upgrade; clears it and returns its result once it is done.

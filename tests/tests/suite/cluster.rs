@@ -8,6 +8,7 @@ use natbus::{Client, ClientEvent, CommandError, ConnectError, HeaderMap, Request
 use natbus_tests::{NatsCluster, NatsServer};
 use serde_json::{Value, json};
 
+use super::transport::Transport;
 use super::{WAIT, connect, options, sleep, wait_for_event, within};
 
 /// The index of the cluster node the client is connected to (servers are named `n1`…).
@@ -160,8 +161,17 @@ pub async fn discovered_servers_are_used_for_failover(rt: Arc<dyn Runtime>) {
 }
 
 pub async fn lame_duck_moves_the_client_before_shutdown(rt: Arc<dyn Runtime>) {
-    let mut cluster = core_cluster(2);
-    let client = connect(&rt, options(&cluster.servers()[0].url())).await;
+    lame_duck_moves_the_client_before_shutdown_over(rt, Transport::Tcp).await;
+}
+
+/// The client is given only the first server: it learns the second from INFO (over a
+/// WebSocket, the server lists its cluster's WebSocket listeners).
+pub async fn lame_duck_moves_the_client_before_shutdown_over(
+    rt: Arc<dyn Runtime>,
+    transport: Transport,
+) {
+    let mut cluster = NatsCluster::start_with(2, |b| transport.configure(b.jetstream(false)));
+    let client = connect(&rt, options(&transport.url(&cluster.servers()[0]))).await;
     let mut events = client.events();
     let mut sub = client.subscribe("ldm").await.expect("subscribe");
     client.flush().await.expect("flush");

@@ -11,11 +11,16 @@ use natbus::{
 };
 use natbus_tests::NatsServer;
 
+use super::transport::Transport;
 use super::{WAIT, connect, options, within};
 
 pub async fn pub_sub_delivers_in_order(rt: Arc<dyn Runtime>) {
-    let server = NatsServer::start();
-    let client = connect(&rt, options(&server.url())).await;
+    pub_sub_delivers_in_order_over(rt, Transport::Tcp).await;
+}
+
+pub async fn pub_sub_delivers_in_order_over(rt: Arc<dyn Runtime>, transport: Transport) {
+    let server = transport.start(NatsServer::builder());
+    let client = connect(&rt, options(&transport.url(&server))).await;
     let mut sub = client.subscribe("orders.*").await.expect("subscribe");
     client.flush().await.expect("flush");
     for i in 0..100 {
@@ -85,8 +90,12 @@ pub async fn queue_group_splits_the_load(rt: Arc<dyn Runtime>) {
 }
 
 pub async fn headers_round_trip(rt: Arc<dyn Runtime>) {
-    let server = NatsServer::start();
-    let client = connect(&rt, options(&server.url())).await;
+    headers_round_trip_over(rt, Transport::Tcp).await;
+}
+
+pub async fn headers_round_trip_over(rt: Arc<dyn Runtime>, transport: Transport) {
+    let server = transport.start(NatsServer::builder());
+    let client = connect(&rt, options(&transport.url(&server))).await;
     let mut sub = client.subscribe("h").await.expect("subscribe");
     client.flush().await.expect("flush");
     let mut headers = HeaderMap::new();
@@ -119,8 +128,15 @@ pub async fn headers_round_trip(rt: Arc<dyn Runtime>) {
 }
 
 pub async fn request_reply_muxes_a_thousand_requests(rt: Arc<dyn Runtime>) {
-    let server = NatsServer::start();
-    let client = connect(&rt, options(&server.url())).await;
+    request_reply_muxes_a_thousand_requests_over(rt, Transport::Tcp).await;
+}
+
+pub async fn request_reply_muxes_a_thousand_requests_over(
+    rt: Arc<dyn Runtime>,
+    transport: Transport,
+) {
+    let server = transport.start(NatsServer::builder());
+    let client = connect(&rt, options(&transport.url(&server))).await;
     let mut service = client.subscribe("math.double").await.expect("subscribe");
     let responder = client.clone();
     let (done_tx, done_rx) = futures::channel::oneshot::channel::<()>();
@@ -277,18 +293,17 @@ pub async fn drain_delivers_buffered_messages(rt: Arc<dyn Runtime>) {
 }
 
 pub async fn user_password_auth(rt: Arc<dyn Runtime>) {
-    let server = NatsServer::builder()
-        .user_password("alice", "s3cret")
-        .start();
-    let good = connect(&rt, options(&server.url()).user_password("alice", "s3cret")).await;
+    user_password_auth_over(rt, Transport::Tcp).await;
+}
+
+pub async fn user_password_auth_over(rt: Arc<dyn Runtime>, transport: Transport) {
+    let server = transport.start(NatsServer::builder().user_password("alice", "s3cret"));
+    let url = transport.url(&server);
+    let good = connect(&rt, options(&url).user_password("alice", "s3cret")).await;
     good.flush().await.expect("authenticated connection works");
-    let in_url = connect(&rt, options(&server.client_url_with_credentials())).await;
+    let in_url = connect(&rt, options(&transport.url_with_credentials(&server))).await;
     in_url.flush().await.expect("credentials in the URL work");
-    let bad = natbus::connect_with(
-        rt.clone(),
-        options(&server.url()).user_password("alice", "wrong"),
-    )
-    .await;
+    let bad = natbus::connect_with(rt.clone(), options(&url).user_password("alice", "wrong")).await;
     let err = bad.expect_err("wrong password is rejected");
     assert!(matches!(err, natbus::ConnectError::Auth(_)), "{err}");
 }

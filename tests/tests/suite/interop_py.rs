@@ -11,6 +11,7 @@ use natbus::{Client, HeaderMap, RequestOptions, Runtime};
 use natbus_tests::NatsServer;
 
 use super::python::{Script, converse, nats_py};
+use super::transport::Transport;
 use super::{WAIT, connect, options, within};
 
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -83,11 +84,19 @@ asyncio.run(main(sys.argv[1]))
 "#;
 
 pub async fn core_and_jetstream_interop_with_nats_py(rt: Arc<dyn Runtime>) {
+    core_and_jetstream_interop_with_nats_py_over(rt, Transport::Tcp).await;
+}
+
+/// nats-py always connects over TCP; natbus over `transport`.
+pub async fn core_and_jetstream_interop_with_nats_py_over(
+    rt: Arc<dyn Runtime>,
+    transport: Transport,
+) {
     let Some(python) = nats_py("core_and_jetstream_interop_with_nats_py") else {
         return;
     };
-    let server = NatsServer::start();
-    let client = connect(&rt, options(&server.url())).await;
+    let server = transport.start(NatsServer::builder());
+    let client = connect(&rt, options(&transport.url(&server))).await;
     let js = client.jetstream();
     store_three_envelopes(&js).await;
     echo_responder(&rt, &client).await;

@@ -13,7 +13,8 @@ use natbus::jetstream::{
 use natbus_tests::NatsServer;
 
 use super::js_support::{api_code, js_for, js_with_stream};
-use super::{WAIT, sleep, within};
+use super::transport::Transport;
+use super::{WAIT, connect, options, sleep, within};
 
 async fn fetch_n(consumer: &natbus::jetstream::PullConsumer, n: usize) -> Vec<JsMessage> {
     let mut out = Vec::new();
@@ -33,8 +34,20 @@ async fn fetch_n(consumer: &natbus::jetstream::PullConsumer, n: usize) -> Vec<Js
 }
 
 pub async fn js_fetch_returns_messages_in_order_with_metadata(rt: Arc<dyn Runtime>) {
-    let server = NatsServer::start();
-    let js = js_with_stream(&rt, &server, "FETCH", "fetch.>").await;
+    js_fetch_returns_messages_in_order_with_metadata_over(rt, Transport::Tcp).await;
+}
+
+pub async fn js_fetch_returns_messages_in_order_with_metadata_over(
+    rt: Arc<dyn Runtime>,
+    transport: Transport,
+) {
+    let server = transport.start(NatsServer::builder());
+    let js = connect(&rt, options(&transport.url(&server)))
+        .await
+        .jetstream();
+    js.create_stream(StreamConfig::new("FETCH").subjects(["fetch.>"]))
+        .await
+        .expect("create");
     for i in 0..10 {
         js.publish(format!("fetch.{i}"), format!("p{i}"))
             .await

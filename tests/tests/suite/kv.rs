@@ -6,11 +6,18 @@ use natbus::Runtime;
 use natbus::jetstream::{JetStreamError, KeyValueConfig, Operation};
 use natbus_tests::NatsServer;
 
+use super::transport::Transport;
 use super::{WAIT, connect, options, within};
 
 pub async fn kv_put_get_and_cas_conflicts(rt: Arc<dyn Runtime>) {
-    let server = NatsServer::start();
-    let js = connect(&rt, options(&server.url())).await.jetstream();
+    kv_put_get_and_cas_conflicts_over(rt, Transport::Tcp).await;
+}
+
+pub async fn kv_put_get_and_cas_conflicts_over(rt: Arc<dyn Runtime>, transport: Transport) {
+    let server = transport.start(NatsServer::builder());
+    let js = connect(&rt, options(&transport.url(&server)))
+        .await
+        .jetstream();
     let mut config = KeyValueConfig::new("cfg");
     config.history = 5;
     let kv = js.create_key_value(config).await.expect("bucket");
@@ -87,8 +94,17 @@ pub async fn kv_put_get_and_cas_conflicts(rt: Arc<dyn Runtime>) {
 }
 
 pub async fn kv_watch_sees_current_values_then_changes(rt: Arc<dyn Runtime>) {
-    let server = NatsServer::start();
-    let js = connect(&rt, options(&server.url())).await.jetstream();
+    kv_watch_sees_current_values_then_changes_over(rt, Transport::Tcp).await;
+}
+
+pub async fn kv_watch_sees_current_values_then_changes_over(
+    rt: Arc<dyn Runtime>,
+    transport: Transport,
+) {
+    let server = transport.start(NatsServer::builder());
+    let js = connect(&rt, options(&transport.url(&server)))
+        .await
+        .jetstream();
     let kv = js
         .create_key_value(KeyValueConfig::new("w"))
         .await

@@ -150,6 +150,10 @@ pub async fn a_server_that_does_not_speak_nats_is_a_protocol_error(rt: Arc<dyn R
         matches!(&err, ConnectError::Protocol { source: DecodeError::UnknownOp(op) } if op == "HTTP/1.1"),
         "{err:?}"
     );
+    assert!(
+        err.to_string().contains("a WebSocket or HTTP port"),
+        "{err}"
+    );
     let cause = std::error::Error::source(&err).map(ToString::to_string);
     assert!(
         cause.is_some_and(|c| c.contains("HTTP/1.1")),

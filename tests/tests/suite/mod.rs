@@ -39,6 +39,7 @@ pub mod service_port;
 pub mod service_py;
 pub mod service_stop;
 pub mod tls;
+pub mod transport;
 pub mod websocket;
 
 use std::sync::Arc;

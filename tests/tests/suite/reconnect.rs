@@ -6,11 +6,19 @@ use std::time::Duration;
 use natbus::{ClientEvent, CommandError, Runtime};
 use natbus_tests::NatsServer;
 
+use super::transport::Transport;
 use super::{WAIT, connect, options, sleep, wait_for_event, wait_until, within};
 
 pub async fn reconnects_resubscribes_and_sends_buffered(rt: Arc<dyn Runtime>) {
-    let mut server = NatsServer::start();
-    let client = connect(&rt, options(&server.url())).await;
+    reconnects_resubscribes_and_sends_buffered_over(rt, Transport::Tcp).await;
+}
+
+pub async fn reconnects_resubscribes_and_sends_buffered_over(
+    rt: Arc<dyn Runtime>,
+    transport: Transport,
+) {
+    let mut server = transport.start(NatsServer::builder());
+    let client = connect(&rt, options(&transport.url(&server))).await;
     let mut events = client.events();
     let mut sub = client.subscribe("survive").await.expect("subscribe");
     client.publish("survive", "before").await.expect("publish");

@@ -14,12 +14,13 @@ use rcgen::{
 use super::{WAIT, connect, options, within};
 
 /// A test CA with a server certificate (for 127.0.0.1 and localhost) and a client one.
-struct Pki {
+pub struct Pki {
     dir: TempDir,
 }
 
 impl Pki {
-    fn new() -> Pki {
+    /// Makes the CA and both certificates in a fresh temp dir.
+    pub fn new() -> Pki {
         let dir = TempDir::new("natbus-pki").expect("temp dir is writable");
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("empty SAN list");
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -56,7 +57,9 @@ impl Pki {
         Pki { dir }
     }
 
-    fn file(&self, name: &str) -> PathBuf {
+    /// A file of the PKI: `ca.pem`, `server.pem`, `server-key.pem`, `client.pem`,
+    /// `client-key.pem`.
+    pub fn file(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
