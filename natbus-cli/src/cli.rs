@@ -34,7 +34,8 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Connection and output options")]
 pub struct GlobalArgs {
-    /// NATS server URL(s), comma separated.
+    /// NATS server URL(s), comma separated: nats://, tls://, or ws:// and wss:// for a
+    /// server's WebSocket port (with an optional path, e.g. wss://host/nats).
     #[arg(
         short,
         long,

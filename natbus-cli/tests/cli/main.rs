@@ -15,3 +15,4 @@ mod request;
 mod server;
 mod service;
 mod stream;
+mod websocket;
