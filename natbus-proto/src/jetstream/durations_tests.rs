@@ -25,19 +25,19 @@ fn json_nanos(body: &[u8], key: &str) -> Option<i64> {
 fn a_heartbeat_of_max_is_never_missed_and_zero_at_once() {
     let t0 = Instant::now();
     let mut never = HeartbeatMonitor::new(Duration::MAX, 2);
-    never.on_activity(t0);
-    assert_eq!(never.deadline(), Some(t0 + NEVER));
-    assert!(!never.check(t0 + NEVER / 2));
+    never.handle_activity(t0);
+    assert_eq!(never.poll_timeout(), Some(t0 + NEVER));
+    assert!(!never.handle_timeout(t0 + NEVER / 2));
     let mut now = HeartbeatMonitor::new(Duration::ZERO, 2);
-    now.on_activity(t0);
-    assert!(now.check(t0), "a zero heartbeat is missed at once");
+    now.handle_activity(t0);
+    assert!(now.handle_timeout(t0), "a zero heartbeat is missed at once");
 }
 
 #[test]
 fn a_pull_request_without_expiry_is_sent_as_the_longest_one() {
     let mut tracker = PullTracker::new(ConsumeOptions::messages(10).expires(Duration::MAX));
     let request = tracker
-        .next_request(Instant::now())
+        .poll_request(Instant::now())
         .expect("a first request");
     let body = request.to_json();
     assert_eq!(json_nanos(&body, "expires"), Some(i64::MAX));
@@ -72,13 +72,13 @@ proptest! {
         let mut options = ConsumeOptions::messages(4).expires(expires);
         options.idle_heartbeat = heartbeat;
         let mut tracker = PullTracker::new(options);
-        let request = tracker.next_request(t0).expect("a first request");
+        let request = tracker.poll_request(t0).expect("a first request");
         let _ = request.validate();
         let body = request.to_json();
         prop_assert_eq!(json_nanos(&body, "expires"), Some(saturating_nanos(expires)));
-        let deadline = tracker.heartbeat_deadline().expect("requests are outstanding");
+        let deadline = tracker.poll_timeout().expect("requests are outstanding");
         prop_assert!(deadline >= t0 && deadline <= t0 + NEVER);
-        let missed = tracker.check_heartbeat(t0 + jump.min(NEVER * 2));
+        let missed = tracker.handle_timeout(t0 + jump.min(NEVER * 2));
         prop_assert_eq!(missed, t0 + jump.min(NEVER * 2) >= deadline);
     }
 
@@ -91,17 +91,17 @@ proptest! {
     ) {
         let t0 = Instant::now();
         let mut monitor = HeartbeatMonitor::new(interval, multiplier);
-        monitor.on_activity(t0);
-        let deadline = monitor.deadline().expect("running");
+        monitor.handle_activity(t0);
+        let deadline = monitor.poll_timeout().expect("running");
         prop_assert!(deadline >= t0 && deadline <= t0 + NEVER);
         let at = t0 + jump.min(NEVER * 2);
-        prop_assert_eq!(monitor.check(at), at >= deadline);
+        prop_assert_eq!(monitor.handle_timeout(at), at >= deadline);
 
         let mut ordered = OrderedConsumer::new("o", ConsumerConfig::default(), interval);
-        ordered.on_created(t0);
-        let deadline = ordered.heartbeat_deadline().expect("running");
+        ordered.handle_created(t0);
+        let deadline = ordered.poll_timeout().expect("running");
         prop_assert!(deadline <= t0 + NEVER);
-        let _ = ordered.check_heartbeat(at);
+        let _ = ordered.handle_timeout(at);
         let config = serde_json::to_vec(&ordered.consumer_config(Some("deliver")))
             .expect("a consumer config serializes");
         prop_assert_eq!(json_nanos(&config, "idle_heartbeat"), Some(saturating_nanos(interval)));

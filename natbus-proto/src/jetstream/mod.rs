@@ -27,7 +27,11 @@
 //! consumer's window full and watches its heartbeats. Push consumers classify their
 //! heartbeats and flow-control requests with [`push::classify_push_status`].
 //! [`ordered::OrderedConsumer`] turns a chain of ephemeral consumers into one gap-free,
-//! in-order stream.
+//! in-order stream. These machines speak the verbs of
+//! [`Connection`](crate::connection::Connection): what happened goes in through
+//! `handle_*` (a message, a status, a reconnect, an expired timer), what to do comes out
+//! of `poll_*` (the next pull request), and `poll_timeout` says when to call
+//! `handle_timeout`.
 //!
 //! **Key-Value.** [`kv`] maps a bucket config onto a [`stream::StreamConfig`], keys onto
 //! subjects, and stored or delivered messages back into [`kv::Entry`] values.
@@ -69,18 +73,18 @@
 //! let start = Instant::now(); // the driver's clock; tests use a virtual one
 //! let mut tracker = PullTracker::new(ConsumeOptions::messages(100));
 //! // 1. send what the tracker asks for
-//! let request = tracker.next_request(start).expect("an empty window pulls");
+//! let request = tracker.poll_request(start).expect("an empty window pulls");
 //! assert_eq!(request.batch, 100);
 //! // 2. report traffic
-//! tracker.on_message(start, 120);
-//! let status = tracker.on_status(start, 408, "Request Timeout", Some(99), Some(0));
+//! tracker.handle_message(start, 120);
+//! let status = tracker.handle_status(start, 408, "Request Timeout", Some(99), Some(0));
 //! assert_eq!(status.action(), PullAction::Refill);
 //! // 3. wake up at the heartbeat deadline
-//! if let Some(deadline) = tracker.heartbeat_deadline() {
-//!     let missed = tracker.check_heartbeat(deadline);
+//! if let Some(deadline) = tracker.poll_timeout() {
+//!     let missed = tracker.handle_timeout(deadline);
 //!     assert!(!missed || tracker.pending_messages() == 0);
 //! }
-//! assert!(tracker.next_request(start + Duration::from_secs(1)).is_some());
+//! assert!(tracker.poll_request(start + Duration::from_secs(1)).is_some());
 //! ```
 
 pub mod account;

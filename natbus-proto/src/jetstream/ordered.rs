@@ -103,17 +103,18 @@ impl OrderedConsumer {
         c
     }
 
-    /// The consumer was created (or re-created): start watching heartbeats.
-    pub fn on_created(&mut self, now: Instant) {
-        self.heartbeat.on_activity(now);
+    /// Call when the consumer was created (or re-created): starts watching heartbeats.
+    pub fn handle_created(&mut self, now: Instant) {
+        self.heartbeat.handle_activity(now);
     }
 
-    /// Checks a delivered message's metadata.
-    pub fn on_message(&mut self, now: Instant, meta: &MessageMetadata) -> OrderedEvent {
+    /// Call for every delivered data message, with its metadata; says whether to hand it
+    /// out, drop it as stale, or reset after a gap.
+    pub fn handle_message(&mut self, now: Instant, meta: &MessageMetadata) -> OrderedEvent {
         if meta.consumer != self.consumer_name() {
             return OrderedEvent::Stale;
         }
-        self.heartbeat.on_activity(now);
+        self.heartbeat.handle_activity(now);
         if meta.consumer_sequence != self.expected_consumer_seq {
             return OrderedEvent::Reset(self.reset());
         }
@@ -122,29 +123,31 @@ impl OrderedConsumer {
         OrderedEvent::Deliver
     }
 
-    /// An idle heartbeat arrived, with its `Nats-Last-Consumer` value if present. A value
+    /// Call when an idle heartbeat arrives, with its `Nats-Last-Consumer` value if present. A value
     /// other than the last accepted consumer sequence means deliveries were lost.
-    pub fn on_heartbeat(&mut self, now: Instant, last_consumer: Option<u64>) -> Option<Reset> {
-        self.heartbeat.on_activity(now);
+    pub fn handle_heartbeat(&mut self, now: Instant, last_consumer: Option<u64>) -> Option<Reset> {
+        self.heartbeat.handle_activity(now);
         match last_consumer {
             Some(n) if n != self.expected_consumer_seq - 1 => Some(self.reset()),
             _ => None,
         }
     }
 
-    /// When the missed-heartbeat check is due.
-    pub fn heartbeat_deadline(&self) -> Option<Instant> {
-        self.heartbeat.deadline()
+    /// When [`handle_timeout`](Self::handle_timeout) must be called (the missed-heartbeat
+    /// check).
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.heartbeat.poll_timeout()
     }
 
-    /// Resets when two heartbeat intervals passed without traffic.
-    pub fn check_heartbeat(&mut self, now: Instant) -> Option<Reset> {
-        self.heartbeat.check(now).then(|| self.reset())
+    /// Call when [`poll_timeout`](Self::poll_timeout) passed: resets when two heartbeat
+    /// intervals passed without traffic (early calls do nothing).
+    pub fn handle_timeout(&mut self, now: Instant) -> Option<Reset> {
+        self.heartbeat.handle_timeout(now).then(|| self.reset())
     }
 
     /// Moves to the next consumer; call it directly on `409 Consumer Deleted`, a 503, or a
     /// reconnect. Create the new consumer with [`consumer_config`](Self::consumer_config)
-    /// and then call [`on_created`](Self::on_created).
+    /// and then call [`handle_created`](Self::handle_created).
     pub fn reset(&mut self) -> Reset {
         let old_consumer = self.consumer_name();
         self.serial += 1;
@@ -210,16 +213,16 @@ mod tests {
     fn gap_resets_from_the_next_stream_sequence() {
         let t0 = Instant::now();
         let mut o = ordered();
-        o.on_created(t0);
+        o.handle_created(t0);
         assert_eq!(
-            o.on_message(t0, &meta("oc_1", 1, 10)),
+            o.handle_message(t0, &meta("oc_1", 1, 10)),
             OrderedEvent::Deliver
         );
         assert_eq!(
-            o.on_message(t0, &meta("oc_1", 2, 12)),
+            o.handle_message(t0, &meta("oc_1", 2, 12)),
             OrderedEvent::Deliver
         );
-        let ev = o.on_message(t0, &meta("oc_1", 4, 15));
+        let ev = o.handle_message(t0, &meta("oc_1", 4, 15));
         assert_eq!(
             ev,
             OrderedEvent::Reset(Reset {
@@ -230,9 +233,12 @@ mod tests {
         assert_eq!(o.consumer_name(), "oc_2");
         let c = o.consumer_config(None);
         assert_eq!(c.deliver_policy, DeliverPolicy::ByStartSequence(13));
-        assert_eq!(o.on_message(t0, &meta("oc_1", 3, 14)), OrderedEvent::Stale);
         assert_eq!(
-            o.on_message(t0, &meta("oc_2", 1, 13)),
+            o.handle_message(t0, &meta("oc_1", 3, 14)),
+            OrderedEvent::Stale
+        );
+        assert_eq!(
+            o.handle_message(t0, &meta("oc_2", 1, 13)),
             OrderedEvent::Deliver
         );
         assert_eq!(o.last_stream_seq(), 13);
@@ -242,29 +248,29 @@ mod tests {
     fn heartbeat_gap_and_loss() {
         let t0 = Instant::now();
         let mut o = ordered();
-        o.on_created(t0);
+        o.handle_created(t0);
         assert_eq!(
-            o.on_heartbeat(t0, Some(0)),
+            o.handle_heartbeat(t0, Some(0)),
             None,
             "nothing delivered, nothing seen"
         );
-        o.on_message(t0, &meta("oc_1", 1, 1));
-        assert_eq!(o.on_heartbeat(t0, Some(1)), None);
-        assert_eq!(o.on_heartbeat(t0, None), None);
+        o.handle_message(t0, &meta("oc_1", 1, 1));
+        assert_eq!(o.handle_heartbeat(t0, Some(1)), None);
+        assert_eq!(o.handle_heartbeat(t0, None), None);
         let r = o
-            .on_heartbeat(t0, Some(3))
+            .handle_heartbeat(t0, Some(3))
             .expect("server delivered more than we saw");
         assert_eq!(r.deliver_from_stream_seq, Some(2));
         assert_eq!(
-            o.heartbeat_deadline(),
+            o.poll_timeout(),
             None,
             "stopped until the new consumer exists"
         );
-        o.on_created(t0 + Duration::from_secs(1));
-        assert_eq!(o.heartbeat_deadline(), Some(t0 + Duration::from_secs(11)));
-        assert_eq!(o.check_heartbeat(t0 + Duration::from_secs(10)), None);
+        o.handle_created(t0 + Duration::from_secs(1));
+        assert_eq!(o.poll_timeout(), Some(t0 + Duration::from_secs(11)));
+        assert_eq!(o.handle_timeout(t0 + Duration::from_secs(10)), None);
         let r = o
-            .check_heartbeat(t0 + Duration::from_secs(11))
+            .handle_timeout(t0 + Duration::from_secs(11))
             .expect("missed heartbeats");
         assert_eq!(r.old_consumer, "oc_2");
         assert_eq!(o.consumer_name(), "oc_3");

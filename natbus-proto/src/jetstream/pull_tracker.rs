@@ -2,15 +2,15 @@
 //!
 //! The tracker keeps a window of `max_messages` (and optionally `max_bytes`) requested
 //! from the server. The driver loop is:
-//! 1. call [`PullTracker::next_request`] and publish each request it returns to
+//! 1. call [`PullTracker::poll_request`] and publish each request it returns to
 //!    `CONSUMER.MSG.NEXT.<stream>.<consumer>` with the subscription's inbox as reply;
-//! 2. report each delivered message with [`PullTracker::on_message`] and each status with
-//!    [`PullTracker::on_status`] (acting on the returned [`PullAction`]);
-//! 3. sleep until [`PullTracker::heartbeat_deadline`], then call
-//!    [`PullTracker::check_heartbeat`]; go to 1.
+//! 2. report each delivered message with [`PullTracker::handle_message`] and each status with
+//!    [`PullTracker::handle_status`] (acting on the returned [`PullAction`]);
+//! 3. sleep until [`PullTracker::poll_timeout`], then call
+//!    [`PullTracker::handle_timeout`]; go to 1.
 //!
-//! On disconnect call [`PullTracker::on_disconnected`]; on reconnect
-//! [`PullTracker::on_reconnected`].
+//! On disconnect call [`PullTracker::handle_disconnected`]; on reconnect
+//! [`PullTracker::handle_reconnected`].
 
 use std::time::{Duration, Instant};
 
@@ -128,9 +128,9 @@ impl PullTracker {
         }
     }
 
-    /// True when [`next_request`](Self::next_request) would return a request now.
+    /// True when [`poll_request`](Self::poll_request) would return a request now.
     /// Lets a consumer hand out buffered messages without stopping to send one.
-    pub fn request_due(&self) -> bool {
+    pub fn wants_request(&self) -> bool {
         self.missing().is_some()
     }
 
@@ -164,8 +164,9 @@ impl PullTracker {
 
     /// The next pull request to send, if the window has fallen to its threshold: it asks
     /// for what is missing to fill the window and counts it as pending. `None` while the
-    /// window is full enough, paused (disconnected) or terminated.
-    pub fn next_request(&mut self, now: Instant) -> Option<PullRequest> {
+    /// window is full enough, paused (disconnected) or terminated. Call it after every
+    /// input, and send what it returns.
+    pub fn poll_request(&mut self, now: Instant) -> Option<PullRequest> {
         let (batch, max_bytes) = self.missing()?;
         self.pending_messages += batch;
         self.pending_bytes += max_bytes.unwrap_or(0);
@@ -179,9 +180,9 @@ impl PullTracker {
         })
     }
 
-    /// Records a delivered message of `size` bytes (subject + reply + headers + payload,
-    /// the size the server counts against `max_bytes`).
-    pub fn on_message(&mut self, now: Instant, size: usize) {
+    /// Call for every data message delivered, with its `size` in bytes (subject + reply +
+    /// headers + payload, the size the server counts against `max_bytes`).
+    pub fn handle_message(&mut self, now: Instant, size: usize) {
         self.pending_messages = self.pending_messages.saturating_sub(1);
         if self.opts.max_bytes.is_some() {
             self.pending_bytes = self.pending_bytes.saturating_sub(size);
@@ -204,10 +205,10 @@ impl PullTracker {
         self.pending_bytes = 0;
     }
 
-    /// Records a status message: `pending_messages`/`pending_bytes` are the values of the
+    /// Call for every status message: `pending_messages`/`pending_bytes` are the values of the
     /// `Nats-Pending-Messages`/`Nats-Pending-Bytes` headers, when present. Returns the
     /// classified status; act on [`PullStatus::action`] (report warnings, stop on terminal).
-    pub fn on_status(
+    pub fn handle_status(
         &mut self,
         now: Instant,
         code: u16,
@@ -231,9 +232,10 @@ impl PullTracker {
         status
     }
 
-    /// When the heartbeat check is due: two heartbeat intervals after the last traffic,
-    /// while requests are outstanding and the connection is up.
-    pub fn heartbeat_deadline(&self) -> Option<Instant> {
+    /// When [`handle_timeout`](Self::handle_timeout) must be called: two heartbeat
+    /// intervals after the last traffic, while requests are outstanding and the connection
+    /// is up.
+    pub fn poll_timeout(&self) -> Option<Instant> {
         if self.state != State::Active || self.pending_messages == 0 {
             return None;
         }
@@ -243,11 +245,12 @@ impl PullTracker {
         ))
     }
 
-    /// Whether heartbeats were missed at `now`. If so, the outstanding requests are
-    /// presumed lost: the counters are reset so [`next_request`](Self::next_request) pulls
+    /// Call when [`poll_timeout`](Self::poll_timeout) passed (early calls do nothing);
+    /// returns whether heartbeats were missed at `now`. If so, the outstanding requests are
+    /// presumed lost: the counters are reset so [`poll_request`](Self::poll_request) pulls
     /// afresh. Not fatal; report it to the user as a warning.
-    pub fn check_heartbeat(&mut self, now: Instant) -> bool {
-        match self.heartbeat_deadline() {
+    pub fn handle_timeout(&mut self, now: Instant) -> bool {
+        match self.poll_timeout() {
             Some(deadline) if now >= deadline => {
                 self.reset_counters();
                 self.last_activity = None;
@@ -257,15 +260,16 @@ impl PullTracker {
         }
     }
 
-    /// The connection is down: stop pulling and pause the heartbeat timer.
-    pub fn on_disconnected(&mut self) {
+    /// Call when the connection is down: stops pulling and pauses the heartbeat timer.
+    pub fn handle_disconnected(&mut self) {
         if self.state == State::Active {
             self.state = State::Paused;
         }
     }
 
-    /// The connection is back: the server forgot our requests, so start a fresh window.
-    pub fn on_reconnected(&mut self, now: Instant) {
+    /// Call when the connection is back: the server forgot our requests, so a fresh window
+    /// starts.
+    pub fn handle_reconnected(&mut self, now: Instant) {
         if self.state == State::Paused {
             self.state = State::Active;
             self.reset_counters();
@@ -286,28 +290,28 @@ mod tests {
     fn fills_the_window_and_refills_at_threshold() {
         let t0 = Instant::now();
         let mut t = PullTracker::new(ConsumeOptions::messages(10));
-        assert!(t.request_due());
-        let r = t.next_request(t0).expect("an empty window pulls");
-        assert!(!t.request_due());
+        assert!(t.wants_request());
+        let r = t.poll_request(t0).expect("an empty window pulls");
+        assert!(!t.wants_request());
         assert_eq!(r.batch, 10);
         assert_eq!(r.expires, Some(secs(30)));
         assert_eq!(r.idle_heartbeat, Some(secs(15)));
         assert_eq!(r.max_bytes, None);
         assert_eq!(r.validate(), Ok(()));
-        assert_eq!(t.next_request(t0), None, "window full");
+        assert_eq!(t.poll_request(t0), None, "window full");
         for _ in 0..4 {
-            t.on_message(t0, 100);
+            t.handle_message(t0, 100);
         }
         assert_eq!(t.pending_messages(), 6);
         assert_eq!(
-            t.next_request(t0),
+            t.poll_request(t0),
             None,
             "6 pending is above the threshold 5"
         );
-        assert!(!t.request_due());
-        t.on_message(t0, 100);
-        assert!(t.request_due());
-        let r = t.next_request(t0).expect("at the threshold it refills");
+        assert!(!t.wants_request());
+        t.handle_message(t0, 100);
+        assert!(t.wants_request());
+        let r = t.poll_request(t0).expect("at the threshold it refills");
         assert_eq!(r.batch, 5);
         assert_eq!(t.pending_messages(), 10);
     }
@@ -316,27 +320,27 @@ mod tests {
     fn request_timeout_releases_its_pending_counts() {
         let t0 = Instant::now();
         let mut t = PullTracker::new(ConsumeOptions::messages(10));
-        t.next_request(t0);
-        t.on_message(t0, 1);
-        let s = t.on_status(t0, 408, "Request Timeout", Some(9), Some(0));
+        t.poll_request(t0);
+        t.handle_message(t0, 1);
+        let s = t.handle_status(t0, 408, "Request Timeout", Some(9), Some(0));
         assert_eq!(s, PullStatus::RequestTimeout);
         assert_eq!(t.pending_messages(), 0);
-        assert_eq!(t.next_request(t0).map(|r| r.batch), Some(10));
+        assert_eq!(t.poll_request(t0).map(|r| r.batch), Some(10));
     }
 
     #[test]
     fn byte_windows() {
         let t0 = Instant::now();
         let mut t = PullTracker::new(ConsumeOptions::bytes(1000));
-        let r = t.next_request(t0).expect("pulls");
+        let r = t.poll_request(t0).expect("pulls");
         assert_eq!((r.batch, r.max_bytes), (1_000_000, Some(1000)));
-        t.on_message(t0, 400);
-        assert_eq!(t.next_request(t0), None, "600 bytes pending is above 500");
-        t.on_message(t0, 100);
-        let r = t.next_request(t0).expect("refills at 500 bytes");
+        t.handle_message(t0, 400);
+        assert_eq!(t.poll_request(t0), None, "600 bytes pending is above 500");
+        t.handle_message(t0, 100);
+        let r = t.poll_request(t0).expect("refills at 500 bytes");
         assert_eq!(r.max_bytes, Some(500));
         assert_eq!(r.batch, 2, "two messages were delivered");
-        t.on_status(t0, 409, "Batch Completed", Some(0), Some(940));
+        t.handle_status(t0, 409, "Batch Completed", Some(0), Some(940));
         assert_eq!(t.pending_bytes(), 60);
     }
 
@@ -344,71 +348,67 @@ mod tests {
     fn heartbeats_with_a_virtual_clock() {
         let t0 = Instant::now();
         let mut t = PullTracker::new(ConsumeOptions::messages(10).expires(secs(10)));
-        assert_eq!(t.heartbeat_deadline(), None, "nothing requested yet");
-        t.next_request(t0);
-        assert_eq!(
-            t.heartbeat_deadline(),
-            Some(t0 + secs(10)),
-            "2 × 5 s heartbeat"
-        );
-        assert!(!t.check_heartbeat(t0 + secs(9)));
-        t.on_status(t0 + secs(9), 100, "Idle Heartbeat", None, None);
-        assert_eq!(t.heartbeat_deadline(), Some(t0 + secs(19)));
-        t.on_message(t0 + secs(12), 5);
-        assert_eq!(t.heartbeat_deadline(), Some(t0 + secs(22)));
-        assert!(!t.check_heartbeat(t0 + secs(21)));
-        assert!(t.check_heartbeat(t0 + secs(22)), "missed two heartbeats");
+        assert_eq!(t.poll_timeout(), None, "nothing requested yet");
+        t.poll_request(t0);
+        assert_eq!(t.poll_timeout(), Some(t0 + secs(10)), "2 × 5 s heartbeat");
+        assert!(!t.handle_timeout(t0 + secs(9)));
+        t.handle_status(t0 + secs(9), 100, "Idle Heartbeat", None, None);
+        assert_eq!(t.poll_timeout(), Some(t0 + secs(19)));
+        t.handle_message(t0 + secs(12), 5);
+        assert_eq!(t.poll_timeout(), Some(t0 + secs(22)));
+        assert!(!t.handle_timeout(t0 + secs(21)));
+        assert!(t.handle_timeout(t0 + secs(22)), "missed two heartbeats");
         assert_eq!(t.pending_messages(), 0);
-        assert!(!t.check_heartbeat(t0 + secs(23)), "fires once");
+        assert!(!t.handle_timeout(t0 + secs(23)), "fires once");
         let r = t
-            .next_request(t0 + secs(23))
+            .poll_request(t0 + secs(23))
             .expect("re-pulls after a miss");
         assert_eq!(r.batch, 10);
-        assert_eq!(t.heartbeat_deadline(), Some(t0 + secs(33)));
+        assert_eq!(t.poll_timeout(), Some(t0 + secs(33)));
     }
 
     #[test]
     fn disconnect_pauses_and_reconnect_restarts() {
         let t0 = Instant::now();
         let mut t = PullTracker::new(ConsumeOptions::messages(4));
-        t.next_request(t0);
-        t.on_disconnected();
-        assert_eq!(t.heartbeat_deadline(), None);
-        assert!(!t.check_heartbeat(t0 + secs(3600)));
-        assert_eq!(t.next_request(t0 + secs(1)), None);
-        t.on_reconnected(t0 + secs(2));
-        assert_eq!(t.next_request(t0 + secs(2)).map(|r| r.batch), Some(4));
+        t.poll_request(t0);
+        t.handle_disconnected();
+        assert_eq!(t.poll_timeout(), None);
+        assert!(!t.handle_timeout(t0 + secs(3600)));
+        assert_eq!(t.poll_request(t0 + secs(1)), None);
+        t.handle_reconnected(t0 + secs(2));
+        assert_eq!(t.poll_request(t0 + secs(2)).map(|r| r.batch), Some(4));
     }
 
     #[test]
     fn leadership_change_resets_and_terminal_stops() {
         let t0 = Instant::now();
         let mut t = PullTracker::new(ConsumeOptions::messages(4));
-        t.next_request(t0);
-        t.on_status(t0, 409, "Leadership Change", None, None);
+        t.poll_request(t0);
+        t.handle_status(t0, 409, "Leadership Change", None, None);
         assert_eq!(t.pending_messages(), 0);
-        t.next_request(t0);
-        let warn = t.on_status(t0, 409, "Exceeded MaxRequestBatch of 2", None, None);
+        t.poll_request(t0);
+        let warn = t.handle_status(t0, 409, "Exceeded MaxRequestBatch of 2", None, None);
         assert!(matches!(warn.action(), PullAction::Warning(_)));
         assert_eq!(
             t.pending_messages(),
             4,
             "a warning without pending headers keeps counts"
         );
-        let s = t.on_status(t0, 409, "Consumer Deleted", None, None);
+        let s = t.handle_status(t0, 409, "Consumer Deleted", None, None);
         assert_eq!(s, PullStatus::ConsumerDeleted);
         assert_eq!(t.terminated(), Some(&TerminalReason::ConsumerDeleted));
-        assert_eq!(t.next_request(t0), None);
-        assert_eq!(t.heartbeat_deadline(), None);
+        assert_eq!(t.poll_request(t0), None);
+        assert_eq!(t.poll_timeout(), None);
     }
 
     #[test]
     fn a_window_of_one_still_pulls() {
         let t0 = Instant::now();
         let mut t = PullTracker::new(ConsumeOptions::messages(1));
-        assert_eq!(t.next_request(t0).map(|r| r.batch), Some(1));
-        assert_eq!(t.next_request(t0), None);
-        t.on_message(t0, 1);
-        assert_eq!(t.next_request(t0).map(|r| r.batch), Some(1));
+        assert_eq!(t.poll_request(t0).map(|r| r.batch), Some(1));
+        assert_eq!(t.poll_request(t0), None);
+        t.handle_message(t0, 1);
+        assert_eq!(t.poll_request(t0).map(|r| r.batch), Some(1));
     }
 }

@@ -81,8 +81,9 @@ pub struct FlowControlReplies {
 }
 
 impl FlowControlReplies {
-    /// Whether `subject` still needs an answer; records it as answered if so.
-    pub fn should_answer(&mut self, subject: &str) -> bool {
+    /// Call for every flow-control request, with its reply subject: whether it still
+    /// needs an answer (records it as answered if so; a repeated request needs none).
+    pub fn handle_flow_control(&mut self, subject: &str) -> bool {
         if self.last.as_deref() == Some(subject) {
             return false;
         }
@@ -101,7 +102,7 @@ pub struct HeartbeatMonitor {
 }
 
 impl HeartbeatMonitor {
-    /// A monitor that is not running until [`on_activity`](Self::on_activity).
+    /// A monitor that is not running until [`handle_activity`](Self::handle_activity).
     pub fn new(interval: Duration, multiplier: u32) -> Self {
         Self {
             interval,
@@ -115,8 +116,8 @@ impl HeartbeatMonitor {
         self.interval
     }
 
-    /// Any message or status arrived (or the monitor starts now).
-    pub fn on_activity(&mut self, now: Instant) {
+    /// Call when any message or status arrived (or to start the monitor now).
+    pub fn handle_activity(&mut self, now: Instant) {
         self.last = Some(now);
     }
 
@@ -125,18 +126,19 @@ impl HeartbeatMonitor {
         self.last = None;
     }
 
-    /// When the alarm fires, if running.
-    pub fn deadline(&self) -> Option<Instant> {
+    /// When [`handle_timeout`](Self::handle_timeout) must be called, if running.
+    pub fn poll_timeout(&self) -> Option<Instant> {
         Some(time::deadline(
             self.last?,
             self.interval.saturating_mul(self.multiplier),
         ))
     }
 
-    /// Whether heartbeats were missed at `now`; the monitor restarts from `now` so the
-    /// alarm fires once per silent period.
-    pub fn check(&mut self, now: Instant) -> bool {
-        match self.deadline() {
+    /// Call when [`poll_timeout`](Self::poll_timeout) passed; returns whether heartbeats
+    /// were missed at `now` (the monitor restarts from `now`, so this is true once per
+    /// silent period).
+    pub fn handle_timeout(&mut self, now: Instant) -> bool {
+        match self.poll_timeout() {
             Some(d) if now >= d => {
                 self.last = Some(now);
                 true
@@ -197,26 +199,26 @@ mod tests {
     #[test]
     fn answers_each_flow_control_subject_once() {
         let mut r = FlowControlReplies::default();
-        assert!(r.should_answer("$JS.FC.a"));
-        assert!(!r.should_answer("$JS.FC.a"));
-        assert!(r.should_answer("$JS.FC.b"));
+        assert!(r.handle_flow_control("$JS.FC.a"));
+        assert!(!r.handle_flow_control("$JS.FC.a"));
+        assert!(r.handle_flow_control("$JS.FC.b"));
     }
 
     #[test]
     fn heartbeat_monitor_with_virtual_clock() {
         let t0 = Instant::now();
         let mut m = HeartbeatMonitor::new(Duration::from_secs(5), 3);
-        assert_eq!(m.deadline(), None);
-        assert!(!m.check(t0 + Duration::from_secs(100)));
-        m.on_activity(t0);
-        assert_eq!(m.deadline(), Some(t0 + Duration::from_secs(15)));
-        assert!(!m.check(t0 + Duration::from_secs(14)));
-        assert!(m.check(t0 + Duration::from_secs(15)));
+        assert_eq!(m.poll_timeout(), None);
+        assert!(!m.handle_timeout(t0 + Duration::from_secs(100)));
+        m.handle_activity(t0);
+        assert_eq!(m.poll_timeout(), Some(t0 + Duration::from_secs(15)));
+        assert!(!m.handle_timeout(t0 + Duration::from_secs(14)));
+        assert!(m.handle_timeout(t0 + Duration::from_secs(15)));
         assert!(
-            !m.check(t0 + Duration::from_secs(16)),
+            !m.handle_timeout(t0 + Duration::from_secs(16)),
             "restarted from the alarm"
         );
         m.stop();
-        assert_eq!(m.deadline(), None);
+        assert_eq!(m.poll_timeout(), None);
     }
 }

@@ -174,7 +174,7 @@ impl Ordered {
     async fn create(&mut self) -> Result<u64, JetStreamError> {
         let config = self.ordered.consumer_config(Some(&self.deliver));
         let info = self.js.create_consumer(&self.stream, config).await?;
-        self.ordered.on_created(self.js.now());
+        self.ordered.handle_created(self.js.now());
         Ok(info.num_pending)
     }
 }
@@ -201,7 +201,7 @@ impl LoopPolicy for Ordered {
     }
 
     fn deadline(&self) -> Option<Instant> {
-        self.ordered.heartbeat_deadline()
+        self.ordered.poll_timeout()
     }
 
     fn on_message(&mut self, now: Instant, msg: Message) -> Delivery {
@@ -212,7 +212,7 @@ impl LoopPolicy for Ordered {
             Ok(m) => m,
             Err(e) => return Delivery::Item(Err(e.into())),
         };
-        match self.ordered.on_message(now, &meta) {
+        match self.ordered.handle_message(now, &meta) {
             OrderedEvent::Deliver => Delivery::Item(Ok(JsMessage::with_metadata(
                 self.js.client.clone(),
                 msg,
@@ -235,7 +235,7 @@ impl LoopPolicy for Ordered {
                     .as_ref()
                     .and_then(|h| h.get(NATS_LAST_CONSUMER))
                     .and_then(|v| v.trim().parse().ok());
-                if let Some(r) = self.ordered.on_heartbeat(now, last) {
+                if let Some(r) = self.ordered.handle_heartbeat(now, last) {
                     self.recreate = Some(r.old_consumer);
                 }
             }
@@ -256,7 +256,7 @@ impl LoopPolicy for Ordered {
     }
 
     async fn on_deadline(&mut self, now: Instant) -> Flow {
-        if let Some(r) = self.ordered.check_heartbeat(now) {
+        if let Some(r) = self.ordered.handle_timeout(now) {
             self.recreate = Some(r.old_consumer);
         }
         Flow::Continue

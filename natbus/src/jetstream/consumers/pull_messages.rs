@@ -73,11 +73,11 @@ impl Messages {
 
 impl LoopPolicy for Pull {
     fn work_due(&self) -> bool {
-        self.tracker.request_due()
+        self.tracker.wants_request()
     }
 
     async fn before_wait(&mut self) -> Flow {
-        let Some(request) = self.tracker.next_request(self.js.now()) else {
+        let Some(request) = self.tracker.poll_request(self.js.now()) else {
             return Flow::Continue;
         };
         let sent = self
@@ -98,21 +98,21 @@ impl LoopPolicy for Pull {
     }
 
     fn deadline(&self) -> Option<Instant> {
-        self.tracker.heartbeat_deadline()
+        self.tracker.poll_timeout()
     }
 
     fn on_message(&mut self, now: Instant, msg: Message) -> Delivery {
         if status_of(&msg).is_some() {
             return Delivery::Status(msg);
         }
-        self.tracker.on_message(now, msg.size());
+        self.tracker.handle_message(now, msg.size());
         Delivery::Item(JsMessage::new(self.js.client.clone(), msg, self.js.timeout))
     }
 
     async fn on_status(&mut self, now: Instant, msg: Message) -> Flow {
         let (code, description) = status_of(&msg).unwrap_or_default();
         let (pm, pb) = pending_of(&msg);
-        let status = self.tracker.on_status(now, code, &description, pm, pb);
+        let status = self.tracker.handle_status(now, code, &description, pm, pb);
         match status.action() {
             PullAction::KeepGoing | PullAction::Refill | PullAction::Reset => Flow::Continue,
             PullAction::Warning(_) if code == 503 && self.consumer_is_gone().await => Flow::Last(
@@ -125,15 +125,15 @@ impl LoopPolicy for Pull {
 
     async fn on_event(&mut self, now: Instant, event: ClientEvent) -> Flow {
         match event {
-            ClientEvent::Disconnected { .. } => self.tracker.on_disconnected(),
-            ClientEvent::Reconnected { .. } => self.tracker.on_reconnected(now),
+            ClientEvent::Disconnected { .. } => self.tracker.handle_disconnected(),
+            ClientEvent::Reconnected { .. } => self.tracker.handle_reconnected(now),
             _ => {}
         }
         Flow::Continue
     }
 
     async fn on_deadline(&mut self, now: Instant) -> Flow {
-        if self.tracker.check_heartbeat(now) {
+        if self.tracker.handle_timeout(now) {
             let silence = self.heartbeat.saturating_mul(2);
             return Flow::Yield(Err(JetStreamError::MissedHeartbeats(silence)));
         }

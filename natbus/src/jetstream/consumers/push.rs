@@ -150,7 +150,7 @@ impl PushMessages {
             .idle_heartbeat
             .map(|hb| HeartbeatMonitor::new(hb, 2));
         if let Some(m) = heartbeat.as_mut() {
-            m.on_activity(js.now());
+            m.handle_activity(js.now());
         }
         let watch = ConsumerWatch::new(&info.stream_name, &info.name, recreate);
         let events = js.client.events();
@@ -175,12 +175,14 @@ impl PushMessages {
 
 impl LoopPolicy for Push {
     fn deadline(&self) -> Option<Instant> {
-        self.heartbeat.as_ref().and_then(HeartbeatMonitor::deadline)
+        self.heartbeat
+            .as_ref()
+            .and_then(HeartbeatMonitor::poll_timeout)
     }
 
     fn on_message(&mut self, now: Instant, msg: Message) -> Delivery {
         if let Some(m) = self.heartbeat.as_mut() {
-            m.on_activity(now);
+            m.handle_activity(now);
         }
         if status_of(&msg).is_some() {
             return Delivery::Status(msg);
@@ -208,7 +210,7 @@ impl LoopPolicy for Push {
         let Some(m) = self.heartbeat.as_mut() else {
             return Flow::Continue;
         };
-        if !m.check(now) {
+        if !m.handle_timeout(now) {
             return Flow::Continue;
         }
         let silence = m.interval().saturating_mul(2);
@@ -216,7 +218,7 @@ impl LoopPolicy for Push {
             Checked::Gone(e) => Flow::Last(Err(e)),
             Checked::Recreated => {
                 if let Some(m) = self.heartbeat.as_mut() {
-                    m.on_activity(self.js.now());
+                    m.handle_activity(self.js.now());
                 }
                 Flow::Continue
             }
@@ -244,7 +246,7 @@ pub(crate) async fn answer_control(
         // sent already was lost (with a connection that died), so it goes again. Without
         // this, one lost answer stalled the consumer for good.
         let stalled = matches!(control, PushControl::Heartbeat { .. });
-        if replies.should_answer(subject) || stalled {
+        if replies.handle_flow_control(subject) || stalled {
             if let Err(e) = js.client.publish(subject, "").await {
                 tracing::debug!(error = %e, "could not answer flow control");
             }
