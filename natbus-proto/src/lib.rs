@@ -11,7 +11,8 @@
 //! - [`wire`]: the incremental parser and the encoder for every protocol operation.
 //! - [`headers`]: the `NATS/1.0` header block with its status line.
 //! - [`subject`]: subject, wildcard and queue-group validation and matching.
-//! - [`info`] and [`connect`]: the JSON of the INFO and CONNECT handshake.
+//! - [`info`] and [`connect`]: the JSON of the INFO and CONNECT handshake;
+//!   [`server_version`]: the server version INFO reports, for feature checks.
 //! - [`Prng`]: the small seeded generator behind every random choice.
 //! - [`nuid`]: unique ids for inboxes.
 //! - [`server_addr`]: server URLs and the `host:port` pairs of INFO `connect_urls`.
@@ -97,6 +98,7 @@ pub mod reconnect;
 mod requests;
 pub mod server_addr;
 pub mod server_error;
+pub mod server_version;
 pub mod service;
 pub mod subject;
 mod subscriptions;

@@ -452,6 +452,30 @@ impl Client {
         self.shared().lock().conn.server_info().cloned()
     }
 
+    /// The connected server's version and JetStream API level, read from its INFO once per
+    /// connection (and again after a reconnect); `None` before the first connection. The
+    /// last server's facts stay while reconnecting.
+    ///
+    /// ```no_run
+    /// # fn demo(client: natbus::Client) {
+    /// use natbus::jetstream::Feature;
+    ///
+    /// if let Some(server) = client.server_support() {
+    ///     if let Err(too_old) = server.check(Feature::MessageSchedules) {
+    ///         eprintln!("{too_old}");
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn server_support(&self) -> Option<natbus_proto::jetstream::features::ServerSupport> {
+        self.connected_server().map(|s| s.support)
+    }
+
+    /// The cached facts about the connected server that feature checks use.
+    pub(crate) fn connected_server(&self) -> Option<crate::connection::shared::ConnectedServer> {
+        self.shared().lock().server
+    }
+
     /// Message and byte counters, reconnects, and messages dropped by slow subscribers.
     pub fn statistics(&self) -> ClientStatistics {
         let inner = self.shared().lock();

@@ -104,6 +104,8 @@ pub async fn connect_with(
         slow_consumer_drops: 0,
         direct: Default::default(),
         timer_at: None,
+        server: None,
+        server_id: None,
     };
     let shared = Arc::new(Shared {
         inner: Mutex::new(inner),

@@ -39,6 +39,8 @@ pub struct FakeServerBuilder {
     filler: u64,
     script_after_ping: usize,
     close_after_script: bool,
+    version: String,
+    jetstream: bool,
 }
 
 impl Default for FakeServerBuilder {
@@ -50,6 +52,8 @@ impl Default for FakeServerBuilder {
             filler: 0,
             script_after_ping: 1,
             close_after_script: false,
+            version: "2.15.1".to_owned(),
+            jetstream: false,
         }
     }
 }
@@ -58,6 +62,19 @@ impl FakeServerBuilder {
     /// The `max_payload` the INFO announces (default 1 MiB).
     pub fn max_payload(mut self, bytes: u64) -> Self {
         self.max_payload = bytes;
+        self
+    }
+
+    /// The `version` the INFO announces (default `2.15.1`): an older server, for the
+    /// client's feature checks.
+    pub fn version(mut self, version: &str) -> Self {
+        self.version = version.to_owned();
+        self
+    }
+
+    /// Whether the INFO announces JetStream (default no; the fake never answers its API).
+    pub fn jetstream(mut self, on: bool) -> Self {
+        self.jetstream = on;
         self
     }
 
@@ -211,9 +228,9 @@ fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
     stream.set_write_timeout(Some(Duration::from_secs(2)))?;
     let mut writer = stream.try_clone()?;
     let info = format!(
-        "INFO {{\"server_id\":\"FAKE\",\"server_name\":\"fake\",\"version\":\"2.15.1\",\
-         \"proto\":1,\"headers\":true,\"max_payload\":{}}}\r\n",
-        state.script.max_payload
+        "INFO {{\"server_id\":\"FAKE\",\"server_name\":\"fake\",\"version\":{:?},\
+         \"proto\":1,\"headers\":true,\"jetstream\":{},\"max_payload\":{}}}\r\n",
+        state.script.version, state.script.jetstream, state.script.max_payload
     );
     match &state.script.greeting {
         Some(greeting) => writer.write_all(greeting)?,

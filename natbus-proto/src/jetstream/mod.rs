@@ -98,6 +98,7 @@ pub mod direct_get;
 #[cfg(test)]
 mod durations_tests;
 pub mod errors;
+pub mod features;
 mod json;
 pub mod kv;
 pub mod metadata;

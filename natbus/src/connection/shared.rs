@@ -16,6 +16,8 @@ use natbus_proto::connection::{
     CloseReason, Connection, Event, FlushError as ProtoFlushError,
     RequestError as ProtoRequestError, SidMap, SubscriptionEnd,
 };
+use natbus_proto::info::ServerInfo;
+use natbus_proto::jetstream::features::ServerSupport;
 use natbus_proto::message::Message;
 
 use crate::connection::direct::{DirectPath, Outcome};
@@ -86,6 +88,27 @@ pub(crate) struct Inner {
     /// The deadline the driver's timer is armed for: a command that brings the state
     /// machine's next deadline before it must wake the driver to re-arm.
     pub(crate) timer_at: Option<Instant>,
+    /// What the connected server can do, parsed once from each INFO (see
+    /// [`ConnectedServer`]).
+    pub(crate) server: Option<ConnectedServer>,
+    /// The `server_id` of the last INFO, to tell a new server from an INFO update.
+    pub(crate) server_id: Option<String>,
+}
+
+/// The connected server's facts that feature checks need, kept per connection: set from
+/// the handshake INFO of every (re)connection, so a reconnect to another server is seen by
+/// the next check. The last server's facts stay while reconnecting, since queued requests
+/// most likely go to a server of the same cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ConnectedServer {
+    /// Version and JetStream API level.
+    pub(crate) support: ServerSupport,
+    /// The server runs JetStream itself (INFO `jetstream`); when it does not, JetStream
+    /// requests are answered by some other server whose version INFO does not tell.
+    pub(crate) jetstream: bool,
+    /// Changes whenever INFO names another server (its `server_id`), so answers cached
+    /// about "the server" (the `$JS.API.INFO` level) can tell they are stale.
+    pub(crate) generation: u64,
 }
 
 /// The shared half of a connection.
@@ -242,6 +265,7 @@ impl Inner {
             }
             Event::ServerInfo(info) => {
                 tracing::debug!(server = %info.server_name, version = %info.version, "server info");
+                self.note_server(&info);
             }
             Event::LameDuck => {
                 tracing::warn!("server entered lame-duck mode");
@@ -254,6 +278,24 @@ impl Inner {
             Event::Closed { reason } => self.on_closed(reason),
             other => tracing::trace!(?other, "event"),
         }
+    }
+
+    /// Updates [`Inner::server`] from an INFO: a new generation when the server changed.
+    fn note_server(&mut self, info: &ServerInfo) {
+        let changed = self.server_id.as_deref() != Some(info.server_id.as_str());
+        if changed {
+            self.server_id = Some(info.server_id.clone());
+        }
+        let generation = match self.server {
+            Some(s) if !changed => s.generation,
+            Some(s) => s.generation + 1,
+            None => 0,
+        };
+        self.server = Some(ConnectedServer {
+            support: ServerSupport::from_info(info),
+            jetstream: info.jetstream,
+            generation,
+        });
     }
 
     fn deliver(&mut self, sid: u64, message: Message) {

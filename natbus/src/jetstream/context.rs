@@ -3,6 +3,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use natbus_proto::headers::HeaderMap;
 use natbus_proto::jetstream::account::AccountInfo;
 use natbus_proto::jetstream::api::ApiPrefix;
 use natbus_proto::jetstream::response::parse_response;
@@ -10,6 +11,7 @@ use serde::de::DeserializeOwned;
 
 use super::error::JetStreamError;
 use super::publish_async::AckMux;
+use super::requirements::LevelCache;
 use crate::runtime::sleep_for;
 use crate::{Client, RequestOptions};
 
@@ -24,6 +26,9 @@ pub struct JetStream {
     pub(crate) prefix: ApiPrefix,
     pub(crate) timeout: Duration,
     pub(crate) acks: Arc<AckSlot>,
+    /// The JetStream server's API level when it is not the connected server's (see
+    /// [`server_support`](Self::server_support)); shared by clones.
+    pub(crate) levels: Arc<LevelCache>,
 }
 
 /// The async-publish machinery, created on first use and closed when the last context
@@ -56,18 +61,21 @@ impl JetStream {
                 max_pending: Mutex::new(DEFAULT_MAX_PENDING_ACKS),
                 mux: Mutex::new(None),
             }),
+            levels: LevelCache::new(),
         }
     }
 
     /// Talks to the JetStream of `domain` (API prefix `$JS.<domain>.API`).
     pub fn with_domain(mut self, domain: &str) -> Self {
         self.prefix = ApiPrefix::domain(domain);
+        self.levels = LevelCache::new();
         self
     }
 
     /// Uses a custom API prefix (an API imported from another account).
     pub fn with_api_prefix(mut self, prefix: &str) -> Self {
         self.prefix = ApiPrefix::custom(prefix);
+        self.levels = LevelCache::new();
         self
     }
 
@@ -119,13 +127,23 @@ impl JetStream {
         subject: &str,
         body: Vec<u8>,
     ) -> Result<T, JetStreamError> {
+        self.api_request_with(subject, body, None).await
+    }
+
+    /// [`api_request`](Self::api_request) with request headers.
+    pub(crate) async fn api_request_with<T: DeserializeOwned>(
+        &self,
+        subject: &str,
+        body: Vec<u8>,
+        headers: Option<HeaderMap>,
+    ) -> Result<T, JetStreamError> {
         let msg = self
             .client
             .request_with(
                 subject,
                 body,
                 RequestOptions {
-                    headers: None,
+                    headers,
                     timeout: Some(self.timeout),
                 },
             )

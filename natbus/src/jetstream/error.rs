@@ -6,12 +6,14 @@ use natbus_proto::connection::CommandError;
 use natbus_proto::jetstream::api::InvalidName;
 use natbus_proto::jetstream::consumer::ConsumerConfigError;
 use natbus_proto::jetstream::direct_get::DirectGetError;
+use natbus_proto::jetstream::features::{Feature, ServerTooOld};
 use natbus_proto::jetstream::kv::KvError;
 use natbus_proto::jetstream::metadata::MetadataError;
 use natbus_proto::jetstream::object::ObjectError;
 use natbus_proto::jetstream::pull::PullRequestError;
 use natbus_proto::jetstream::response::{ApiError, ResponseError};
 use natbus_proto::jetstream::terminal::TerminalReason;
+use natbus_proto::server_version::ServerVersion;
 
 use crate::RequestError;
 
@@ -168,6 +170,33 @@ pub enum JetStreamError {
     /// The connection closed while waiting.
     #[error("connection closed")]
     Closed,
+    /// The server is too old for a feature: checked before anything is sent, from the
+    /// connected server's INFO (see [`JetStream::require`](super::JetStream::require)),
+    /// or refused by a JetStream server behind it through the `Nats-Required-Api-Level`
+    /// header.
+    #[error("{}", ServerTooOld { feature: *feature, needs: *needs, server: *server, server_api_level: *server_api_level })]
+    ServerTooOld {
+        /// The feature asked for.
+        feature: Feature,
+        /// The first server release with the feature.
+        needs: ServerVersion,
+        /// The server's version; `None` when only its API level is known (a JetStream
+        /// server other than the connected one).
+        server: Option<ServerVersion>,
+        /// The server's JetStream API level, when known.
+        server_api_level: Option<u32>,
+    },
+}
+
+impl From<ServerTooOld> for JetStreamError {
+    fn from(e: ServerTooOld) -> Self {
+        Self::ServerTooOld {
+            feature: e.feature,
+            needs: e.needs,
+            server: e.server,
+            server_api_level: e.server_api_level,
+        }
+    }
 }
 
 impl JetStreamError {

@@ -36,6 +36,7 @@ mod message;
 mod object_store;
 mod publish;
 mod publish_async;
+mod requirements;
 mod stream;
 mod stream_ensure;
 mod streams;
@@ -61,6 +62,7 @@ pub use natbus_proto::jetstream::consumer::{
     AckPolicy, ConsumerConfig, DeliverPolicy, ReplayPolicy,
 };
 pub use natbus_proto::jetstream::consumer_info::ConsumerInfo;
+pub use natbus_proto::jetstream::features::{Feature, ServerSupport, ServerTooOld};
 pub use natbus_proto::jetstream::kv::{Entry, KeyValueConfig, Operation};
 pub use natbus_proto::jetstream::metadata::MessageMetadata;
 pub use natbus_proto::jetstream::object::{
@@ -75,6 +77,7 @@ pub use natbus_proto::jetstream::stream::{
 pub use natbus_proto::jetstream::stream_info::StreamInfo;
 pub use natbus_proto::jetstream::stream_msg::{PurgeRequest, StoredMessage};
 pub use natbus_proto::jetstream::terminal::TerminalReason;
+pub use natbus_proto::server_version::ServerVersion;
 
 use crate::Client;
 

@@ -1,5 +1,6 @@
 //! Stream administration: create, update, info, delete, purge, names and list.
 
+use natbus_proto::jetstream::features::stream_features;
 use natbus_proto::jetstream::response::{ListItems, PagedRequest, Pager, SuccessResponse};
 use natbus_proto::jetstream::stream::StreamConfig;
 use natbus_proto::jetstream::stream_info::{StreamInfo, StreamListResponse, StreamNamesResponse};
@@ -13,11 +14,20 @@ impl JetStream {
     /// Creates a stream. Creating an identical stream again succeeds; a different config
     /// under an existing name fails with an API error (`is_stream_name_in_use`).
     ///
+    /// Options newer than 2.10 (`allow_msg_ttl`, `allow_msg_counter`,
+    /// `allow_msg_schedules`, …) are checked against the server first, since an older
+    /// server would silently create a stream without them.
+    ///
     /// # Errors
-    /// An invalid name, an API error (e.g. overlapping subjects), or JetStream unavailable.
+    /// An invalid name, [`JetStreamError::ServerTooOld`], an API error (e.g. overlapping
+    /// subjects), or JetStream unavailable.
     pub async fn create_stream(&self, config: StreamConfig) -> Result<Stream, JetStreamError> {
         let subject = self.prefix.stream_create(&config.name)?;
-        let info: StreamInfo = self.api_json(&subject, &config).await?;
+        let features = stream_features(&config);
+        let body = serde_json::to_vec(&config)?;
+        let info: StreamInfo = self
+            .api_request_requiring(&features, &subject, body)
+            .await?;
         Ok(Stream::new(self.clone(), info))
     }
 
@@ -49,7 +59,11 @@ impl JetStream {
     /// Stream not found, or a change the server refuses.
     pub async fn update_stream(&self, config: StreamConfig) -> Result<Stream, JetStreamError> {
         let subject = self.prefix.stream_update(&config.name)?;
-        let info: StreamInfo = self.api_json(&subject, &config).await?;
+        let features = stream_features(&config);
+        let body = serde_json::to_vec(&config)?;
+        let info: StreamInfo = self
+            .api_request_requiring(&features, &subject, body)
+            .await?;
         Ok(Stream::new(self.clone(), info))
     }
 

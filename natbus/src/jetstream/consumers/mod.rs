@@ -13,6 +13,7 @@ use natbus_proto::jetstream::consumer::{ConsumerConfig, CreateAction, CreateCons
 use natbus_proto::jetstream::consumer_info::{
     ConsumerInfo, ConsumerListResponse, ConsumerNamesResponse,
 };
+use natbus_proto::jetstream::features::consumer_features;
 use natbus_proto::jetstream::response::{PagedRequest, Pager, SuccessResponse};
 
 use crate::jetstream::context::{JetStream, random_name};
@@ -80,12 +81,14 @@ impl JetStream {
             Some(name) if wildcard => self.prefix.consumer_create(stream, name)?,
             _ => config.create_subject(&self.prefix, stream)?,
         };
+        let features = consumer_features(&config);
         let request = CreateConsumerRequest {
             stream_name: stream.to_owned(),
             config,
             action,
         };
-        self.api_json(&subject, &request).await
+        let body = serde_json::to_vec(&request)?;
+        self.api_request_requiring(&features, &subject, body).await
     }
 
     /// The consumer's config and state.
