@@ -176,7 +176,8 @@ pub fn headers(data: &[u8]) {
 /// - everything the client writes is valid protocol (it decodes with [`ClientDecoder`]);
 /// - after `handle_timeout(now)` the next deadline is in the future (no busy loop).
 pub fn connection(data: &[u8]) {
-    use std::time::{Duration, Instant};
+    use crate::time::Instant;
+    use std::time::Duration;
 
     use bytes::Bytes;
 

@@ -5,8 +5,9 @@
 //! PINGs move from `queued` to `in_flight` when the driver takes the bytes holding them
 //! (always all queued bytes at once): only those can be lost with a dying connection.
 
+use crate::time::Instant;
 use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::time;
 

@@ -4,9 +4,9 @@
 //! connection subscribes once to `<prefix>.<nuid>.*`. A reply is routed back to its request
 //! by the last token, so a thousand requests in flight cost one subscription, not a thousand.
 
+use crate::time::Instant;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::time::Instant;
 
 use crate::subscriptions::SidMap;
 

@@ -1,4 +1,12 @@
-//! Time in natbus: deadlines made from user durations, and time as NATS writes it in JSON.
+//! Time in natbus: the clock types, deadlines made from user durations, and time as NATS
+//! writes it in JSON.
+//!
+//! **Clock types.** [`Instant`], [`SystemTime`] and [`UNIX_EPOCH`] are `std::time`'s on
+//! every native target: the `web-time` crate re-exports them there, so nothing changes for
+//! native users. In a browser (`wasm32-unknown-unknown`), where `std::time::Instant::now()`
+//! and `SystemTime::now()` panic, they are web-time's, read from `performance.now()` and
+//! `Date.now()`. The core itself never reads a clock (it takes `now` as input); natbus and
+//! its runtimes use these types so that one client compiles for both.
 //!
 //! **Deadlines.** Every timeout, interval and expiry a user gives is a `Duration`, and
 //! `Duration::MAX` is the usual way to say "no timeout". `now + d` panics when the sum
@@ -18,7 +26,9 @@
 //! here by hand, rather than with a date crate, because all the crate needs is UTC
 //! civil-date arithmetic.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+pub use web_time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// How far ahead "never" lies: 100 years. A wait this long or longer never ends in the
 /// life of a process, and an `Instant` this far ahead fits on every platform.
@@ -244,18 +254,23 @@ pub fn parse_rfc3339(input: &str) -> Result<SystemTime, TimeError> {
         + i64::from(second)
         - offset_secs;
     let time = if secs >= 0 {
-        UNIX_EPOCH + Duration::new(secs as u64, nanos)
+        UNIX_EPOCH.checked_add(Duration::new(secs as u64, nanos))
     } else {
-        UNIX_EPOCH - Duration::from_secs(secs.unsigned_abs())
-            + Duration::from_nanos(u64::from(nanos))
+        // Before 1970: Go's zero time (0001-01-01) stands for "never" in JetStream replies.
+        // A platform whose clock type cannot go back that far (a browser's) gets the epoch
+        // instead, as `zero_time` does; a panic on a server's timestamp is never an option.
+        UNIX_EPOCH
+            .checked_sub(Duration::from_secs(secs.unsigned_abs()))
+            .and_then(|t| t.checked_add(Duration::from_nanos(u64::from(nanos))))
+            .or(Some(UNIX_EPOCH))
     };
-    Ok(time)
+    time.ok_or_else(|| err(input, "out of the range this platform's clock can represent"))
 }
 
 /// Serde helpers for `SystemTime` as an RFC 3339 string (`#[serde(with = "time::rfc3339")]`).
 pub mod rfc3339 {
+    use super::SystemTime;
     use serde::{Deserialize, Deserializer, Serializer};
-    use std::time::SystemTime;
 
     /// Serializes as RFC 3339 UTC.
     pub fn serialize<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {

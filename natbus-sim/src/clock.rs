@@ -5,10 +5,11 @@
 //! costs nothing, and "when" is as reproducible as "what". `now()` is a base `Instant`,
 //! taken once per run, plus the virtual time elapsed; only the elapsed part ever matters.
 
+use natbus_proto::time::{Instant, SystemTime};
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::Waker;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
 /// A registered timer: its due time and a sequence number that keeps keys unique.
 pub(crate) type TimerKey = (Duration, u64);

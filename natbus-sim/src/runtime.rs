@@ -1,12 +1,13 @@
 //! [`natbus::Runtime`] over the simulated world: dials open in-memory links, sleeps are
 //! virtual timers, spawned tasks join the seeded executor, and `now()` is virtual time.
 
+use natbus_proto::time::{Instant, SystemTime};
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
 use natbus::{BoxFuture, Dialed, Runtime};
 

@@ -13,9 +13,9 @@
 //! ```
 #![deny(missing_docs)]
 
+use natbus::proto::time::Instant;
 use std::io;
 use std::sync::Arc;
-use std::time::Instant;
 
 pub use natbus::*;
 

@@ -9,11 +9,11 @@
 //! ```
 #![deny(missing_docs)]
 
+use natbus::proto::time::Instant;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Instant;
 
 pub use natbus::*;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};

@@ -502,6 +502,7 @@ impl Client {
     /// A fresh NUID (22 characters, valid in subjects) from the connection's generator:
     /// seeded by [`ConnectOptions::seed`](crate::ConnectOptions::seed) when it is set, so
     /// names made with it (ephemeral consumers, service ids) replay with the seed.
+    #[cfg(any(feature = "jetstream", feature = "service"))]
     pub(crate) fn fresh_nuid(&self) -> String {
         let inbox = self.new_inbox();
         // `new_inbox` is `<prefix>.<nuid>` and a NUID has no dot.

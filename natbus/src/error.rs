@@ -37,6 +37,7 @@ pub enum ConnectError {
     #[error("connection closed before it was established: {0}")]
     Closed(String),
     /// nkey or JWT credentials could not be loaded.
+    #[cfg(feature = "nkeys")]
     #[error("{0}")]
     Credentials(#[from] crate::auth::CredentialsError),
     /// The TLS configuration (CA, client certificate or key files) is invalid.

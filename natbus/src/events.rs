@@ -76,6 +76,7 @@ impl Stream for EventStream {
 
 impl EventStream {
     /// True when an event is waiting to be read (lets a consumer's fast path step aside).
+    #[cfg(feature = "jetstream")]
     pub(crate) fn has_pending(&self) -> bool {
         self.mailbox.len() > 0
     }

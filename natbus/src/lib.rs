@@ -22,9 +22,27 @@
 //! `try_publish` fails), the reconnect buffer, and every subscription's buffer (by messages
 //! and bytes, dropping and reporting past it). Lifecycle changes are reported through
 //! [`Client::events`] and `tracing`.
+//!
+//! ## Cargo features
+//!
+//! All on by default; with `default-features = false` natbus is core NATS (publish,
+//! subscribe, request/reply, headers, reconnect, user/password and token auth), and builds
+//! for `wasm32-unknown-unknown` (see `natbus-web`).
+//!
+//! | feature | adds |
+//! |---|---|
+//! | `tls` | TLS through rustls: `tls://` URLs, servers that require TLS, mutual TLS. Without it, a server that needs TLS fails the connect with an error naming the feature. |
+//! | `nkeys` | nkey, JWT and `.creds` authentication |
+//! | `jetstream` | [`jetstream`]: streams, publish with acks, consumers |
+//! | `kv` | key-value buckets (implies `jetstream`) |
+//! | `object-store` | object stores (implies `jetstream`) |
+//! | `service` | [`service`]: the NATS Service API and `Client::call` |
+//! | `bus` | [`bus`]: JetStream publish and durable subscriptions with handlers (implies `jetstream`) |
 #![deny(missing_docs)]
 
+#[cfg(feature = "nkeys")]
 mod auth;
+#[cfg(feature = "bus")]
 pub mod bus;
 mod catch_unwind;
 mod client;
@@ -34,20 +52,27 @@ mod error;
 mod events;
 mod first_bytes;
 mod handler_subscription;
+#[cfg(feature = "jetstream")]
 pub mod jetstream;
 mod options;
 mod options_prod;
 mod request_many;
 mod runtime;
+#[cfg(feature = "service")]
 pub mod service;
 mod subscriber;
+#[cfg(feature = "tls")]
+mod tls;
+/// Without the `tls` feature: the same interface, refusing every use of TLS by name.
+#[cfg(not(feature = "tls"))]
+#[path = "tls_disabled.rs"]
 mod tls;
 mod websocket;
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hasher};
 use std::sync::{Arc, Mutex};
 
+#[cfg(feature = "nkeys")]
 pub use auth::{CredentialsError, NkeySigner};
 pub use bus::HandlerError;
 pub use bytes::Bytes;
@@ -55,6 +80,7 @@ pub use client::{Client, ClientStatistics, RequestOptions};
 pub use error::{ConnectError, DrainError, FlushError, PublishError, RequestError, SubscribeError};
 pub use events::{ClientEvent, EventStream};
 /// The rustls version natbus uses, for [`ConnectOptions::tls_client_config`].
+#[cfg(feature = "tls")]
 pub use futures_rustls::rustls;
 pub use handler_subscription::{HandlerStopTimedOut, HandlerSubscription, json_handler};
 pub use natbus_proto as proto;
@@ -133,13 +159,33 @@ fn client_retries_in_background(client: &Client) -> bool {
     client.options().retry_on_initial_connect
 }
 
-/// A seed from the process's random hasher keys, so no RNG crate is needed.
+/// A seed from the process's random hasher keys and the time, so no RNG crate is needed.
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
+        natbus_proto::time::SystemTime::now()
+            .duration_since(natbus_proto::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos()),
     );
     h.finish()
+}
+
+/// In a browser the hasher keys are constants and the clock has millisecond resolution,
+/// so two pages opened together would share inbox names and reply to each other: the seed
+/// comes from the Web Crypto API instead (getrandom's `wasm_js` backend).
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+fn random_seed() -> u64 {
+    let mut bytes = [0u8; 8];
+    match getrandom::fill(&mut bytes) {
+        Ok(()) => u64::from_le_bytes(bytes),
+        // No Web Crypto (an unusual host): fall back to the clock, as on native targets.
+        Err(e) => {
+            tracing::warn!(error = %e, "no secure random source; seeding from the clock");
+            natbus_proto::time::SystemTime::now()
+                .duration_since(natbus_proto::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64)
+        }
+    }
 }

@@ -7,6 +7,7 @@ use natbus_proto::connection::ConnectionConfig;
 use natbus_proto::reconnect::ReconnectPolicy;
 use natbus_proto::server_addr::ServerAddr;
 
+#[cfg(feature = "nkeys")]
 use crate::auth::CredentialsSource;
 use crate::error::ConnectError;
 use crate::tls::TlsSettings;
@@ -48,6 +49,7 @@ pub struct ConnectOptions {
     pub(crate) subscription_capacity: usize,
     pub(crate) subscription_capacity_bytes: usize,
     pub(crate) seed: Option<u64>,
+    #[cfg(feature = "nkeys")]
     pub(crate) credentials: Option<CredentialsSource>,
     pub(crate) tls: TlsSettings,
 }
@@ -74,6 +76,7 @@ impl Default for ConnectOptions {
             subscription_capacity: 65_536,
             subscription_capacity_bytes: 64 * 1024 * 1024,
             seed: None,
+            #[cfg(feature = "nkeys")]
             credentials: None,
             tls: TlsSettings::default(),
         }
@@ -297,16 +300,13 @@ impl ConnectOptions {
         c.reconnect_buffer_limit = self.reconnect_buffer_size;
         c.max_inbound_message = self.max_inbound_message;
         c.require_tls = self.require_tls;
-        c.tls_first = self.tls.tls_first;
+        #[cfg(feature = "nkeys")]
         if let Some(credentials) = &self.credentials {
             c.auth = credentials.resolve().map_err(ConnectError::Credentials)?;
         }
-        if self.tls.has_files() {
-            // Check the files now, so a typo is a connect error rather than a retry loop.
-            self.tls
-                .client_config()
-                .map_err(|e| ConnectError::Tls(e.to_string()))?;
-        }
+        self.tls
+            .apply(&mut c)
+            .map_err(|e| ConnectError::Tls(e.to_string()))?;
         c.version = env!("CARGO_PKG_VERSION").to_owned();
         Ok(c)
     }

@@ -1,17 +1,24 @@
 //! Production connection options: TLS and nkey/JWT credentials.
 //!
 //! Kept apart from `options.rs` (the general builder) so that each file holds one concern.
+//! The TLS options exist with the `tls` feature, the nkey and `.creds` ones with `nkeys`;
+//! [`ConnectOptions::jwt`] takes the caller's signer and needs neither.
 
+#[cfg(any(feature = "tls", feature = "nkeys"))]
 use std::path::Path;
 use std::sync::Arc;
 
+#[cfg(feature = "tls")]
 use futures_rustls::rustls::ClientConfig;
 use natbus_proto::connect::{Auth, NonceSigner};
+#[cfg(feature = "nkeys")]
 use zeroize::Zeroizing;
 
+#[cfg(feature = "nkeys")]
 use crate::auth::CredentialsSource;
 use crate::options::ConnectOptions;
 
+#[cfg(feature = "nkeys")]
 impl ConnectOptions {
     /// Authenticate with a user nkey seed (`SU…`): natbus signs the server's nonce with it
     /// and sends the public key. The seed is checked when connecting.
@@ -36,18 +43,26 @@ impl ConnectOptions {
         self.credentials = Some(CredentialsSource::Text(Zeroizing::new(creds.to_owned())));
         self
     }
+}
 
+impl ConnectOptions {
     /// Authenticate with a user JWT and a custom signer of the server nonce (for seeds kept
     /// in an HSM or a vault). Use [`NkeySigner`](crate::NkeySigner) for a seed in memory.
     pub fn jwt(mut self, jwt: &str, signer: Arc<dyn NonceSigner>) -> Self {
-        self.credentials = None;
+        #[cfg(feature = "nkeys")]
+        {
+            self.credentials = None;
+        }
         self.auth = Auth::Jwt {
             jwt: jwt.to_owned(),
             signer,
         };
         self
     }
+}
 
+#[cfg(feature = "tls")]
+impl ConnectOptions {
     /// Trust the CA certificates in this PEM file instead of the system store. Can be
     /// called more than once; the files are checked when connecting.
     pub fn add_root_certificates(mut self, pem_file: impl AsRef<Path>) -> Self {

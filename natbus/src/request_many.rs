@@ -5,10 +5,11 @@
 //! replies end at a limit the caller sets: a count, an overall timeout, or a quiet period
 //! after the latest reply.
 
+use natbus_proto::time::Instant;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_core::Stream;

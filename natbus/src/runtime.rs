@@ -4,10 +4,11 @@
 //! so the client type is the same whichever runtime drives it. The boxing costs one
 //! allocation per dial or timer, never one per message.
 
+use natbus_proto::time::{Instant, SystemTime};
 use std::future::Future;
 use std::io::{self, IoSlice, Write};
 use std::pin::Pin;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
 use futures_io::{AsyncRead, AsyncWrite};
 

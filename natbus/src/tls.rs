@@ -17,7 +17,9 @@ use std::sync::Arc;
 use futures_rustls::TlsConnector;
 use futures_rustls::rustls::pki_types::pem::PemObject;
 use futures_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
-use futures_rustls::rustls::{self, ClientConfig, RootCertStore};
+pub(crate) use futures_rustls::rustls::ClientConfig;
+use futures_rustls::rustls::{self, RootCertStore};
+use natbus_proto::connection::ConnectionConfig;
 
 use crate::first_bytes::FirstBytes;
 use crate::runtime::{BoxFuture, Socket};
@@ -72,8 +74,18 @@ impl fmt::Debug for TlsSettings {
 
 impl TlsSettings {
     /// True when the user configured files that can be checked before connecting.
-    pub(crate) fn has_files(&self) -> bool {
+    fn has_files(&self) -> bool {
         !self.root_certificates.is_empty() || self.client_certificate.is_some()
+    }
+
+    /// Puts the TLS choices into the state machine's configuration and checks the files
+    /// now, so a typo is a connect error rather than a retry loop.
+    pub(crate) fn apply(&self, config: &mut ConnectionConfig) -> Result<(), TlsError> {
+        config.tls_first = self.tls_first;
+        if self.has_files() {
+            self.client_config()?;
+        }
+        Ok(())
     }
 
     /// Builds the rustls configuration.

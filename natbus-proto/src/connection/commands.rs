@@ -1,6 +1,7 @@
 //! Commands from the application: they validate, queue bytes and state, and return.
 
-use std::time::{Duration, Instant};
+use crate::time::Instant;
+use std::time::Duration;
 
 use bytes::Bytes;
 

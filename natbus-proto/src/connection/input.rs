@@ -1,6 +1,6 @@
 //! Bytes from the server: decoding and dispatching each operation.
 
-use std::time::Instant;
+use crate::time::Instant;
 
 use super::{
     Action, CloseReason, ConnectFailure, Connection, DisconnectReason, Drain, Event, Stage, State,

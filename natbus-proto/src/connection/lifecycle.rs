@@ -1,6 +1,6 @@
 //! Dialing, the handshake, keep-alive, disconnects and reconnects.
 
-use std::time::Instant;
+use crate::time::Instant;
 
 use super::{
     Action, CloseReason, ConnectFailure, Connection, DisconnectReason, Drain, Event, Stage, State,

@@ -45,8 +45,8 @@ mod lifecycle;
 mod tls;
 mod websocket;
 
+use crate::time::Instant;
 use std::collections::VecDeque;
-use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 

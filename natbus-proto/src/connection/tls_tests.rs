@@ -1,6 +1,7 @@
 //! Scripted tests of the TLS parts of the handshake: after INFO, TLS-first, and refusals.
 
-use std::time::{Duration, Instant};
+use crate::time::Instant;
+use std::time::Duration;
 
 use super::super::*;
 use crate::reconnect::ReconnectPolicy;

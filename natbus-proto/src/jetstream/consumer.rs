@@ -5,8 +5,9 @@
 //! always sent because their JSON zero value is not what a client means: `deliver_policy`,
 //! `ack_policy` (zero would be `none`) and `replay_policy`.
 
+use crate::time::SystemTime;
 use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 

@@ -1,6 +1,7 @@
 //! What the server reports about a consumer: `ConsumerInfo`, listings, pause.
 
-use std::time::{Duration, SystemTime};
+use crate::time::SystemTime;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 

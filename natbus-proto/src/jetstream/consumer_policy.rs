@@ -4,7 +4,7 @@
 //! (`deliver_policy`, `opt_start_seq`, `opt_start_time`), so a start sequence or time can
 //! never be sent with the wrong policy (the server's error 10094).
 
-use std::time::SystemTime;
+use crate::time::SystemTime;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 

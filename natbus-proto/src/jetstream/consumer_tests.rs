@@ -1,8 +1,8 @@
 //! Tests of `ConsumerConfig`: its JSON, its validation and the create request.
 
 use super::*;
+use crate::time::UNIX_EPOCH;
 use serde_json::{Value, json};
-use std::time::UNIX_EPOCH;
 
 fn to_value<T: Serialize>(t: &T) -> Value {
     serde_json::to_value(t).expect("serializes")

@@ -4,8 +4,9 @@
 //! values are often omitted, and the server adds reserved `_nats.*` metadata keys. These
 //! helpers keep each type's field attributes short and the rules in one place.
 
+use crate::time::SystemTime;
 use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serializer};
 

@@ -5,7 +5,8 @@
 //! - v2, 11 or more tokens: `$JS.ACK.<domain>.<account_hash>.<stream>.<consumer>.…` with the
 //!   same five numbers; domain `_` means none; extra trailing tokens are ignored.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use crate::time::{SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// The prefix of every JetStream ack subject.
 pub const ACK_PREFIX: &str = "$JS.ACK.";

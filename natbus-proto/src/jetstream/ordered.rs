@@ -7,7 +7,8 @@
 //! received ([`Reset`]). Deliveries from an earlier consumer are recognised by name and
 //! ignored.
 
-use std::time::{Duration, Instant};
+use crate::time::Instant;
+use std::time::Duration;
 
 use super::consumer::{AckPolicy, ConsumerConfig, DeliverPolicy};
 use super::metadata::MessageMetadata;
@@ -163,7 +164,7 @@ impl OrderedConsumer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::UNIX_EPOCH;
+    use crate::time::UNIX_EPOCH;
 
     fn meta(consumer: &str, cseq: u64, sseq: u64) -> MessageMetadata {
         MessageMetadata {

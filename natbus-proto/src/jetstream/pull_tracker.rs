@@ -12,7 +12,8 @@
 //! On disconnect call [`PullTracker::handle_disconnected`]; on reconnect
 //! [`PullTracker::handle_reconnected`].
 
-use std::time::{Duration, Instant};
+use crate::time::Instant;
+use std::time::Duration;
 
 use super::pull::{PullAction, PullRequest, PullStatus, classify_pull_status};
 use super::terminal::TerminalReason;

@@ -5,7 +5,8 @@
 //! delivery to the user; a heartbeat that carries `Nats-Consumer-Stalled` means such an
 //! answer is overdue, and the subject in that header must be answered too.
 
-use std::time::{Duration, Instant};
+use crate::time::Instant;
+use std::time::Duration;
 
 use crate::time;
 

@@ -1,7 +1,8 @@
 //! What the server reports about a stream: `StreamInfo`, its state, cluster, and listings.
 
+use crate::time::{SystemTime, UNIX_EPOCH};
 use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 

@@ -3,7 +3,7 @@
 //! MSG.GET returns a [`StoredMessage`] as JSON with base64 `hdrs`/`data`; DIRECT.GET
 //! (see [`direct_get`](super::direct_get)) ends in the same value.
 
-use std::time::SystemTime;
+use crate::time::SystemTime;
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
@@ -295,8 +295,9 @@ mod tests {
 
     mod proptests {
         use super::super::*;
+        use crate::time::UNIX_EPOCH;
         use proptest::prelude::*;
-        use std::time::{Duration, UNIX_EPOCH};
+        use std::time::Duration;
 
         proptest! {
             #[test]

@@ -3,7 +3,7 @@
 //! applied on the way. Re-exported from [`stream`](super::stream), where
 //! [`StreamConfig`](super::stream::StreamConfig) uses them.
 
-use std::time::SystemTime;
+use crate::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 

@@ -1,6 +1,6 @@
 //! The pool of servers to dial, in order, with per-server failure counters and backoff.
 
-use std::time::Instant;
+use crate::time::Instant;
 
 use super::ReconnectPolicy;
 use crate::prng::Prng;

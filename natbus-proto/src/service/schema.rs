@@ -6,7 +6,8 @@
 //! implementations write (`null` or missing metadata, a `null` description, `"data": null`,
 //! any number of fractional-second digits in `started`), but insists on the right `type`.
 
-use std::time::{Duration, SystemTime};
+use crate::time::SystemTime;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -2,8 +2,8 @@
 
 use super::*;
 use crate::service::{QueueGroup, ServiceConfig};
+use crate::time::UNIX_EPOCH;
 use serde_json::json;
-use std::time::UNIX_EPOCH;
 
 const GO_PING: &str = r#"{"type":"io.nats.micro.v1.ping_response","name":"billing","id":"K8nJ3xQ0pW2vYt6RbL9sDa","version":"1.4.0","metadata":{}}"#;
 

@@ -6,7 +6,8 @@
 //! too. `reset` zeroes everything and moves `started` to the time passed in. No clock is
 //! read here: the caller measures `elapsed` and passes `now`.
 
-use std::time::{Duration, SystemTime};
+use crate::time::SystemTime;
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -183,7 +184,7 @@ impl ServiceStats {
 mod tests {
     use super::*;
     use crate::service::config::Metadata;
-    use std::time::UNIX_EPOCH;
+    use crate::time::UNIX_EPOCH;
 
     fn info() -> EndpointInfo {
         EndpointInfo::new("charge", "v1.billing.charge", Some("q"), Metadata::new())

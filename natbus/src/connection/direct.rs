@@ -158,8 +158,8 @@ fn write_chunks(writer: &dyn DirectWrite, chunks: &[Bytes]) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use natbus_proto::time::Instant;
     use std::sync::{Arc, Mutex};
-    use std::time::Instant;
 
     use natbus_proto::connection::ConnectionConfig;
 

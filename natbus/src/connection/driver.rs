@@ -13,15 +13,14 @@ use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Instant;
 
 use bytes::{Buf, Bytes};
-use futures_rustls::rustls::ClientConfig;
 use natbus_proto::connection::Action;
+use natbus_proto::time::Instant;
 
 use crate::connection::shared::{Inner, Shared};
 use crate::runtime::{BoxFuture, Dialed, Socket};
-use crate::tls;
+use crate::tls::{self, ClientConfig};
 use crate::websocket;
 
 /// Bytes read from the socket per read call.

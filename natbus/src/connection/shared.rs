@@ -6,10 +6,10 @@
 //! subscriber's mailbox. An uncontended mutex costs less than a channel hop per publish,
 //! and it lets many small publishes coalesce into one write without a second copy.
 
+use natbus_proto::time::Instant;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::Waker;
-use std::time::Instant;
 
 use atomic_waker::AtomicWaker;
 use natbus_proto::connection::{

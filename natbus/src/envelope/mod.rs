@@ -41,6 +41,7 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "jetstream")]
 mod jetstream;
 mod received;
 pub mod trace;
@@ -53,6 +54,7 @@ use serde::Serialize;
 
 use crate::client::{Client, RequestOptions};
 use crate::error::{PublishError, RequestError};
+#[cfg(feature = "jetstream")]
 pub use jetstream::ReceivedMessage;
 pub use received::BusEnvelope;
 use trace::{

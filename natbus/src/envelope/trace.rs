@@ -38,6 +38,7 @@ pub const JSON_CONTENT_TYPE: &str = "application/json";
 
 /// Headers a service copies from a request to its reply, so traces and conversations
 /// continue across the hop.
+#[cfg(feature = "service")]
 pub(crate) const PROPAGATED_HEADERS: [&str; 3] =
     [TRACEPARENT_HEADER, TRACE_ID_HEADER, CORRELATION_ID_HEADER];
 

@@ -1,7 +1,8 @@
 //! `JetStream`: the context every JetStream call goes through (client, API prefix, timeout).
 
+use natbus_proto::time::Instant;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use natbus_proto::headers::HeaderMap;
 use natbus_proto::jetstream::account::AccountInfo;

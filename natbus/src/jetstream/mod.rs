@@ -27,12 +27,15 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(any(feature = "kv", feature = "object-store"))]
 mod bucket;
 mod consumers;
 mod context;
 mod error;
+#[cfg(feature = "kv")]
 mod kv;
 mod message;
+#[cfg(feature = "object-store")]
 mod object_store;
 mod publish;
 mod publish_async;
@@ -48,11 +51,16 @@ pub use consumers::pull_messages::Messages;
 pub use consumers::push::PushMessages;
 pub use context::{DEFAULT_MAX_PENDING_ACKS, JetStream};
 pub use error::JetStreamError;
+#[cfg(feature = "kv")]
 pub use kv::Store;
+#[cfg(feature = "kv")]
 pub use kv::watch::Watch;
 pub use message::JsMessage;
+#[cfg(feature = "object-store")]
 pub use object_store::ObjectStore;
+#[cfg(feature = "object-store")]
 pub use object_store::read::Object;
+#[cfg(feature = "object-store")]
 pub use object_store::watch::{ObjectWatch, ObjectWatchOptions};
 pub use publish_async::PubAckFuture;
 pub use stream::Stream;
@@ -63,8 +71,10 @@ pub use natbus_proto::jetstream::consumer::{
 };
 pub use natbus_proto::jetstream::consumer_info::ConsumerInfo;
 pub use natbus_proto::jetstream::features::{Feature, ServerSupport, ServerTooOld};
+#[cfg(feature = "kv")]
 pub use natbus_proto::jetstream::kv::{Entry, KeyValueConfig, Operation};
 pub use natbus_proto::jetstream::metadata::MessageMetadata;
+#[cfg(feature = "object-store")]
 pub use natbus_proto::jetstream::object::{
     ObjectInfo, ObjectLink, ObjectMeta, ObjectOptions, ObjectStoreConfig, ObjectStoreStatus,
 };

@@ -15,7 +15,7 @@ mod target;
 use std::io;
 use std::sync::Arc;
 
-use futures_rustls::rustls::ClientConfig;
+use crate::tls::ClientConfig;
 use natbus_proto::connection::Connection;
 use natbus_proto::server_addr::ServerAddr;
 

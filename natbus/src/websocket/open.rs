@@ -5,7 +5,7 @@ use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use futures_rustls::rustls::ClientConfig;
+use crate::tls::ClientConfig;
 use natbus_proto::websocket::{ClientHandshake, FrameWriter, HandshakeError};
 
 use super::WebSocketTarget;

@@ -10,7 +10,8 @@ mod pubsub;
 mod reconnect;
 mod requests;
 
-use std::time::{Duration, Instant};
+use crate::time::Instant;
+use std::time::Duration;
 
 use bytes::Bytes;
 

@@ -1,7 +1,8 @@
 //! Reading a bucket back: entries from stored, direct-get and delivered messages, and
 //! the bucket status from its stream info.
 
-use std::time::{Duration, SystemTime};
+use crate::time::SystemTime;
+use std::time::Duration;
 
 use bytes::Bytes;
 

@@ -1,8 +1,8 @@
 //! What describes an object: the [`ObjectMeta`] a put is given, and the [`ObjectInfo`]
 //! stored as JSON on the object's meta subject.
 
+use crate::time::SystemTime;
 use std::collections::BTreeMap;
-use std::time::SystemTime;
 
 use serde::{Deserialize, Deserializer, Serialize};
 

@@ -160,7 +160,7 @@ fn describe(link: &ObjectLink) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::time::SystemTime;
+    use crate::time::SystemTime;
 
     use super::*;
     use serde_json::json;

@@ -40,7 +40,7 @@ pub fn check_rename(existing: Option<&ObjectInfo>) -> Result<(), ObjectError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::SystemTime;
+    use crate::time::SystemTime;
 
     fn stored() -> ObjectInfo {
         let meta = ObjectMeta::new("a")

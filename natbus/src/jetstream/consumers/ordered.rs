@@ -1,7 +1,8 @@
 //! Ordered consumers: every stream message once, in order, surviving consumer loss.
 
+use natbus_proto::time::Instant;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use natbus_proto::jetstream::consumer::{ConsumerConfig, DeliverPolicy};
 use natbus_proto::jetstream::metadata::MessageMetadata;

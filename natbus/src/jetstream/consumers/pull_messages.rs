@@ -1,7 +1,8 @@
 //! `Messages`: a continuous pull consumer, driven by `PullTracker` in the shared
 //! [wait loop](super::wait_loop).
 
-use std::time::{Duration, Instant};
+use natbus_proto::time::Instant;
+use std::time::Duration;
 
 use natbus_proto::jetstream::consumer_info::ConsumerInfo;
 use natbus_proto::jetstream::pull::PullAction;

@@ -1,6 +1,6 @@
 //! Push consumers: the server delivers to a subject; heartbeats and flow control.
 
-use std::time::Instant;
+use natbus_proto::time::Instant;
 
 use natbus_proto::jetstream::consumer::ConsumerConfig;
 use natbus_proto::jetstream::consumer_info::ConsumerInfo;

@@ -24,9 +24,10 @@
 //! The stream ends (`None`) when the subscription ends, the event stream ends or the
 //! client reports `Closed`, or after a [`Flow::Last`] item.
 
+use natbus_proto::time::Instant;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use natbus_proto::message::Message;
 
