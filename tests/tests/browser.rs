@@ -140,9 +140,8 @@ async fn start_responders(client: &Client, server: Arc<Mutex<NatsServer>>) {
 fn run_wasm_tests(runner: &Path, ws_url: &str, log: &Path) -> std::process::ExitStatus {
     let root = repo_root();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = File::create(log).expect("a log file");
-    let err = out.try_clone().expect("a second handle to the log file");
-    let mut child = Command::new(cargo)
+    let mut command = Command::new(cargo);
+    command
         .current_dir(&root)
         .args(["test", "--locked", "-p", "natbus-web", "--target"])
         .args(["wasm32-unknown-unknown", "--test", "browser"])
@@ -150,22 +149,40 @@ fn run_wasm_tests(runner: &Path, ws_url: &str, log: &Path) -> std::process::Exit
         .env("CARGO_TARGET_DIR", root.join("target/wasm"))
         .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
         .env("NATBUS_TEST_WS_URL", ws_url)
-        .env("WASM_BINDGEN_TEST_TIMEOUT", "180")
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "180");
+    run_within(command, BROWSER_STEP_LIMIT, log, true)
+}
+
+/// Runs `command` to its end within `limit` (killing it and failing after), with its
+/// stdout (and stderr when `with_stderr`) in `log`.
+fn run_within(
+    mut command: Command,
+    limit: Duration,
+    log: &Path,
+    with_stderr: bool,
+) -> std::process::ExitStatus {
+    let out = File::create(log).expect("a log file");
+    let err = if with_stderr {
+        Stdio::from(out.try_clone().expect("a second handle to the log file"))
+    } else {
+        Stdio::null()
+    };
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err)
         .spawn()
-        .expect("cargo starts");
-    let deadline = Instant::now() + BROWSER_STEP_LIMIT;
+        .unwrap_or_else(|e| panic!("{command:?} does not start: {e}"));
+    let deadline = Instant::now() + limit;
     loop {
-        if let Some(status) = child.try_wait().expect("cargo's status") {
+        if let Some(status) = child.try_wait().expect("the child's status") {
             return status;
         }
         if Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
             panic!(
-                "the browser tests took longer than {BROWSER_STEP_LIMIT:?}:\n{}",
+                "{command:?} took longer than {limit:?}:\n{}",
                 std::fs::read_to_string(log).unwrap_or_default()
             );
         }
@@ -223,3 +240,184 @@ fn browser_suite_in_headless_chromium() {
     runtime.block_on(client.close());
 }
 
+/// Serves the files of `dir` over HTTP on a free loopback port, for as long as the test
+/// process runs; returns the port. Only what a page load needs: GET, a few content types.
+fn serve_dir(dir: PathBuf) -> u16 {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = listener.local_addr().expect("bound").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut line = String::new();
+            let mut reader = BufReader::new(&stream);
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            // Skip the headers.
+            let mut header = String::new();
+            while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
+                header.clear();
+            }
+            let path = line.split_whitespace().nth(1).unwrap_or("/");
+            let path = path
+                .split('?')
+                .next()
+                .unwrap_or("/")
+                .trim_start_matches('/');
+            let file = if path.is_empty() { "index.html" } else { path };
+            let kind = match file.rsplit('.').next() {
+                Some("html") => "text/html; charset=utf-8",
+                Some("js") => "text/javascript",
+                Some("wasm") => "application/wasm",
+                _ => "application/octet-stream",
+            };
+            let mut stream = &stream;
+            let _ = match std::fs::read(dir.join(file)).ok().filter(|_| !file.contains("..")) {
+                Some(body) => write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                )
+                .and_then(|()| stream.write_all(&body)),
+                None => write!(
+                    stream,
+                    "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                ),
+            };
+        }
+    });
+    port
+}
+
+/// Runs `command` to its end within `limit`, returning its stdout.
+fn output_within(command: Command, limit: Duration, what: &str) -> String {
+    let log = std::env::temp_dir().join(format!("natbus-{what}-{}.log", std::process::id()));
+    let status = run_within(command, limit, &log, false);
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    let _ = std::fs::remove_file(&log);
+    assert!(status.success(), "{what} failed ({status}):\n{text}");
+    text
+}
+
+/// Headless Chromium with the flags this kind of machine needs (root: no sandbox; no GPU).
+fn chromium(url: &str, extra: &[&str]) -> Command {
+    let mut command = Command::new("chromium");
+    command
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+        ])
+        .args(["--window-size=900,700", "--virtual-time-budget=15000"])
+        .args(extra)
+        .arg(url);
+    command
+}
+
+#[test]
+fn web_example_in_headless_chromium() {
+    if let Err(missing) = test_runner() {
+        assert!(
+            !under_ci(),
+            "{missing}, and CI (CI is set) must run the browser tests"
+        );
+        println!("SKIPPED web example test: {missing}");
+        return;
+    }
+    let root = repo_root();
+    // The wasm folder of the browser tests, so their build is reused.
+    let out = root.join("target/wasm/web-example-test");
+    let mut build = Command::new("bash");
+    build
+        .current_dir(&root)
+        .args(["scripts/web-example", "--build-only"])
+        .env("WEB_EXAMPLE_PROFILE", "dev")
+        .env("WEB_EXAMPLE_OUT", &out)
+        .env("CARGO_TARGET_DIR", root.join("target/wasm"));
+    output_within(build, BROWSER_STEP_LIMIT, "the example build");
+
+    let ws_port = free_port();
+    let server = NatsServer::builder()
+        .config(&format!(
+            "websocket {{ host: 127.0.0.1, port: {ws_port}, no_tls: true }}"
+        ))
+        .start();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let client = runtime.block_on(async {
+        let client = natbus_tokio::connect_with(native_options(&server.url()))
+            .await
+            .expect("the native client connects");
+        let js = client.jetstream();
+        js.ensure_stream(natbus::jetstream::StreamConfig::new("CHAT").subjects(["chat.>"]))
+            .await
+            .expect("the chat stream");
+        // Written before the page opens: the page reads the stream from its start.
+        js.publish("chat.room", "hello from native natbus")
+            .await
+            .expect("stored");
+        client
+    });
+    // Written while the page is open: once its consumer exists, a live message.
+    let live = {
+        let client = client.clone();
+        runtime.spawn(async move {
+            let js = client.jetstream();
+            let deadline = Instant::now() + Duration::from_secs(60);
+            loop {
+                let info = js.stream_info("CHAT").await.expect("stream info");
+                if info.state.consumer_count > 0 {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "the page never opened a consumer"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            client
+                .publish("chat.room", "live from native natbus")
+                .await
+                .expect("published");
+            client.flush().await.expect("flushed");
+        })
+    };
+
+    let http_port = serve_dir(out);
+    let url = format!("http://127.0.0.1:{http_port}/?server=ws://127.0.0.1:{ws_port}");
+    let dom = output_within(
+        chromium(&url, &["--dump-dom"]),
+        Duration::from_secs(120),
+        "chromium --dump-dom",
+    );
+    assert!(
+        dom.contains("hello from native natbus"),
+        "the stored message is not on the page:\n{dom}\nserver log:\n{}",
+        server.log()
+    );
+    assert!(dom.contains("connected to ws://"), "{dom}");
+    runtime
+        .block_on(live)
+        .expect("the live message was published");
+
+    let screenshot = root.join("target/web-example.png");
+    let _ = std::fs::remove_file(&screenshot);
+    let shot_arg = format!("--screenshot={}", screenshot.display());
+    output_within(
+        chromium(&url, &[shot_arg.as_str()]),
+        Duration::from_secs(120),
+        "chromium --screenshot",
+    );
+    let png = std::fs::read(&screenshot).expect("chromium wrote the screenshot");
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 1000,
+        "not a PNG: {} bytes",
+        png.len()
+    );
+    println!("screenshot: {}", screenshot.display());
+    runtime.block_on(client.close());
+}
