@@ -264,7 +264,12 @@ pub fn parse_rfc3339(input: &str) -> Result<SystemTime, TimeError> {
             .and_then(|t| t.checked_add(Duration::from_nanos(u64::from(nanos))))
             .or(Some(UNIX_EPOCH))
     };
-    time.ok_or_else(|| err(input, "out of the range this platform's clock can represent"))
+    time.ok_or_else(|| {
+        err(
+            input,
+            "out of the range this platform's clock can represent",
+        )
+    })
 }
 
 /// Serde helpers for `SystemTime` as an RFC 3339 string (`#[serde(with = "time::rfc3339")]`).

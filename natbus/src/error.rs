@@ -5,6 +5,11 @@ use natbus_proto::server_addr::AddrError;
 use natbus_proto::server_error::ServerError;
 use natbus_proto::wire::DecodeError;
 
+/// What a bus, service or subscription handler returns on failure: any error (`?`
+/// converts most errors into it, and `"text".into()` makes one). Defined here, not in
+/// `bus`, because services and handler subscriptions use it without the `bus` feature.
+pub type HandlerError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// Why [`connect`](crate::connect_with) failed.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]

@@ -15,11 +15,11 @@ use natbus_proto::message::Message;
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
-use crate::bus::HandlerError;
 use crate::bus::signal::Signal;
 use crate::catch_unwind::catch_panics;
 use crate::client::Client;
 use crate::connection::select::{Either, first};
+use crate::error::HandlerError;
 use crate::error::SubscribeError;
 use crate::runtime::{BoxFuture, sleep_for};
 use crate::subscriber::Subscriber;

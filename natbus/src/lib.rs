@@ -50,7 +50,10 @@ mod connection;
 pub mod envelope;
 mod error;
 mod events;
+#[cfg(feature = "tls")]
 mod first_bytes;
+/// Uses the bus's `HandlerError` and stop signal, so it comes with the `bus` feature.
+#[cfg(feature = "bus")]
 mod handler_subscription;
 #[cfg(feature = "jetstream")]
 pub mod jetstream;
@@ -74,14 +77,15 @@ use std::sync::{Arc, Mutex};
 
 #[cfg(feature = "nkeys")]
 pub use auth::{CredentialsError, NkeySigner};
-pub use bus::HandlerError;
 pub use bytes::Bytes;
 pub use client::{Client, ClientStatistics, RequestOptions};
+pub use error::HandlerError;
 pub use error::{ConnectError, DrainError, FlushError, PublishError, RequestError, SubscribeError};
 pub use events::{ClientEvent, EventStream};
 /// The rustls version natbus uses, for [`ConnectOptions::tls_client_config`].
 #[cfg(feature = "tls")]
 pub use futures_rustls::rustls;
+#[cfg(feature = "bus")]
 pub use handler_subscription::{HandlerStopTimedOut, HandlerSubscription, json_handler};
 pub use natbus_proto as proto;
 pub use natbus_proto::connect::NonceSigner;

@@ -10,9 +10,7 @@ use crate::catch_unwind::catch_panics;
 use crate::envelope::ReceivedMessage;
 use crate::runtime::BoxFuture;
 
-/// What a bus or service handler returns on failure: any error (`?` converts most errors
-/// into it, and `"text".into()` makes one).
-pub type HandlerError = Box<dyn std::error::Error + Send + Sync + 'static>;
+pub use crate::error::HandlerError;
 
 type Erased = dyn Fn(ReceivedMessage) -> BoxFuture<Result<(), HandlerError>> + Send + Sync;
 

@@ -151,6 +151,7 @@ pub(crate) async fn get_stored(
 
 /// As [`get_stored`], with "no message found" as `None` (how key-value and object
 /// stores read a key or an object's description).
+#[cfg(any(feature = "kv", feature = "object-store"))]
 pub(crate) async fn find_stored(
     js: &JetStream,
     stream: &str,

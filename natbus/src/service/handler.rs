@@ -11,9 +11,9 @@ use natbus_proto::service::{ServiceError, encode_result};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-pub use crate::bus::HandlerError;
 use crate::catch_unwind::catch_panics;
 use crate::envelope::BusEnvelope;
+pub use crate::error::HandlerError;
 use crate::runtime::BoxFuture;
 
 /// The status code of a request whose payload does not fit the handler's request type.

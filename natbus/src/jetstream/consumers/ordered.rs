@@ -1,7 +1,6 @@
 //! Ordered consumers: every stream message once, in order, surviving consumer loss.
 
 use natbus_proto::time::Instant;
-use std::sync::Arc;
 use std::time::Duration;
 
 use natbus_proto::jetstream::consumer::{ConsumerConfig, DeliverPolicy};
@@ -14,12 +13,10 @@ use natbus_proto::message::Message;
 use super::pull::status_of;
 use super::push::answer_control;
 use super::wait_loop::{Delivery, Flow, LoopPolicy, WaitLoop, wait_loop_stream};
-use crate::connection::select::{Either, first};
+use crate::ClientEvent;
 use crate::jetstream::context::{JetStream, random_name};
 use crate::jetstream::error::JetStreamError;
 use crate::jetstream::message::JsMessage;
-use crate::runtime::sleep_for;
-use crate::{ClientEvent, Runtime};
 
 /// Pause before retrying a consumer creation that failed.
 const RETRY_DELAY: Duration = Duration::from_millis(250);
@@ -145,12 +142,15 @@ impl OrderedMessages {
     /// (a message with no more pending), waiting at most `timeout` for each; `what` names
     /// the read in a timeout error. Key-value `keys`/`history` and object store listings
     /// are this.
+    #[cfg(any(feature = "kv", feature = "object-store"))]
     pub(crate) async fn collect_initial(
         mut self,
-        rt: &Arc<dyn Runtime>,
+        rt: &std::sync::Arc<dyn crate::Runtime>,
         timeout: Duration,
         what: &'static str,
     ) -> Result<Vec<JsMessage>, JetStreamError> {
+        use crate::connection::select::{Either, first};
+        use crate::runtime::sleep_for;
         let mut out = Vec::new();
         if self.initial_pending == 0 {
             return Ok(out);
