@@ -1,4 +1,4 @@
-//! natbus in the browser: the [`Runtime`] over the browser's `WebSocket`, timers
+//! natbus in the browser: the `Runtime` over the browser's `WebSocket`, timers
 //! (`setTimeout`), tasks (`wasm-bindgen-futures`) and clock (`performance.now()`), and a
 //! re-export of the whole API.
 //!
