@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use futures_rustls::TlsConnector;
+pub(crate) use futures_rustls::rustls::ClientConfig;
 use futures_rustls::rustls::pki_types::pem::PemObject;
 use futures_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
-pub(crate) use futures_rustls::rustls::ClientConfig;
 use futures_rustls::rustls::{self, RootCertStore};
 use natbus_proto::connection::ConnectionConfig;
 
