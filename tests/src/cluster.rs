@@ -7,7 +7,7 @@ use crate::builder::ServerBuilder;
 use crate::server::NatsServer;
 
 /// How long the routes and the JetStream meta leader may take to form.
-const FORM_TIMEOUT: Duration = Duration::from_secs(20);
+const FORM_TIMEOUT: Duration = Duration::from_secs(45);
 
 /// `n` servers named `n1`…, each routed to all the others, with clustered JetStream unless
 /// the builder turns it off.
@@ -30,7 +30,7 @@ impl NatsCluster {
     ///
     /// # Panics
     ///
-    /// When a server does not start, or the cluster does not form within 20 seconds.
+    /// When a server does not start, or the cluster does not form within 45 seconds.
     pub fn start(n: usize) -> NatsCluster {
         Self::start_with(n, |b| b)
     }
@@ -93,7 +93,7 @@ impl NatsCluster {
     ///
     /// # Panics
     ///
-    /// When that does not happen within 20 seconds.
+    /// When that does not happen within 45 seconds.
     pub fn wait_formed(&self) {
         let deadline = Instant::now() + FORM_TIMEOUT;
         let peers = self.servers.len().saturating_sub(1);
@@ -102,13 +102,16 @@ impl NatsCluster {
                 let routez = s.monitor("/routez");
                 routez["num_routes"].as_u64().unwrap_or(0) as usize >= peers
             });
+            // A meta leader alone is not enough on older servers: until every server is
+            // current with the meta group (its `/healthz` answers 200), an R3 stream create
+            // can keep failing for tens of seconds on a loaded machine.
             let leader = !self.jetstream
-                || self.servers.iter().any(|s| {
+                || (self.servers.iter().any(|s| {
                     let jsz = s.monitor("/jsz");
                     jsz["meta_cluster"]["leader"]
                         .as_str()
                         .is_some_and(|l| !l.is_empty())
-                });
+                }) && self.servers.iter().all(NatsServer::is_healthy));
             if routed && leader {
                 return;
             }

@@ -285,6 +285,12 @@ impl NatsServer {
         monitor::get_json(self.ports.monitor, path).unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// Whether the server's `/healthz` endpoint answers 200: it is running and, with
+    /// JetStream in a cluster, current with the meta group.
+    pub fn is_healthy(&self) -> bool {
+        monitor::get_json(self.ports.monitor, "/healthz").is_ok()
+    }
+
     /// The server's view of its client connections, with their subscriptions
     /// (`/connz?subs=1`): e.g. `connz()["num_connections"]`,
     /// `connz()["connections"][0]["subscriptions_list"]`.

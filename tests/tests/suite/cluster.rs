@@ -28,21 +28,29 @@ fn core_cluster(n: usize) -> NatsCluster {
     NatsCluster::start_with(n, |b| b.jetstream(false))
 }
 
-/// A JetStream API call over core request/reply, retried while the cluster elects leaders.
+/// A JetStream API call over core request/reply, retried (for up to a minute: elections on
+/// a loaded 2-core machine are slow) while the cluster elects leaders.
 async fn js_api(rt: &Arc<dyn Runtime>, client: &Client, subject: &str, body: Value) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let opts = RequestOptions {
             timeout: Some(Duration::from_secs(2)),
             ..RequestOptions::default()
         };
-        if let Ok(msg) = client.request_with(subject, body.to_string(), opts).await {
-            let v: Value = serde_json::from_slice(&msg.payload).expect("JSON from JetStream");
-            if v.get("error").is_none() {
-                return v;
+        let last = match client.request_with(subject, body.to_string(), opts).await {
+            Ok(msg) => {
+                let v: Value = serde_json::from_slice(&msg.payload).expect("JSON from JetStream");
+                if v.get("error").is_none() {
+                    return v;
+                }
+                v.to_string()
             }
-        }
-        assert!(Instant::now() < deadline, "{subject} kept failing");
+            Err(e) => e.to_string(),
+        };
+        assert!(
+            Instant::now() < deadline,
+            "{subject} kept failing; the last answer: {last}"
+        );
         sleep(rt, Duration::from_millis(100)).await;
     }
 }
