@@ -7,7 +7,7 @@ use natbus::{
     PublishError, RequestError, RequestOptions, ServerInfo, SubscribeError,
 };
 
-use crate::block::block_on;
+use crate::block::{TimedOut, block_on, block_on_timeout};
 use crate::subscriber::Subscriber;
 
 /// A connection to NATS whose calls block the calling thread.
@@ -40,44 +40,71 @@ impl Client {
     ///
     /// Blocks only while the outbound buffer is full
     /// ([`ConnectOptions::write_buffer_size`](natbus::ConnectOptions::write_buffer_size),
-    /// or `reconnect_buffer_size` while disconnected: then until the connection is back, or
-    /// closes when reconnecting gives up, see `max_reconnects`). [`try_publish`](Self::try_publish)
-    /// never blocks.
+    /// or `reconnect_buffer_size` while disconnected), and then at most the request timeout
+    /// ([`ConnectOptions::request_timeout`](natbus::ConnectOptions::request_timeout)), as a
+    /// request waiting for room would. [`try_publish`](Self::try_publish) never blocks.
     ///
     /// # Errors
-    /// As [`natbus::Client::publish`].
+    /// As [`natbus::Client::publish`], plus
+    /// [`CommandError::BufferFull`](natbus::CommandError::BufferFull) when the buffer
+    /// stayed full for the whole request timeout.
     pub fn publish(
         &self,
         subject: impl AsRef<str>,
         payload: impl Into<Bytes>,
     ) -> Result<(), PublishError> {
-        block_on(self.inner.publish(subject, payload))
+        self.publish_full(subject.as_ref(), None, None, payload.into())
     }
 
     /// Publishes with headers. Blocks as [`publish`](Self::publish).
     ///
     /// # Errors
-    /// As [`natbus::Client::publish_with_headers`].
+    /// As [`publish`](Self::publish), plus invalid header names or values.
     pub fn publish_with_headers(
         &self,
         subject: impl AsRef<str>,
         headers: HeaderMap,
         payload: impl Into<Bytes>,
     ) -> Result<(), PublishError> {
-        block_on(self.inner.publish_with_headers(subject, headers, payload))
+        self.publish_full(subject.as_ref(), None, Some(&headers), payload.into())
     }
 
     /// Publishes with a reply subject. Blocks as [`publish`](Self::publish).
     ///
     /// # Errors
-    /// As [`natbus::Client::publish_with_reply`].
+    /// As [`publish`](Self::publish).
     pub fn publish_with_reply(
         &self,
         subject: impl AsRef<str>,
         reply: impl AsRef<str>,
         payload: impl Into<Bytes>,
     ) -> Result<(), PublishError> {
-        block_on(self.inner.publish_with_reply(subject, reply, payload))
+        self.publish_full(subject.as_ref(), Some(reply.as_ref()), None, payload.into())
+    }
+
+    /// Publishes with every option: reply subject and headers. Blocks as
+    /// [`publish`](Self::publish).
+    ///
+    /// # Errors
+    /// As [`publish`](Self::publish), plus invalid header names or values.
+    pub fn publish_full(
+        &self,
+        subject: &str,
+        reply: Option<&str>,
+        headers: Option<&HeaderMap>,
+        payload: Bytes,
+    ) -> Result<(), PublishError> {
+        // `Bytes` clones share the buffer: the copy for the last try costs no copy.
+        let waiting = self
+            .inner
+            .publish_full(subject, reply, headers, payload.clone());
+        match block_on_timeout(waiting, self.inner.request_timeout()) {
+            Ok(result) => result,
+            // No room for the whole timeout. One last try without waiting either finds
+            // room that appeared just now or gives the error that says why
+            // (`BufferFull` and its limit, or `Closed`).
+            Err(TimedOut { .. }) => self.inner.try_publish(subject, reply, headers, payload),
+        }
     }
 
     /// Publishes without waiting: fails with

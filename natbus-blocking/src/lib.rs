@@ -60,10 +60,11 @@
 //! | [`connect`], [`connect_with`] | [`ConnectOptions::connect_timeout`] per server (returns at once with `retry_on_initial_connect`) |
 //! | [`Client::request`], [`Client::flush`] | [`ConnectOptions::request_timeout`], or [`RequestOptions::timeout`] |
 //! | [`Client::drain`] | [`ConnectOptions::drain_timeout`] |
-//! | [`Client::publish`] | waits only while the outbound buffer is full (see its docs); [`Client::try_publish`] never |
+//! | [`Client::publish`] | waits only while the outbound buffer is full, at most the request timeout; [`Client::try_publish`] never |
 //! | [`Subscriber`]'s `next` | nothing: until a message or the end; [`Subscriber::next_timeout`] bounds it, [`Subscriber::try_next`] never waits |
 //! | JetStream API calls and publishes | the JetStream timeout ([`jetstream::JetStream::with_timeout`], default the request timeout) |
 //! | [`jetstream::PullConsumer::fetch`] | the fetch's `expires` plus a margin of at most 2 s |
+//! | acks ([`jetstream::JsMessage::ack`], `nak`, `term`, `in_progress`) | publishes: wait only while the outbound buffer is full, which ends when the connection writes or closes (reconnecting gives up after `max_reconnects` attempts per server) |
 //!
 //! ## Inside an async program
 //!

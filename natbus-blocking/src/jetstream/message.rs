@@ -8,9 +8,10 @@ use natbus::jetstream::{JetStreamError, MessageMetadata};
 use crate::block::block_on;
 
 /// A message delivered by a consumer, with its acknowledgements. `ack`, `nak`, `term` and
-/// `in_progress` are publishes (they wait only as [`Client::publish`](crate::Client::publish)
-/// does); [`double_ack`](Self::double_ack) waits for the server, up to the JetStream
-/// timeout.
+/// `in_progress` are publishes: they wait only while the outbound buffer is full, until the
+/// connection writes or closes. They are not cut short by a timeout: natbus marks the
+/// message acked before its ack is queued, so an ack given up half-way could not be retried.
+/// [`double_ack`](Self::double_ack) waits for the server, up to the JetStream timeout.
 #[derive(Debug)]
 pub struct JsMessage {
     inner: natbus::jetstream::JsMessage,
