@@ -26,6 +26,7 @@ pub(crate) fn mark_background(executor: Arc<Executor<'static>>) {
 /// public for what this crate does not wrap (object stores, services, the bus):
 ///
 /// ```no_run
+/// # #[cfg(feature = "object-store")]
 /// # fn demo(client: natbus_blocking::Client) -> Result<(), natbus_blocking::natbus::jetstream::JetStreamError> {
 /// let js = client.as_async().jetstream();
 /// let store = natbus_blocking::block_on(js.object_store("files"))?;

@@ -85,6 +85,11 @@
 //! [`block_on`] runs its futures.
 #![deny(missing_docs)]
 
+// The README's example is compiled with the doc tests, so it cannot rot.
+#[cfg(all(doctest, feature = "kv"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;
+
 mod background;
 mod block;
 mod client;

@@ -21,7 +21,7 @@ use crate::block::{TimedOut, next, next_timeout};
 ///
 /// let mut sub = client.subscribe("greetings.*")?;
 /// // Every message until the subscription ends, or 5 s pass without one.
-/// while let Some(msg) = sub.next_timeout(Duration::from_secs(5))? {
+/// while let Ok(Some(msg)) = sub.next_timeout(Duration::from_secs(5)) {
 ///     println!("{}: {:?}", msg.subject, msg.payload);
 /// }
 /// # Ok(()) }
