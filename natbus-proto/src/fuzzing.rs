@@ -262,5 +262,9 @@ pub fn connection(data: &[u8]) {
     }
 }
 
+mod websocket;
+
+pub use websocket::{websocket_frames, websocket_handshake};
+
 #[cfg(test)]
 mod tests;

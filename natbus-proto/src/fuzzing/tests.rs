@@ -108,3 +108,19 @@ mod connection_proptests {
         }
     }
 }
+
+#[test]
+fn replay_websocket_frames() {
+    assert!(
+        replay("websocket_frames", websocket_frames) > 0,
+        "the seed corpus is missing"
+    );
+}
+
+#[test]
+fn replay_websocket_handshake() {
+    assert!(
+        replay("websocket_handshake", websocket_handshake) > 0,
+        "the seed corpus is missing"
+    );
+}

@@ -12,6 +12,9 @@ const ACCEPT_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 /// headers. nats-server's is about 150 bytes; proxies add a few headers.
 pub const MAX_RESPONSE: usize = 8 * 1024;
 
+/// The longest refusal body waited for, to quote in the error (nats-server's are one line).
+const MAX_BODY: usize = 1024;
+
 /// The client side of the opening handshake: the request to write, then the server's
 /// response, fed as it arrives, checked down to its `Sec-WebSocket-Accept`.
 ///
@@ -83,13 +86,32 @@ impl ClientHandshake {
             }
             return Ok(None);
         };
-        self.check(&self.response[..end])?;
+        let head = String::from_utf8_lossy(&self.response[..end]);
+        let status = status_line(&head)?;
+        if !status.starts_with("101 ") && status != "101" {
+            return match self.refusal(&head, status, end, false) {
+                Some(refusal) => Err(refusal),
+                None => Ok(None),
+            };
+        }
+        self.check_upgrade(&head)?;
         Ok(Some(end - before))
     }
 
     /// Why the handshake failed when the server closed the connection before the response
     /// was complete.
     pub fn handle_eof(&self) -> HandshakeError {
+        if let Some(end) = find_end_of_headers(&self.response) {
+            let head = String::from_utf8_lossy(&self.response[..end]);
+            match status_line(&head) {
+                Err(e) => return e,
+                Ok(status) => {
+                    if let Some(refusal) = self.refusal(&head, status, end, true) {
+                        return refusal;
+                    }
+                }
+            }
+        }
         if self.response.is_empty() {
             HandshakeError::ClosedWithoutAnswer
         } else if starts_like_nats(&self.response) {
@@ -99,38 +121,42 @@ impl ClientHandshake {
         }
     }
 
-    fn check(&self, head: &[u8]) -> Result<(), HandshakeError> {
-        let text = String::from_utf8_lossy(head);
-        let mut lines = text.split("\r\n");
-        let status_line = lines.next().unwrap_or_default();
-        let mut parts = status_line.splitn(3, ' ');
-        let (version, status) = (parts.next(), parts.next());
-        if !version.is_some_and(|v| v.starts_with("HTTP/1.")) {
-            return Err(HandshakeError::NotHttp(first_words(status_line)));
+    /// The refusal of a response with a `status` other than 101 and headers `head` ending
+    /// at `end`; `None` while its short body (what the server says went wrong) is still
+    /// arriving, unless `eof`. The body is read only as far as `Content-Length` says, so
+    /// that the error is the same however the response was split across reads.
+    fn refusal(&self, head: &str, status: &str, end: usize, eof: bool) -> Option<HandshakeError> {
+        let body_len = headers(head)
+            .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, value)| value.parse::<usize>().ok())
+            .filter(|len| *len <= MAX_BODY)
+            .unwrap_or(0);
+        let body = &self.response[end..self.response.len().min(end + body_len)];
+        if body.len() < body_len && self.response.len() < MAX_RESPONSE && !eof {
+            return None;
         }
-        if status != Some("101") {
-            let body = &self.response[head.len()..];
-            return Err(HandshakeError::Refused {
-                status: first_words(status_line.split_once(' ').map_or("", |(_, s)| s)),
-                body: first_words(&String::from_utf8_lossy(body)),
-            });
-        }
+        Some(HandshakeError::Refused {
+            status: first_words(status),
+            body: first_words(&String::from_utf8_lossy(body)),
+        })
+    }
+
+    /// Checks the headers of a 101 response.
+    fn check_upgrade(&self, head: &str) -> Result<(), HandshakeError> {
         let (mut upgrade, mut connection, mut accept) = (false, false, None);
-        for line in lines {
-            let Some((name, value)) = line.split_once(':') else {
-                continue;
-            };
-            let value = value.trim();
-            match name.trim().to_ascii_lowercase().as_str() {
+        for (name, value) in headers(head) {
+            match name.to_ascii_lowercase().as_str() {
                 "upgrade" => upgrade |= value.eq_ignore_ascii_case("websocket"),
                 "connection" => {
                     connection |= value
                         .split(',')
                         .any(|token| token.trim().eq_ignore_ascii_case("upgrade"));
                 }
-                "sec-websocket-accept" => accept = Some(value.to_owned()),
+                "sec-websocket-accept" => accept = Some(value),
                 "sec-websocket-extensions" | "sec-websocket-protocol" if !value.is_empty() => {
-                    return Err(HandshakeError::Unrequested(first_words(line)));
+                    return Err(HandshakeError::Unrequested(first_words(&format!(
+                        "{name}: {value}"
+                    ))));
                 }
                 _ => {}
             }
@@ -143,6 +169,23 @@ impl ClientHandshake {
             _ => Err(HandshakeError::BadAccept),
         }
     }
+}
+
+/// The status code and reason of the response head (`101 Switching Protocols`).
+fn status_line(head: &str) -> Result<&str, HandshakeError> {
+    let line = head.split("\r\n").next().unwrap_or_default();
+    match line.split_once(' ') {
+        Some((version, status)) if version.starts_with("HTTP/1.") => Ok(status),
+        _ => Err(HandshakeError::NotHttp(first_words(line))),
+    }
+}
+
+/// The header lines of a response head as trimmed (name, value) pairs.
+fn headers(head: &str) -> impl Iterator<Item = (&str, &str)> {
+    head.split("\r\n")
+        .skip(1)
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim(), value.trim()))
 }
 
 /// `Sec-WebSocket-Accept` for `key`: base64 of SHA-1 of the key and the GUID.

@@ -155,7 +155,7 @@ fn a_nats_port_is_recognised_by_its_info() {
 fn bad_handshakes_say_what_was_wrong() {
     let cases: &[(&str, HandshakeError)] = &[
         (
-            "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\n\r\norigin not allowed: not same origin\n",
+            "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 36\r\n\r\norigin not allowed: not same origin\n",
             HandshakeError::Refused {
                 status: "403 Forbidden".into(),
                 body: "origin not allowed: not same origin".into(),
@@ -196,6 +196,40 @@ fn bad_handshakes_say_what_was_wrong() {
     assert_eq!(
         refused.to_string(),
         "the server refused the WebSocket upgrade: HTTP 404 Not Found"
+    );
+}
+
+#[test]
+fn a_refusal_quotes_its_body_whatever_the_split() {
+    let response = b"HTTP/1.1 404 Not Found\r\nContent-Length: 10\r\n\r\nno route\r\n";
+    let want = HandshakeError::Refused {
+        status: "404 Not Found".into(),
+        body: "no route".into(),
+    };
+    for split in 0..response.len() {
+        let mut hs = handshake();
+        let (a, b) = response.split_at(split);
+        let got = match hs.handle_response(a) {
+            Ok(None) => hs.handle_response(b),
+            other => other,
+        };
+        assert_eq!(got, Err(want.clone()), "split at {split}");
+    }
+    // Cut short: the body that came is quoted.
+    let mut hs = handshake();
+    assert_eq!(hs.handle_response(&response[..response.len() - 4]), Ok(None));
+    let HandshakeError::Refused { body, .. } = hs.handle_eof() else {
+        panic!("a refusal");
+    };
+    assert_eq!(body, "no rou");
+    // Without Content-Length nothing is waited for.
+    let mut hs = handshake();
+    assert_eq!(
+        hs.handle_response(b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n"),
+        Err(HandshakeError::Refused {
+            status: "400 Bad Request".into(),
+            body: String::new()
+        })
     );
 }
 
