@@ -42,8 +42,12 @@ fn read(pieces: &[&[u8]]) -> Outcome {
                             assert!(bytes.len() <= used, "more data out than in");
                             out.data.extend_from_slice(bytes);
                         }
-                        ReadOutput::Ping(p) => out.controls.push(format!("ping {:?}", p.as_bytes())),
-                        ReadOutput::Pong(p) => out.controls.push(format!("pong {:?}", p.as_bytes())),
+                        ReadOutput::Ping(p) => {
+                            out.controls.push(format!("ping {:?}", p.as_bytes()))
+                        }
+                        ReadOutput::Pong(p) => {
+                            out.controls.push(format!("pong {:?}", p.as_bytes()))
+                        }
                         ReadOutput::Close(c) => out.controls.push(format!("close {c}")),
                         _ => {}
                     }

@@ -26,6 +26,8 @@ pub struct ClientHandshake {
     request: Vec<u8>,
     accept: String,
     response: Vec<u8>,
+    /// Where the response's headers end, once they have (a refusal's body may follow).
+    head_end: Option<usize>,
 }
 
 impl ClientHandshake {
@@ -57,6 +59,7 @@ impl ClientHandshake {
             request: request.into_bytes(),
             accept,
             response: Vec::new(),
+            head_end: None,
         }
     }
 
@@ -80,12 +83,18 @@ impl ClientHandshake {
         if starts_like_nats(&self.response) {
             return Err(HandshakeError::NatsPort);
         }
-        let Some(end) = find_end_of_headers(&self.response) else {
+        // Only the new bytes (and the 3 before them) can complete the empty line: a response
+        // fed a byte at a time is scanned once, not once per byte.
+        let found = self
+            .head_end
+            .or_else(|| find_end_of_headers(&self.response, before.saturating_sub(3)));
+        let Some(end) = found else {
             if self.response.len() >= MAX_RESPONSE {
                 return Err(HandshakeError::TooLong);
             }
             return Ok(None);
         };
+        self.head_end = Some(end);
         let head = String::from_utf8_lossy(&self.response[..end]);
         let status = status_line(&head)?;
         if !status.starts_with("101 ") && status != "101" {
@@ -101,7 +110,7 @@ impl ClientHandshake {
     /// Why the handshake failed when the server closed the connection before the response
     /// was complete.
     pub fn handle_eof(&self) -> HandshakeError {
-        if let Some(end) = find_end_of_headers(&self.response) {
+        if let Some(end) = self.head_end {
             let head = String::from_utf8_lossy(&self.response[..end]);
             match status_line(&head) {
                 Err(e) => return e,
@@ -201,12 +210,13 @@ fn starts_like_nats(response: &[u8]) -> bool {
     response.starts_with(b"INFO") || response.starts_with(b"-ERR")
 }
 
-/// The end of the header block, just after its empty line.
-fn find_end_of_headers(response: &[u8]) -> Option<usize> {
+/// The end of the header block, just after its empty line, searched from `from` on.
+fn find_end_of_headers(response: &[u8], from: usize) -> Option<usize> {
     response
+        .get(from..)?
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
-        .map(|i| i + 4)
+        .map(|i| from + i + 4)
 }
 
 /// At most 120 characters of the first line of `text`, control characters escaped: enough

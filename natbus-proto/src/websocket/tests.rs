@@ -217,7 +217,10 @@ fn a_refusal_quotes_its_body_whatever_the_split() {
     }
     // Cut short: the body that came is quoted.
     let mut hs = handshake();
-    assert_eq!(hs.handle_response(&response[..response.len() - 4]), Ok(None));
+    assert_eq!(
+        hs.handle_response(&response[..response.len() - 4]),
+        Ok(None)
+    );
     let HandshakeError::Refused { body, .. } = hs.handle_eof() else {
         panic!("a refusal");
     };
@@ -225,7 +228,9 @@ fn a_refusal_quotes_its_body_whatever_the_split() {
     // Without Content-Length nothing is waited for.
     let mut hs = handshake();
     assert_eq!(
-        hs.handle_response(b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n"),
+        hs.handle_response(
+            b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n"
+        ),
         Err(HandshakeError::Refused {
             status: "400 Bad Request".into(),
             body: String::new()
