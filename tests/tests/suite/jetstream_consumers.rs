@@ -14,7 +14,7 @@ use natbus_tests::NatsServer;
 
 use super::js_support::{api_code, js_for, js_with_stream};
 use super::transport::Transport;
-use super::{WAIT, connect, options, sleep, within};
+use super::{WAIT, sleep, within};
 
 async fn fetch_n(consumer: &natbus::jetstream::PullConsumer, n: usize) -> Vec<JsMessage> {
     let mut out = Vec::new();
@@ -42,9 +42,7 @@ pub async fn js_fetch_returns_messages_in_order_with_metadata_over(
     transport: Transport,
 ) {
     let server = transport.start(NatsServer::builder());
-    let js = connect(&rt, options(&transport.url(&server)))
-        .await
-        .jetstream();
+    let js = transport.jetstream(&rt, &server).await;
     js.create_stream(StreamConfig::new("FETCH").subjects(["fetch.>"]))
         .await
         .expect("create");

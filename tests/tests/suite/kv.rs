@@ -15,9 +15,7 @@ pub async fn kv_put_get_and_cas_conflicts(rt: Arc<dyn Runtime>) {
 
 pub async fn kv_put_get_and_cas_conflicts_over(rt: Arc<dyn Runtime>, transport: Transport) {
     let server = transport.start(NatsServer::builder());
-    let js = connect(&rt, options(&transport.url(&server)))
-        .await
-        .jetstream();
+    let js = transport.jetstream(&rt, &server).await;
     let mut config = KeyValueConfig::new("cfg");
     config.history = 5;
     let kv = js.create_key_value(config).await.expect("bucket");
@@ -102,9 +100,7 @@ pub async fn kv_watch_sees_current_values_then_changes_over(
     transport: Transport,
 ) {
     let server = transport.start(NatsServer::builder());
-    let js = connect(&rt, options(&transport.url(&server)))
-        .await
-        .jetstream();
+    let js = transport.jetstream(&rt, &server).await;
     let kv = js
         .create_key_value(KeyValueConfig::new("w"))
         .await

@@ -94,6 +94,18 @@ async fn assert_works_over_tls(rt: &Arc<dyn Runtime>, server: &NatsServer, clien
     client.close().await;
 }
 
+/// The system store does not know the test CA: connecting to `url` fails with a clear
+/// verification error, and no retry loop.
+pub async fn assert_untrusted_ca_fails(rt: &Arc<dyn Runtime>, url: &str) {
+    let err = natbus::connect_with(rt.clone(), options(url).max_reconnects(Some(1)))
+        .await
+        .expect_err("untrusted certificate");
+    assert!(
+        matches!(&err, ConnectError::Unreachable(why) if why.contains("certificate")),
+        "{err:?}"
+    );
+}
+
 pub async fn tls_with_a_ca_made_by_the_test(rt: Arc<dyn Runtime>) {
     let pki = Pki::new();
     let server = NatsServer::builder()
@@ -106,17 +118,7 @@ pub async fn tls_with_a_ca_made_by_the_test(rt: Arc<dyn Runtime>) {
         let client = connect(&rt, opts).await;
         assert_works_over_tls(&rt, &server, client).await;
     }
-    // The system store does not know the test CA: a clear verification error, no retry loop.
-    let err = natbus::connect_with(
-        rt.clone(),
-        options(&tls_url(&server)).max_reconnects(Some(1)),
-    )
-    .await
-    .expect_err("untrusted certificate");
-    assert!(
-        matches!(&err, ConnectError::Unreachable(why) if why.contains("certificate")),
-        "{err:?}"
-    );
+    assert_untrusted_ca_fails(&rt, &tls_url(&server)).await;
     // A CA file that does not exist is reported before anything is dialed.
     let err = natbus::connect_with(
         rt.clone(),

@@ -1,7 +1,13 @@
 //! How a test's natbus client reaches its server: TCP, or NATS inside a WebSocket. The
 //! tests written `_over(rt, transport)` run over both (see `websocket.rs` for the list).
 
+use std::sync::Arc;
+
+use natbus::Runtime;
+use natbus::jetstream::JetStream;
 use natbus_tests::{NatsServer, ServerBuilder};
+
+use super::{connect, options};
 
 /// The transport a test's natbus client uses. Other clients in the test (nats-py, an admin
 /// client) stay on TCP, so a WebSocket run also checks that both kinds talk to each other.
@@ -33,6 +39,11 @@ impl Transport {
             Transport::Tcp => server.url(),
             Transport::WebSocket => server.websocket_url(),
         }
+    }
+
+    /// A JetStream context on a new client of `server` over this transport.
+    pub async fn jetstream(self, rt: &Arc<dyn Runtime>, server: &NatsServer) -> JetStream {
+        connect(rt, options(&self.url(server))).await.jetstream()
     }
 
     /// [`url`](Self::url) with the server's credentials in it.

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use natbus::{BoxFuture, Client, ConnectError, Dialed, Runtime, WebSocketTarget};
 use natbus_tests::NatsServer;
 
-use super::tls::Pki;
+use super::tls::{Pki, assert_untrusted_ca_fails};
 
 use super::transport::Transport;
 use super::{WAIT, connect, options, within};
@@ -151,14 +151,7 @@ pub async fn wss_with_a_ca_and_a_client_certificate(rt: Arc<dyn Runtime>) {
         .await
         .expect_err("the server requires a client certificate");
     assert!(matches!(err, ConnectError::Unreachable(_)), "{err}");
-    // The system store does not know the test CA: a certificate error, no retry loop.
-    let err = natbus::connect_with(rt.clone(), options(&url).max_reconnects(Some(1)))
-        .await
-        .expect_err("untrusted certificate");
-    assert!(
-        matches!(&err, ConnectError::Unreachable(why) if why.contains("certificate")),
-        "{err:?}"
-    );
+    assert_untrusted_ca_fails(&rt, &url).await;
 }
 
 /// A plain `ws://` client is seen by the server as a WebSocket client, and large messages
