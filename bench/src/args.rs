@@ -118,7 +118,7 @@ pub struct Sizes {
 }
 
 const USAGE: &str = "usage: bench [--quick] [--rounds N] [--scenario NAME]
-scenarios: pub pub_sub req_reply js_pub js_fetch raw_limit memory
+scenarios: pub pub_sub req_reply js_pub js_fetch raw_limit websocket memory
 --client C runs only that client (natbus-tokio, natbus-smol, async-nats); --msgs N sets the
 message count of pub, pub_sub, raw_limit, the concurrent requests and JetStream (e.g. for
 callgrind)

@@ -13,6 +13,7 @@ mod report;
 mod run;
 mod scenarios;
 mod stats;
+mod websocket;
 
 use std::alloc::System;
 

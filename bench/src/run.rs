@@ -21,13 +21,14 @@ pub fn run(args: &Args) -> Result<(), BoxError> {
     let known = Scenario::ALL.iter().any(|s| Some(s.name()) == selected);
     if let Some(name) = selected
         && !known
-        && !matches!(name, "raw_limit" | "memory")
+        && !matches!(name, "raw_limit" | "memory" | "websocket")
     {
         return Err(format!("unknown scenario {name:?} (see --help)").into());
     }
     // Large pending limit: a subscriber briefly behind a fast publisher must not be cut off.
     let server = NatsServer::builder()
         .config("max_pending: 1073741824")
+        .websocket()
         .start();
     if let Some(pid) = server.pid() {
         crate::cpu::watch_server(pid);
@@ -86,6 +87,18 @@ pub fn run(args: &Args) -> Result<(), BoxError> {
     if selected.is_none_or(|n| n == "raw_limit") {
         out.push('\n');
         out.push_str(&raw_limit(args, &url, sizes, &table, &mut failures));
+    }
+    if selected.is_none_or(|n| n == "websocket") {
+        out.push('\n');
+        let ws_url = server.websocket_url();
+        out.push_str(&crate::websocket::run(
+            args,
+            &rts,
+            &url,
+            &ws_url,
+            sizes,
+            &mut failures,
+        ));
     }
     if selected.is_none_or(|n| n == "memory") {
         out.push('\n');

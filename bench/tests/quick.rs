@@ -22,6 +22,8 @@ fn quick_run_prints_every_scenario_for_every_client() {
         "| js_pub msgs/s | 16 B |",
         "| js_fetch msgs/s | 1 KiB |",
         "| raw_limit | 16 B |",
+        "| ws pub msgs/s | 16 B |",
+        "| ws req_reply p50 µs | 1 KiB |",
         "| peak RSS, 10000 subscriptions (KiB) |",
         "| heap allocs per received msg | 128 B |",
     ] {
