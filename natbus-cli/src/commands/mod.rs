@@ -10,6 +10,7 @@ pub mod object;
 pub mod publish;
 pub mod reply;
 pub mod request;
+pub mod schedule;
 pub mod server;
 pub mod service;
 pub mod stream;

@@ -4,6 +4,7 @@ use bytes::Bytes;
 use clap::Args;
 use serde_json::json;
 
+use super::schedule::{self, ScheduleArgs};
 use crate::cli::GlobalArgs;
 use crate::error::{CliError, CliResult};
 use crate::{connect, message, output, template};
@@ -12,7 +13,8 @@ use crate::{connect, message, output, template};
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  natbus pub orders.new '{\"id\":1}'\n  \
     natbus pub -H trace:abc --count 10 greet 'hello #{{Count}}'\n  \
-    echo hi | natbus pub greet")]
+    echo hi | natbus pub greet\n  \
+    natbus pub sched.report 'daily' --schedule '0 0 8 * * *' --time-zone Europe/Amsterdam --target reports.daily")]
 pub struct PubArgs {
     /// Subject to publish to.
     pub subject: String,
@@ -27,12 +29,23 @@ pub struct PubArgs {
     /// Reply subject to send with the message(s).
     #[arg(long, value_name = "SUBJECT")]
     pub reply: Option<String>,
+    /// `--schedule` and its flags: store a message schedule instead (JetStream).
+    #[command(flatten)]
+    pub schedule: ScheduleArgs,
 }
 
 /// Publishes, then flushes so the server has every message before the process exits.
 pub async fn run(global: &GlobalArgs, args: PubArgs) -> CliResult {
     let headers = message::parse_headers(&args.headers)?;
     let body = output::body_or_stdin(args.body.as_deref(), false)?;
+    if let Some(scheduled) = args.schedule.schedule()? {
+        if args.count != 1 || args.reply.is_some() {
+            return Err(CliError::Usage(
+                "--schedule stores one schedule: it takes neither --count nor --reply".to_owned(),
+            ));
+        }
+        return schedule::run(global, &args.subject, &scheduled, headers, body.into()).await;
+    }
     let templated = template::has_count(&body);
     let client = connect::connect(global).await?;
     let fixed = Bytes::from(body.clone());

@@ -12,6 +12,7 @@ mod object;
 mod object_watch;
 mod pubsub;
 mod request;
+mod schedule;
 mod server;
 mod service;
 mod stream;

@@ -260,6 +260,25 @@ impl ServerSupport {
     }
 }
 
+impl ServerSupport {
+    /// [`check`](Self::check) for several features: of those the server lacks, the error
+    /// names the one needing the newest server (the first such on a tie), so it says which
+    /// upgrade is enough.
+    ///
+    /// # Errors
+    /// [`ServerTooOld`].
+    pub fn check_all(&self, features: &[Feature]) -> Result<(), ServerTooOld> {
+        let lacking = features
+            .iter()
+            .filter_map(|&f| self.check(f).err())
+            .min_by_key(|e| std::cmp::Reverse(e.needs));
+        match lacking {
+            Some(too_old) => Err(too_old),
+            None => Ok(()),
+        }
+    }
+}
+
 /// The API level a release introduced (nats-server's `JSApiLevel` at `x.y.0`).
 const fn release_api_level(version: ServerVersion) -> u32 {
     match (version.major, version.minor) {

@@ -168,3 +168,22 @@ fn consumer_features_name_pause_and_priority_policies() {
     c.priority_policy = PriorityPolicy::Prioritized;
     assert_eq!(consumer_features(&c)[1], Feature::PrioritizedPolicy);
 }
+
+#[test]
+fn check_all_names_the_feature_needing_the_newest_server() {
+    let s = ServerSupport::from_info(&info(r#"{"version":"2.11.0"}"#));
+    assert_eq!(s.check_all(&[]), Ok(()));
+    assert_eq!(
+        s.check_all(&[Feature::MessageTtl, Feature::ConsumerPause]),
+        Ok(())
+    );
+    let err = s
+        .check_all(&[
+            Feature::MessageTtl,
+            Feature::MessageSchedules,
+            Feature::RepeatingSchedules,
+            Feature::ScheduleRollup,
+        ])
+        .expect_err("2.11 lacks schedules");
+    assert_eq!(err.feature, Feature::RepeatingSchedules);
+}

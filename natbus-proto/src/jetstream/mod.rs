@@ -109,6 +109,7 @@ pub mod pull;
 pub mod pull_tracker;
 pub mod push;
 pub mod response;
+pub mod schedule;
 pub mod stream;
 pub mod stream_info;
 pub mod stream_msg;

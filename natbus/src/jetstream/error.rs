@@ -12,6 +12,7 @@ use natbus_proto::jetstream::metadata::MetadataError;
 use natbus_proto::jetstream::object::ObjectError;
 use natbus_proto::jetstream::pull::PullRequestError;
 use natbus_proto::jetstream::response::{ApiError, ResponseError};
+use natbus_proto::jetstream::schedule::ScheduleError;
 use natbus_proto::jetstream::terminal::TerminalReason;
 use natbus_proto::server_version::ServerVersion;
 
@@ -170,6 +171,9 @@ pub enum JetStreamError {
     /// The connection closed while waiting.
     #[error("connection closed")]
     Closed,
+    /// A message schedule the server would refuse.
+    #[error("{0}")]
+    Schedule(#[from] ScheduleError),
     /// The server is too old for a feature: checked before anything is sent, from the
     /// connected server's INFO (see [`JetStream::require`](super::JetStream::require)),
     /// or refused by a JetStream server behind it through the `Nats-Required-Api-Level`

@@ -40,6 +40,7 @@ mod object_store;
 mod publish;
 mod publish_async;
 mod requirements;
+mod schedule;
 mod stream;
 mod stream_ensure;
 mod streams;
@@ -81,6 +82,7 @@ pub use natbus_proto::jetstream::object::{
 pub use natbus_proto::jetstream::publish::{PubAck, PublishOptions};
 pub use natbus_proto::jetstream::pull_tracker::ConsumeOptions;
 pub use natbus_proto::jetstream::response::ApiError;
+pub use natbus_proto::jetstream::schedule::{MessageSchedule, Schedule, ScheduleError};
 pub use natbus_proto::jetstream::stream::{
     DiscardPolicy, RetentionPolicy, StorageType, StreamConfig,
 };

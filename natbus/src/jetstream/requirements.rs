@@ -111,16 +111,14 @@ impl JetStream {
         self.require_all(&[feature]).await
     }
 
-    /// [`require`](Self::require) for several features (one look-up).
+    /// [`require`](Self::require) for several features (one look-up); the error names
+    /// the lacking feature that needs the newest server.
     pub(crate) async fn require_all(&self, features: &[Feature]) -> Result<(), JetStreamError> {
         if features.is_empty() {
             return Ok(());
         }
         let support = self.server_support().await?;
-        for &feature in features {
-            support.check(feature)?;
-        }
-        Ok(())
+        Ok(support.check_all(features)?)
     }
 
     /// An API request relying on `features`: checked first, sent with

@@ -23,6 +23,7 @@ pub mod handler_subscribe;
 pub mod interop_py;
 pub mod jetstream;
 pub mod jetstream_consumers;
+pub mod js_schedule;
 pub mod js_server_version;
 pub mod js_support;
 pub mod kv;

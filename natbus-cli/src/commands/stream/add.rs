@@ -58,6 +58,12 @@ pub struct AddArgs {
     /// A description of the stream.
     #[arg(long)]
     pub description: Option<String>,
+    /// Allow a TTL per message (the Nats-TTL header; nats-server 2.11+).
+    #[arg(long)]
+    pub allow_msg_ttl: bool,
+    /// Allow message schedules (`natbus pub --schedule`; nats-server 2.12+).
+    #[arg(long)]
+    pub allow_schedules: bool,
 }
 
 impl AddArgs {
@@ -87,6 +93,8 @@ impl AddArgs {
         config.discard = self.discard.into();
         config.duplicate_window = self.dupe_window.unwrap_or_default();
         config.allow_direct = self.allow_direct;
+        config.allow_msg_ttl = self.allow_msg_ttl;
+        config.allow_msg_schedules = self.allow_schedules;
         Ok(config)
     }
 }
