@@ -33,8 +33,9 @@ fn ack_body(kind: &AckKind) -> Bytes {
 /// parsing every ack subject (three `String`s) cost as much as the rest of a fetched
 /// message's handling.
 ///
-/// After the first final acknowledgement (`ack`, `nak`, `term`), further ones are ignored,
-/// as the server would ignore them anyway.
+/// After the first final acknowledgement (`ack`, `nak`, `term`) that was queued for sending,
+/// further ones are ignored, as the server would ignore them anyway. One that failed (the
+/// connection closed) or was cancelled while waiting for buffer room does not count.
 #[derive(Debug)]
 pub struct JsMessage {
     /// The message as delivered (subject is the stream message's subject).
@@ -124,12 +125,23 @@ impl JsMessage {
     }
 
     async fn send(&self, kind: AckKind) -> Result<(), JetStreamError> {
-        if kind.is_final() && self.acked.swap(true, Ordering::AcqRel) {
+        if !kind.is_final() {
+            self.client
+                .publish(self.ack_subject(), ack_body(&kind))
+                .await?;
             return Ok(());
         }
+        if self.acked.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        // Claimed, not yet sent: if the publish fails, or this future is dropped while it
+        // waits for room in the outbound buffer, the claim is given back so that a retried
+        // ack really sends one instead of reporting success for an ack never written.
+        let claim = AckClaim(&self.acked);
         self.client
             .publish(self.ack_subject(), ack_body(&kind))
             .await?;
+        std::mem::forget(claim);
         Ok(())
     }
 
@@ -202,6 +214,15 @@ impl JsMessage {
     /// The connection is closed.
     pub async fn in_progress(&self) -> Result<(), JetStreamError> {
         self.send(AckKind::Progress).await
+    }
+}
+
+/// A final ack claimed by [`JsMessage::send`] but not yet queued; dropping it un-claims.
+struct AckClaim<'a>(&'a AtomicBool);
+
+impl Drop for AckClaim<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
     }
 }
 

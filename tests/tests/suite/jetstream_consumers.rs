@@ -160,6 +160,29 @@ pub async fn js_nak_redelivers_term_and_ack_wait(rt: Arc<dyn Runtime>) {
     );
 }
 
+/// An ack that could not be sent is not remembered as sent: asking again fails again
+/// (it used to report success without writing anything, so the caller believed a message
+/// acknowledged that the server would redeliver).
+pub async fn js_an_ack_that_failed_is_not_reported_sent_on_retry(rt: Arc<dyn Runtime>) {
+    let server = NatsServer::start();
+    let js = js_with_stream(&rt, &server, "UNSENT", "unsent").await;
+    let consumer = js
+        .get_or_create_pull_consumer("UNSENT", ConsumerConfig::durable("unsent"))
+        .await
+        .expect("consumer");
+    js.publish("unsent", "x").await.expect("publish");
+    let message = fetch_n(&consumer, 1).await.pop().expect("one message");
+    js.client().close().await;
+    for attempt in 1..=2 {
+        let result = message.ack().await;
+        assert!(
+            result.is_err(),
+            "ack #{attempt} on a closed client reported success"
+        );
+    }
+    assert!(message.term().await.is_err(), "term after a failed ack");
+}
+
 pub async fn js_durable_resumes_after_the_client_is_replaced(rt: Arc<dyn Runtime>) {
     let server = NatsServer::start();
     {

@@ -48,6 +48,7 @@ run_suite!(block_on, rt();
     js_schedule::js_schedule_cron_in_a_time_zone_samples_a_source_with_rollup,
     js_schedule::js_schedule_mistakes_fail_before_sending,
     jetstream_consumers::js_fetch_returns_messages_in_order_with_metadata,
+    jetstream_consumers::js_an_ack_that_failed_is_not_reported_sent_on_retry,
     jetstream_consumers::js_fetch_stream_acks_while_the_batch_arrives,
     jetstream_consumers::js_push_consumer_that_vanishes_is_recreated_or_reported,
     jetstream_consumers::js_ephemeral_push_consumer_survives_a_server_restart,
