@@ -18,6 +18,7 @@
 //!
 //! **Publishing.** [`publish::PublishOptions`] lists the `Nats-Expected-*` and
 //! `Nats-Msg-Id` headers to add; the reply is a [`publish::PubAck`].
+//! [`publish_retry::PublishRetry`] decides when a failed publish is sent again (ADR-22).
 //!
 //! **Consuming.** A delivered message's reply subject is its ack subject:
 //! [`metadata::MessageMetadata::parse`] reads stream, consumer, sequences, delivery count
@@ -105,6 +106,7 @@ pub mod metadata;
 pub mod object;
 pub mod ordered;
 pub mod publish;
+pub mod publish_retry;
 pub mod pull;
 pub mod pull_tracker;
 pub mod push;

@@ -18,12 +18,6 @@ pub enum TerminalReason {
         /// The consumer's name.
         consumer: String,
     },
-    /// Nothing answered a fetch: the consumer or its stream does not exist.
-    #[error("no responders: consumer '{consumer}' or its stream does not exist")]
-    NoResponders {
-        /// The consumer's name.
-        consumer: String,
-    },
     /// The consumer's stream no longer exists (deleted, or a memory stream lost with a
     /// server restart).
     #[error("stream '{stream}' no longer exists")]

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use natbus_proto::jetstream::api::validate_name;
+use natbus_proto::jetstream::publish_retry::RetryPolicy;
 use natbus_proto::server_addr::ServerAddr;
 use natbus_proto::subject::{validate_queue_group, validate_subscribe};
 use serde::Deserialize;
@@ -78,6 +79,11 @@ pub struct BusConfig {
     pub request_timeout: Duration,
     /// Timeout of JetStream calls: waiting for a publish ack, stream and consumer calls.
     pub ack_timeout: Duration,
+    /// How [`Bus::publish`](super::Bus::publish) retries a publish that reached no stream
+    /// (its leader being elected) or, for a message with a `Nats-Msg-Id`, timed out
+    /// (default: as [`JetStream`](crate::jetstream::JetStream), twice after 250 ms). Set in
+    /// code only.
+    pub publish_retry: RetryPolicy,
 }
 
 impl Default for BusConfig {
@@ -94,6 +100,7 @@ impl Default for BusConfig {
             manual_ack: false,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             ack_timeout: DEFAULT_ACK_TIMEOUT,
+            publish_retry: RetryPolicy::default(),
         }
     }
 }
@@ -114,6 +121,7 @@ impl std::fmt::Debug for BusConfig {
             .field("manual_ack", &self.manual_ack)
             .field("request_timeout", &self.request_timeout)
             .field("ack_timeout", &self.ack_timeout)
+            .field("publish_retry", &self.publish_retry)
             .finish()
     }
 }
@@ -210,6 +218,20 @@ impl BusConfig {
     /// Sets the JetStream call timeout.
     pub fn ack_timeout(mut self, timeout: Duration) -> Self {
         self.ack_timeout = timeout;
+        self
+    }
+
+    /// Sets how [`Bus::publish`](super::Bus::publish) retries.
+    ///
+    /// ```
+    /// use natbus::bus::BusConfig;
+    /// use natbus::jetstream::RetryPolicy;
+    /// // Every message gets an id, so a timed-out publish is retried without a duplicate.
+    /// let config = BusConfig::new().publish_retry(RetryPolicy::default().attempts(10).generate_msg_id(true));
+    /// assert_eq!(config.publish_retry.retries(), 10);
+    /// ```
+    pub fn publish_retry(mut self, policy: RetryPolicy) -> Self {
+        self.publish_retry = policy;
         self
     }
 

@@ -8,6 +8,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use natbus_proto::jetstream::publish_retry::RetryPolicy;
 use natbus_proto::jetstream::stream::StorageType;
 use serde::Deserialize;
 
@@ -105,6 +106,7 @@ impl TryFrom<ConfigFile> for BusConfig {
                 DEFAULT_REQUEST_TIMEOUT,
             )?,
             ack_timeout: seconds("ack_timeout", f.ack_timeout, DEFAULT_ACK_TIMEOUT)?,
+            publish_retry: RetryPolicy::default(),
         };
         config.validate()?;
         Ok(config)

@@ -67,7 +67,10 @@ impl Bus {
     /// # Errors
     /// [`BusError::JetStream`] when the stream cannot be ensured.
     pub async fn with_client(client: Client, config: BusConfig) -> Result<Bus, BusError> {
-        let js = client.jetstream().with_timeout(config.ack_timeout);
+        let js = client
+            .jetstream()
+            .with_timeout(config.ack_timeout)
+            .with_publish_retry(config.publish_retry);
         if let Some(stream) = config.stream.as_ref().filter(|s| s.create) {
             let stream_config = StreamConfig::new(&stream.name)
                 .subjects(stream.subjects.iter().cloned())
@@ -105,12 +108,18 @@ impl Bus {
 
     /// Publishes `message` to the stream capturing its subject, with all its envelope
     /// headers, and returns the stream's acknowledgement (stream and sequence). Set a
-    /// `Nats-Msg-Id` header on the message to have the stream drop duplicates.
+    /// `Nats-Msg-Id` header on the message to have the stream drop duplicates. A publish
+    /// that reaches no stream (its leader being elected) is retried as the config's
+    /// [`publish_retry`](super::BusConfig::publish_retry) says, and so is a timed-out one
+    /// with a `Nats-Msg-Id` (the ack's `duplicate` is then true if the first attempt was
+    /// stored).
     ///
     /// # Errors
     /// [`JetStreamError::NoStreamForSubject`](crate::jetstream::JetStreamError::NoStreamForSubject)
     /// when no stream captures the subject (use [`publish_core`](Self::publish_core) for
-    /// plain NATS), a timeout, or [`BusError::Closed`].
+    /// plain NATS),
+    /// [`JetStreamError::StreamNotResponding`](crate::jetstream::JetStreamError::StreamNotResponding)
+    /// when its stream has no leader, a timeout, or [`BusError::Closed`].
     pub async fn publish(&self, message: BusMessage) -> Result<PubAck, BusError> {
         self.check_open()?;
         let ack = self

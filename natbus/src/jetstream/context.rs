@@ -7,6 +7,7 @@ use std::time::Duration;
 use natbus_proto::headers::HeaderMap;
 use natbus_proto::jetstream::account::AccountInfo;
 use natbus_proto::jetstream::api::ApiPrefix;
+use natbus_proto::jetstream::publish_retry::RetryPolicy;
 use natbus_proto::jetstream::response::parse_response;
 use serde::de::DeserializeOwned;
 
@@ -30,6 +31,8 @@ pub struct JetStream {
     /// The JetStream server's API level when it is not the connected server's (see
     /// [`server_support`](Self::server_support)); shared by clones.
     pub(crate) levels: Arc<LevelCache>,
+    /// How publishes are retried (see [`JetStream::with_publish_retry`]).
+    pub(crate) retry: RetryPolicy,
 }
 
 /// The async-publish machinery, created on first use and closed when the last context
@@ -63,6 +66,7 @@ impl JetStream {
                 mux: Mutex::new(None),
             }),
             levels: LevelCache::new(),
+            retry: RetryPolicy::default(),
         }
     }
 
@@ -166,6 +170,11 @@ impl JetStream {
     /// Sleeps on the client's runtime.
     pub(crate) async fn sleep(&self, d: Duration) {
         sleep_for(&**self.client.runtime(), d).await;
+    }
+
+    /// Sleeps on the client's runtime until `at`.
+    pub(crate) async fn sleep_until(&self, at: Instant) {
+        self.client.runtime().sleep_until(at).await;
     }
 
     /// The runtime's clock.

@@ -48,11 +48,38 @@ pub enum JetStreamError {
         /// The timeout that passed.
         timeout: Duration,
     },
-    /// A publish reached no stream: no stream captures the subject.
+    /// A publish reached no stream, and no stream captures the subject (checked after the
+    /// last retry).
     #[error("no stream captures subject '{subject}': create a stream whose subjects include it")]
     NoStreamForSubject {
         /// The subject published to.
         subject: String,
+    },
+    /// Nothing answered any attempt to publish (no responders), although a stream may
+    /// capture the subject: its stream has no leader right now (an election, or too few
+    /// of its servers up). Retrying later can succeed.
+    #[error("{}", not_responding(.subject, .stream.as_deref(), *.attempts))]
+    StreamNotResponding {
+        /// The subject published to.
+        subject: String,
+        /// The stream capturing the subject, when the look-up after the last attempt
+        /// found it (`None`: the look-up failed too, so it may also be that no stream
+        /// captures the subject).
+        stream: Option<String>,
+        /// Attempts made, the first included.
+        attempts: u32,
+    },
+    /// Nothing answered a pull request (no responders) although the consumer was not
+    /// found to be gone: the consumer or its stream has no leader right now (an election).
+    /// Fetching again later can succeed.
+    #[error(
+        "consumer '{consumer}' of stream '{stream}' did not answer the pull request (no responders) but was not found to be gone: it has no leader right now (an election?); fetch again"
+    )]
+    ConsumerNotResponding {
+        /// The consumer's stream.
+        stream: String,
+        /// The consumer.
+        consumer: String,
     },
     /// Another request failure (connection lost or closed).
     #[error(transparent)]
@@ -217,6 +244,30 @@ impl JetStreamError {
         self.api_error().map(|e| e.err_code)
     }
 
+    /// Whether the same call may succeed if made again later: a timeout, a lost
+    /// connection, a stream or consumer without a leader for the moment, missed
+    /// heartbeats, or a temporary API error (no quorum, insufficient resources). Errors
+    /// about the request itself, a missing stream or consumer, or a closed client are not.
+    ///
+    /// ```
+    /// use natbus::jetstream::JetStreamError;
+    /// let e = JetStreamError::StreamNotResponding { subject: "orders.new".into(), stream: Some("ORDERS".into()), attempts: 3 };
+    /// assert!(e.is_retryable());
+    /// assert!(!JetStreamError::NoStreamForSubject { subject: "x".into() }.is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::TimedOut { .. }
+            | Self::Timeout { .. }
+            | Self::StreamNotResponding { .. }
+            | Self::ConsumerNotResponding { .. }
+            | Self::MissedHeartbeats(_)
+            | Self::Request(RequestError::Disconnected { .. }) => true,
+            Self::Api(e) => e.is_temporary(),
+            _ => false,
+        }
+    }
+
     /// Maps the failure of an API request (not a publish).
     pub(crate) fn from_api_request(e: RequestError) -> Self {
         match e {
@@ -250,5 +301,18 @@ impl From<ResponseError> for JetStreamError {
                 description: other.to_string(),
             },
         }
+    }
+}
+
+/// The message of [`JetStreamError::StreamNotResponding`].
+fn not_responding(subject: &str, stream: Option<&str>, attempts: u32) -> String {
+    let tries = if attempts == 1 { "attempt" } else { "attempts" };
+    match stream {
+        Some(stream) => format!(
+            "stream '{stream}' captures subject '{subject}' but nothing answered {attempts} publish {tries}: the stream has no leader right now (an election, or too few of its servers are up); retry later"
+        ),
+        None => format!(
+            "nothing answered {attempts} publish {tries} to '{subject}': no stream captures the subject, or its stream has no leader right now (an election); check that a stream captures it, and retry later"
+        ),
     }
 }

@@ -80,6 +80,7 @@ pub use natbus_proto::jetstream::object::{
     ObjectInfo, ObjectLink, ObjectMeta, ObjectOptions, ObjectStoreConfig, ObjectStoreStatus,
 };
 pub use natbus_proto::jetstream::publish::{PubAck, PublishOptions};
+pub use natbus_proto::jetstream::publish_retry::RetryPolicy;
 pub use natbus_proto::jetstream::pull_tracker::ConsumeOptions;
 pub use natbus_proto::jetstream::response::ApiError;
 pub use natbus_proto::jetstream::schedule::{MessageSchedule, Schedule, ScheduleError};

@@ -8,7 +8,6 @@ use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
 
 use bytes::Bytes;
 use futures_core::Stream as _;
@@ -19,11 +18,13 @@ use natbus_proto::message::Message;
 
 use super::context::JetStream;
 use super::error::JetStreamError;
-use super::publish::{parse_pub_ack, with_options};
-use crate::BoxFuture;
+use natbus_proto::jetstream::publish_retry::{PublishRetry, Retry};
+
+use super::publish::{attempt_failure, parse_pub_ack};
 use crate::connection::oneshot;
 use crate::runtime::sleep_for;
 use crate::subscriber::Subscriber;
+use crate::{BoxFuture, Client};
 
 #[derive(Debug, Default)]
 struct MuxState {
@@ -194,6 +195,24 @@ impl JetStream {
     /// [`with_max_pending_acks`](Self::with_max_pending_acks)). Messages are sent in call
     /// order.
     ///
+    /// The future retries as [`publish`](Self::publish) does (see
+    /// [`with_publish_retry`](Self::with_publish_retry)): a message that reached no stream
+    /// is sent again after the policy's wait, and so is one with a `Nats-Msg-Id` whose ack
+    /// timed out. A retried message may then be stored after messages published later.
+    ///
+    /// ```no_run
+    /// # async fn demo(js: natbus::jetstream::JetStream) -> Result<(), natbus::jetstream::JetStreamError> {
+    /// use natbus::jetstream::PublishOptions;
+    /// let mut acks = Vec::new();
+    /// for i in 0..100 {
+    ///     acks.push(js.publish_async("orders.new", None, &PublishOptions::default(), format!("order {i}")).await?);
+    /// }
+    /// for ack in acks {
+    ///     println!("stored as {}", ack.await?.seq);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// Publishing failed (invalid subject, closed connection). Ack errors come from the
     /// returned future.
@@ -205,49 +224,132 @@ impl JetStream {
         payload: impl Into<Bytes>,
     ) -> Result<PubAckFuture, JetStreamError> {
         let subject = subject.as_ref();
+        let payload = payload.into();
+        let (headers, has_msg_id) = self.publish_headers(headers, options);
         let mux = self.ack_mux().await?;
-        let (token, rx) = mux.reserve().await?;
-        let headers = with_options(headers, options);
-        let reply = reply_subject(&mux.inbox, token);
-        if let Err(e) = self
-            .client
-            .publish_full(subject, Some(&reply), headers.as_ref(), payload.into())
-            .await
-        {
-            mux.take(token);
-            return Err(e.into());
-        }
-        let rt = self.client.runtime();
+        let ticket = send(
+            &self.client,
+            &mux,
+            subject,
+            headers.as_ref(),
+            payload.clone(),
+        )
+        .await?;
+        let sleep = sleep_for(&**self.client.runtime(), self.timeout);
         Ok(PubAckFuture {
+            js: self.clone(),
             mux,
-            token,
             subject: subject.to_owned(),
-            rx,
-            timeout: self.timeout,
-            sleep: sleep_for(&**rt, self.timeout),
-            done: false,
+            headers,
+            payload,
+            retry: PublishRetry::new(self.retry, has_msg_id),
+            state: State::Waiting { ticket, sleep },
         })
     }
+}
+
+/// A place in the window: its token and the receiver of the reply. Dropping it before the
+/// reply arrived gives the place back.
+struct Ticket {
+    mux: Arc<AckMux>,
+    token: u64,
+    rx: oneshot::Receiver<Message>,
+    /// False once the reply arrived (the reader already freed the place).
+    armed: bool,
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        if self.armed {
+            self.mux.take(self.token);
+        }
+    }
+}
+
+/// Reserves a place in the window and publishes with its reply subject.
+async fn send(
+    client: &Client,
+    mux: &Arc<AckMux>,
+    subject: &str,
+    headers: Option<&HeaderMap>,
+    payload: Bytes,
+) -> Result<Ticket, JetStreamError> {
+    let (token, rx) = mux.reserve().await?;
+    // Made before publishing, so that a failed publish frees the place when it drops.
+    let ticket = Ticket {
+        mux: mux.clone(),
+        token,
+        rx,
+        armed: true,
+    };
+    let reply = reply_subject(&mux.inbox, token);
+    client
+        .publish_full(subject, Some(&reply), headers, payload)
+        .await?;
+    Ok(ticket)
 }
 
 /// The ack of a [`JetStream::publish_async`]; resolves to the [`PubAck`] or an error.
 /// Dropping it gives its place in the window back.
 pub struct PubAckFuture {
+    js: JetStream,
     mux: Arc<AckMux>,
-    token: u64,
     subject: String,
-    rx: oneshot::Receiver<Message>,
-    timeout: Duration,
-    sleep: BoxFuture<()>,
-    done: bool,
+    headers: Option<HeaderMap>,
+    payload: Bytes,
+    retry: PublishRetry,
+    state: State,
+}
+
+/// Where a [`PubAckFuture`] is.
+enum State {
+    /// An attempt is out: its reply, or the end of its timeout.
+    Waiting {
+        ticket: Ticket,
+        sleep: BoxFuture<()>,
+    },
+    /// Waiting for the time of a retry, then sending it.
+    Resending(BoxFuture<Result<Ticket, JetStreamError>>),
+    /// Working out the error to report (for no responders: a stream look-up).
+    Failing(BoxFuture<JetStreamError>),
+    /// Resolved.
+    Done,
 }
 
 impl std::fmt::Debug for PubAckFuture {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PubAckFuture")
             .field("subject", &self.subject)
-            .field("token", &self.token)
-            .finish()
+            .field("attempts", &self.retry.attempts())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PubAckFuture {
+    /// What follows a failed attempt: a retry, or the error to report.
+    fn after(&mut self, error: JetStreamError) -> State {
+        let Some(failure) = attempt_failure(&error) else {
+            return State::Failing(Box::pin(std::future::ready(error)));
+        };
+        let next = self.retry.on_failure(failure, self.js.now());
+        let js = self.js.clone();
+        let subject = self.subject.clone();
+        match next {
+            Retry::At(at) => {
+                let (mux, headers, payload) =
+                    (self.mux.clone(), self.headers.clone(), self.payload.clone());
+                State::Resending(Box::pin(async move {
+                    js.sleep_until(at).await;
+                    send(&js.client, &mux, &subject, headers.as_ref(), payload).await
+                }))
+            }
+            Retry::GiveUp => {
+                let retry = self.retry.clone();
+                State::Failing(Box::pin(async move {
+                    js.final_error(error, &retry, &subject).await
+                }))
+            }
+        }
     }
 }
 
@@ -256,29 +358,52 @@ impl Future for PubAckFuture {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        if let Poll::Ready(reply) = Pin::new(&mut this.rx).poll(cx) {
-            this.done = true;
-            return Poll::Ready(match reply {
-                Some(msg) => parse_pub_ack(&this.subject, &msg),
-                None => Err(JetStreamError::Closed),
-            });
-        }
-        if this.sleep.as_mut().poll(cx).is_ready() {
-            this.done = true;
-            this.mux.take(this.token);
-            return Poll::Ready(Err(JetStreamError::Timeout {
-                what: "publish ack",
-                timeout: this.timeout,
-            }));
-        }
-        Poll::Pending
-    }
-}
-
-impl Drop for PubAckFuture {
-    fn drop(&mut self) {
-        if !self.done {
-            self.mux.take(self.token);
+        loop {
+            match &mut this.state {
+                State::Waiting { ticket, sleep } => {
+                    let result = if let Poll::Ready(reply) = Pin::new(&mut ticket.rx).poll(cx) {
+                        ticket.armed = false;
+                        match reply {
+                            Some(msg) => parse_pub_ack(&this.subject, &msg),
+                            None => Err(JetStreamError::Closed),
+                        }
+                    } else if sleep.as_mut().poll(cx).is_ready() {
+                        Err(JetStreamError::Timeout {
+                            what: "publish ack",
+                            timeout: this.js.timeout,
+                        })
+                    } else {
+                        return Poll::Pending;
+                    };
+                    match result {
+                        Ok(ack) => {
+                            this.state = State::Done;
+                            return Poll::Ready(Ok(ack));
+                        }
+                        // Dropping the old state frees the place of a timed-out attempt.
+                        Err(e) => this.state = this.after(e),
+                    }
+                }
+                State::Resending(send) => match send.as_mut().poll(cx) {
+                    Poll::Ready(Ok(ticket)) => {
+                        let sleep = sleep_for(&**this.js.client.runtime(), this.js.timeout);
+                        this.state = State::Waiting { ticket, sleep };
+                    }
+                    Poll::Ready(Err(e)) => {
+                        this.state = State::Done;
+                        return Poll::Ready(Err(e));
+                    }
+                    Poll::Pending => return Poll::Pending,
+                },
+                State::Failing(report) => match report.as_mut().poll(cx) {
+                    Poll::Ready(e) => {
+                        this.state = State::Done;
+                        return Poll::Ready(Err(e));
+                    }
+                    Poll::Pending => return Poll::Pending,
+                },
+                State::Done => return Poll::Ready(Err(JetStreamError::Closed)),
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 //! A replicated stream under node failures: the stream leader and then the client's own
-//! server are killed (SIGKILL) while a client publishes with message ids and retries.
+//! server are killed (SIGKILL) while a client publishes with message ids, retried by the
+//! JetStream publish retry.
 //! Nothing acknowledged may be lost and nothing retried may be stored twice; a pull
 //! consumer with explicit acks then sees every message.
 
@@ -9,8 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use natbus::jetstream::{
-    ConsumerConfig, FetchOptions, JetStream, JetStreamError, PublishOptions, StreamConfig,
-    StreamInfo,
+    ConsumerConfig, FetchOptions, JetStream, JetStreamError, PublishOptions, RetryPolicy,
+    StreamConfig, StreamInfo,
 };
 use natbus::{Client, Runtime};
 use natbus_tests::NatsCluster;
@@ -65,20 +66,20 @@ pub async fn cluster_r3_stream_survives_losing_its_leader_and_the_clients_server
         log: &log,
     };
     // The cluster lives to the end of the test; whichever server is still down stays so.
-    let ((retries, duplicates), _cluster) = futures::future::join(
+    let (duplicates, _cluster) = futures::future::join(
         publish_all(&rt, &js, &progress),
         faults.inject(cluster, leader),
     )
     .await;
     log(&format!(
-        "published {TOTAL}: {retries} attempts failed, {duplicates} retries were duplicates"
+        "published {TOTAL}: {duplicates} retries were duplicates"
     ));
 
     let info = until_ok(&rt, "stream info", || js.stream_info(STREAM)).await;
     assert_eq!(
         (info.state.messages, info.state.last_seq),
         (TOTAL as u64, TOTAL as u64),
-        "exactly {TOTAL} stored, none twice ({retries} publishes were retried)"
+        "exactly {TOTAL} stored, none twice ({duplicates} retries found theirs stored)"
     );
     let ids = consume_all(&rt, &js).await;
     log("consumed them");
@@ -140,13 +141,20 @@ fn msg_id(i: usize) -> String {
     format!("fault-{i}")
 }
 
-/// Publishes `TOTAL` messages, each retried until acknowledged; returns how many
-/// attempts failed and how many PubAcks said "duplicate" (a retry of a message whose
+/// Publishes `TOTAL` messages, each retried by the JetStream publish retry until
+/// acknowledged; returns how many PubAcks said "duplicate" (a retry of a message whose
 /// first attempt was stored but not acknowledged). Waits at 2/5, 3/5 and 4/5 of the way
 /// until the fault step due before then is done, so that every kill happens while
 /// messages remain to publish.
-async fn publish_all(rt: &Arc<dyn Runtime>, js: &JetStream, progress: &Progress) -> (usize, usize) {
-    let (mut retries, mut duplicates) = (0, 0);
+async fn publish_all(rt: &Arc<dyn Runtime>, js: &JetStream, progress: &Progress) -> usize {
+    // Retries through elections and reconnects: the message ids make retrying after a
+    // timeout or a lost connection safe.
+    let js = js.clone().with_publish_retry(
+        RetryPolicy::default()
+            .attempts(200)
+            .wait(Duration::from_millis(50)),
+    );
+    let mut duplicates = 0;
     for i in 0..TOTAL {
         match i {
             _ if i == 2 * TOTAL / 5 => await_step(rt, progress, 1).await,
@@ -154,47 +162,19 @@ async fn publish_all(rt: &Arc<dyn Runtime>, js: &JetStream, progress: &Progress)
             _ if i == 4 * TOTAL / 5 => await_step(rt, progress, 3).await,
             _ => {}
         }
-        let (failed, duplicate) = publish_until_acked(rt, js, i).await;
-        retries += failed;
-        duplicates += usize::from(duplicate);
+        let options = PublishOptions {
+            msg_id: Some(msg_id(i)),
+            ..PublishOptions::default()
+        };
+        let publish = js.publish_with(format!("faults.{i}"), None, &options, format!("{i}"));
+        let ack = within(rt, FAILOVER, "a retried publish", publish)
+            .await
+            .unwrap_or_else(|e| panic!("message {i} not acknowledged: {e}"));
+        assert_eq!(ack.stream, STREAM);
+        duplicates += usize::from(ack.duplicate);
         progress.published.store(i + 1, Ordering::SeqCst);
     }
-    (retries, duplicates)
-}
-
-/// Publishes message `i` with its `Nats-Msg-Id` until a PubAck arrives, returning the number
-/// of failed attempts and whether the PubAck said "duplicate". A retry after a lost PubAck
-/// is stored once: the stream deduplicates by id.
-///
-/// This is the test's own loop because natbus has no JetStream publish retry yet (issue
-/// 16); once it does, this function becomes one call to it.
-async fn publish_until_acked(rt: &Arc<dyn Runtime>, js: &JetStream, i: usize) -> (usize, bool) {
-    let options = PublishOptions {
-        msg_id: Some(msg_id(i)),
-        ..PublishOptions::default()
-    };
-    let deadline = Instant::now() + FAILOVER;
-    let mut failures = 0;
-    loop {
-        match js
-            .publish_with(format!("faults.{i}"), None, &options, format!("{i}"))
-            .await
-        {
-            Ok(ack) => {
-                assert_eq!(ack.stream, STREAM);
-                return (failures, ack.duplicate);
-            }
-            Err(e) => {
-                failures += 1;
-                assert!(
-                    Instant::now() < deadline,
-                    "message {i} not acknowledged within {FAILOVER:?}: {e}"
-                );
-                // Retry pacing while the cluster elects a leader or the client reconnects.
-                sleep(rt, Duration::from_millis(50)).await;
-            }
-        }
-    }
+    duplicates
 }
 
 /// Reads the whole stream with a durable pull consumer with explicit acks and returns the
@@ -217,14 +197,10 @@ async fn consume_all(rt: &Arc<dyn Runtime>, js: &JetStream) -> BTreeMap<u64, Str
         let options = FetchOptions::new(100).expires(Duration::from_secs(1));
         let batch = match consumer.fetch(options).await {
             Ok(batch) => batch,
-            // Known natbus defect (issue 16, item 1): while the consumer's group elects a
-            // leader, fetch can fail with a spurious `Terminal` error although the consumer
-            // is fine. Until that is fixed, fetch again like after any transient error.
-            Err(JetStreamError::Terminal(reason)) => {
-                eprintln!("fetch: spurious terminal error during an election: {reason}");
-                continue;
-            }
+            // While the consumer's group elects a leader, fetch fails with retryable
+            // errors (no responders, timeouts), never a terminal one.
             Err(e) => {
+                assert!(e.is_retryable(), "fetch failed for good: {e:?}");
                 eprintln!("fetch: {e}");
                 continue;
             }

@@ -519,12 +519,29 @@ pub async fn js_fetch_stream_acks_while_the_batch_arrives(rt: Arc<dyn Runtime>) 
     assert!(
         matches!(
             &first,
-            Some(Err(JetStreamError::Terminal(TerminalReason::NoResponders { consumer })))
-                if consumer == "streamer"
+            Some(Err(JetStreamError::Terminal(
+                TerminalReason::ConsumerDeleted
+            )))
         ),
         "{first:?}"
     );
     assert!(gone.next().await.is_none());
+
+    // With the stream gone too, the 503 is reported as the stream's end.
+    js.delete_stream("FSTREAM").await.expect("delete stream");
+    let err = within(
+        &rt,
+        WAIT,
+        "an error for a deleted stream",
+        consumer.fetch(FetchOptions::new(5).expires(Duration::from_secs(1))),
+    )
+    .await
+    .expect_err("the stream is gone");
+    assert!(
+        matches!(&err, JetStreamError::Terminal(TerminalReason::StreamDeleted { stream }) if stream == "FSTREAM"),
+        "{err:?}"
+    );
+    assert!(!err.is_retryable());
 }
 
 /// A push consumer deleted under a live subscription: an ephemeral one the subscription

@@ -47,6 +47,10 @@ run_suite!(block_on, rt();
     js_schedule::js_schedule_every_repeats_with_ttl_until_purged,
     js_schedule::js_schedule_cron_in_a_time_zone_samples_a_source_with_rollup,
     js_schedule::js_schedule_mistakes_fail_before_sending,
+    js_publish_retry::js_publish_is_retried_until_the_stream_exists,
+    js_publish_retry::js_publish_without_a_stream_reports_it_after_the_retries,
+    js_publish_retry::js_publish_with_an_id_is_retried_after_a_lost_connection_and_stored_once,
+    js_publish_retry::js_publish_async_with_an_id_is_retried_after_an_ack_timeout,
     jetstream_consumers::js_fetch_returns_messages_in_order_with_metadata,
     jetstream_consumers::js_an_ack_that_failed_is_not_reported_sent_on_retry,
     jetstream_consumers::js_fetch_stream_acks_while_the_batch_arrives,
@@ -98,6 +102,7 @@ run_suite!(block_on, rt();
     cluster::lame_duck_moves_the_client_before_shutdown,
     cluster::stalled_server_is_detected_and_writes_stay_bounded,
     cluster::max_connections_exceeded_is_a_clear_connect_error,
+    cluster_elections::cluster_publish_to_a_stream_without_a_leader_names_the_stream,
     service::service_typed_endpoint_answers,
     service::service_bad_json_is_a_400,
     service::service_handler_error_has_code_and_message,
@@ -142,4 +147,5 @@ run_suite!(block_on, rt();
 // on tokio and lists them as ignored on the other runtimes.
 run_slow_suite!(block_on, rt();
     cluster_faults::cluster_r3_stream_survives_losing_its_leader_and_the_clients_server,
+    cluster_elections::cluster_fetch_rides_out_the_consumer_leader_election,
 );

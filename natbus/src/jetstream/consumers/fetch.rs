@@ -12,7 +12,6 @@ use std::time::Duration;
 use futures_core::Stream;
 use natbus_proto::jetstream::consumer_info::ConsumerInfo;
 use natbus_proto::jetstream::pull::{PullAction, PullRequest, PullStatus, classify_pull_status};
-use natbus_proto::jetstream::terminal::TerminalReason;
 use natbus_proto::time;
 
 use super::pull::{FetchOptions, status_of};
@@ -27,11 +26,14 @@ use crate::subscriber::Subscriber;
 ///
 /// It ends after `batch` messages, when the server ends the request (nothing more with
 /// `no_wait`, `expires` passed, byte budget reached), or at the client's deadline. An
-/// error is yielded only before the first message (a terminal status, no responders, a
-/// timeout), or when the connection closes; after it the stream ends. Dropping it
-/// unsubscribes from the request's inbox.
+/// error is yielded only before the first message (a terminal status, a timeout, or no
+/// responders: [`JetStreamError::Terminal`] if the consumer or its stream was found to be
+/// gone, else the retryable [`JetStreamError::ConsumerNotResponding`] of a consumer
+/// without a leader for the moment), or when the connection closes; after it the stream
+/// ends. Dropping it unsubscribes from the request's inbox.
 pub struct FetchStream {
     js: JetStream,
+    stream: String,
     consumer: String,
     expires: Duration,
     batch: usize,
@@ -41,6 +43,8 @@ pub struct FetchStream {
     /// One timer for the whole request (its deadline does not move), polled only while
     /// no message is ready.
     deadline: BoxFuture<()>,
+    /// After a 503: finding out whether the consumer is gone, for the error to yield.
+    checking: Option<BoxFuture<JetStreamError>>,
 }
 
 impl std::fmt::Debug for FetchStream {
@@ -82,12 +86,14 @@ impl FetchStream {
         let deadline = time::deadline(js.now(), options.expires.saturating_add(margin));
         Ok(FetchStream {
             js: js.clone(),
+            stream: consumer.stream_name.clone(),
             consumer: consumer.name.clone(),
             expires: options.expires,
             batch: options.batch,
             delivered: 0,
             sub: Some(sub),
             deadline: js.client.runtime().sleep_until(deadline),
+            checking: None,
         })
     }
 
@@ -124,10 +130,16 @@ impl FetchStream {
         let error = match status.action() {
             _ if self.delivered > 0 => None,
             PullAction::Terminal(reason) => Some(JetStreamError::Terminal(reason)),
+            // No responders: terminal only if the consumer is gone, not while it is
+            // merely leaderless (an election); `poll_next` yields what the check finds.
             PullAction::Warning(_) if code == 503 => {
-                Some(JetStreamError::Terminal(TerminalReason::NoResponders {
-                    consumer: self.consumer.clone(),
-                }))
+                let (js, stream, consumer) =
+                    (self.js.clone(), self.stream.clone(), self.consumer.clone());
+                self.checking = Some(Box::pin(async move {
+                    js.pull_no_responders(&stream, &consumer).await
+                }));
+                self.sub = None;
+                return None;
             }
             PullAction::Warning(w) => Some(JetStreamError::Warning(w)),
             _ => None,
@@ -142,6 +154,11 @@ impl Stream for FetchStream {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
         loop {
+            if let Some(check) = this.checking.as_mut() {
+                let error = std::task::ready!(check.as_mut().poll(cx));
+                this.checking = None;
+                return this.end(Some(Err(error)));
+            }
             if this.delivered >= this.batch {
                 return this.end(None);
             }

@@ -6,6 +6,7 @@ use natbus_proto::jetstream::consumer::ConsumerConfig;
 use natbus_proto::jetstream::consumer_info::ConsumerInfo;
 use natbus_proto::jetstream::pull::{NATS_PENDING_BYTES, NATS_PENDING_MESSAGES};
 use natbus_proto::jetstream::pull_tracker::ConsumeOptions;
+use natbus_proto::jetstream::terminal::TerminalReason;
 use natbus_proto::message::Message;
 
 use super::fetch::FetchStream;
@@ -135,8 +136,10 @@ impl PullConsumer {
     /// the rest of the batch is on its way), use [`fetch_stream`](Self::fetch_stream).
     ///
     /// # Errors
-    /// A terminal status (consumer deleted, bad request) before any message arrived, no
-    /// responders (the consumer does not exist), or a client-side timeout.
+    /// A terminal status (consumer or stream deleted, bad request) before any message
+    /// arrived, or a retryable error ([`JetStreamError::is_retryable`]): a client-side
+    /// timeout, or [`JetStreamError::ConsumerNotResponding`] when nothing answered although
+    /// the consumer exists (it has no leader during an election).
     pub async fn fetch(&self, options: FetchOptions) -> Result<Vec<JsMessage>, JetStreamError> {
         let mut out = Vec::with_capacity(options.batch.min(1024));
         let mut stream = self.fetch_stream(options).await?;
@@ -164,6 +167,41 @@ impl PullConsumer {
     /// The consumer's subject cannot be built, or subscribing failed.
     pub async fn messages(&self, options: ConsumeOptions) -> Result<Messages, JetStreamError> {
         Messages::start(self.js.clone(), &self.info, options).await
+    }
+}
+
+impl JetStream {
+    /// After a pull request got no responders (a 503): why the consumer is gone for good,
+    /// or `None` when it is not found to be gone (it, or its stream, has no leader for the
+    /// moment, e.g. during an election, or the look-up failed too).
+    pub(crate) async fn pull_consumer_gone(
+        &self,
+        stream: &str,
+        consumer: &str,
+    ) -> Option<TerminalReason> {
+        match self.consumer_info(stream, consumer).await {
+            Err(JetStreamError::Api(e)) if e.is_stream_not_found() => {
+                Some(TerminalReason::StreamDeleted {
+                    stream: stream.to_owned(),
+                })
+            }
+            Err(JetStreamError::Api(e)) if e.is_consumer_not_found() => {
+                Some(TerminalReason::ConsumerDeleted)
+            }
+            _ => None,
+        }
+    }
+
+    /// The error a pull request's 503 stands for: terminal when the consumer is gone,
+    /// else [`JetStreamError::ConsumerNotResponding`] (retryable).
+    pub(crate) async fn pull_no_responders(&self, stream: &str, consumer: &str) -> JetStreamError {
+        match self.pull_consumer_gone(stream, consumer).await {
+            Some(reason) => JetStreamError::Terminal(reason),
+            None => JetStreamError::ConsumerNotResponding {
+                stream: stream.to_owned(),
+                consumer: consumer.to_owned(),
+            },
+        }
     }
 }
 

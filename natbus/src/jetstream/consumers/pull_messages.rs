@@ -7,7 +7,6 @@ use std::time::Duration;
 use natbus_proto::jetstream::consumer_info::ConsumerInfo;
 use natbus_proto::jetstream::pull::PullAction;
 use natbus_proto::jetstream::pull_tracker::{ConsumeOptions, PullTracker};
-use natbus_proto::jetstream::terminal::TerminalReason;
 use natbus_proto::message::Message;
 
 use super::pull::{pending_of, status_of};
@@ -116,9 +115,18 @@ impl LoopPolicy for Pull {
         let status = self.tracker.handle_status(now, code, &description, pm, pb);
         match status.action() {
             PullAction::KeepGoing | PullAction::Refill | PullAction::Reset => Flow::Continue,
-            PullAction::Warning(_) if code == 503 && self.consumer_is_gone().await => Flow::Last(
-                Err(JetStreamError::Terminal(TerminalReason::ConsumerDeleted)),
-            ),
+            // Not fatal unless the consumer is gone: the window refills on the next
+            // heartbeat check, by which time a leader may have been elected.
+            PullAction::Warning(_) if code == 503 => {
+                match self
+                    .js
+                    .pull_no_responders(&self.stream, &self.consumer)
+                    .await
+                {
+                    e @ JetStreamError::Terminal(_) => Flow::Last(Err(e)),
+                    e => Flow::Yield(Err(e)),
+                }
+            }
             PullAction::Warning(w) => Flow::Yield(Err(JetStreamError::Warning(w))),
             PullAction::Terminal(reason) => Flow::Last(Err(JetStreamError::Terminal(reason))),
         }
@@ -139,16 +147,5 @@ impl LoopPolicy for Pull {
             return Flow::Yield(Err(JetStreamError::MissedHeartbeats(silence)));
         }
         Flow::Continue
-    }
-}
-
-impl Pull {
-    /// A 503 on a pull means nothing serves the consumer: find out whether it is gone for
-    /// good (deleted) or JetStream is briefly unavailable.
-    async fn consumer_is_gone(&self) -> bool {
-        match self.js.consumer_info(&self.stream, &self.consumer).await {
-            Err(JetStreamError::Api(e)) => e.is_consumer_not_found() || e.is_stream_not_found(),
-            _ => false,
-        }
     }
 }
