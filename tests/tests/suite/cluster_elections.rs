@@ -2,6 +2,13 @@
 //! SIGKILLed): fetching gets retryable errors until a new leader is elected, never a
 //! terminal one; a publish to a stream whose only server is down says that the stream
 //! exists but has no leader.
+//!
+//! Elections take a few seconds, and much longer on a loaded machine (an older server
+//! once took more than 30 s to accept a stream create on CI), so every wait here is on a
+//! condition with a generous deadline and reports the last error it saw. The tests run on
+//! the pinned server only: what they check is natbus's handling of a leaderless stream or
+//! consumer, which an older server does not change, while its slower elections would only
+//! make CI slower and flakier.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -12,28 +19,51 @@ use natbus::jetstream::{
     StreamConfig,
 };
 use natbus::{Client, Runtime};
-use natbus_tests::NatsCluster;
+use natbus_tests::{NatsCluster, ServerVersion, server_version};
 
 use super::cluster::connected_node;
 use super::{connect, options, sleep, within};
 
-/// How long an election (or anything waiting through one) may take.
-const ELECTION: Duration = Duration::from_secs(30);
+/// How long an election (or anything waiting through one) may take: a few seconds
+/// normally, far more on a machine busy with other builds.
+const ELECTION: Duration = Duration::from_secs(120);
 const MESSAGES: u64 = 40;
+/// The server release these tests run on (the pinned one, see the module docs).
+const PINNED: ServerVersion = ServerVersion::new(2, 15, 1);
+
+/// Whether `test` runs on this server: says why not when it does not.
+fn on_pinned_server(test: &str) -> bool {
+    let running = server_version();
+    if running >= PINNED {
+        return true;
+    }
+    println!(
+        "SKIPPED {test}: the leader-election tests run on the pinned nats-server {PINNED} only; this is {running}"
+    );
+    false
+}
 
 /// Retries `call` until it succeeds, for at most [`ELECTION`]: for the admin calls of the
-/// set-up, which the cluster may refuse while it elects leaders.
+/// set-up, which the cluster may refuse while it elects leaders. Panics with the last
+/// error when the deadline passes.
 async fn until_ok<T, F>(rt: &Arc<dyn Runtime>, what: &str, call: impl Fn() -> F) -> T
 where
     F: Future<Output = Result<T, JetStreamError>>,
 {
     let deadline = Instant::now() + ELECTION;
+    let mut failures = 0u32;
     loop {
         match call().await {
             Ok(v) => return v,
-            Err(e) => assert!(Instant::now() < deadline, "{what} kept failing: {e}"),
+            Err(e) => {
+                failures += 1;
+                assert!(
+                    Instant::now() < deadline,
+                    "{what} kept failing for {ELECTION:?} ({failures} attempts); the last error: {e}"
+                );
+            }
         }
-        sleep(rt, Duration::from_millis(50)).await;
+        sleep(rt, Duration::from_millis(100)).await;
     }
 }
 
@@ -79,6 +109,9 @@ async fn publish(rt: &Arc<dyn Runtime>, js: &JetStream, range: std::ops::Range<u
 }
 
 pub async fn cluster_fetch_rides_out_the_consumer_leader_election(rt: Arc<dyn Runtime>) {
+    if !on_pinned_server("cluster_fetch_rides_out_the_consumer_leader_election") {
+        return;
+    }
     let started = Instant::now();
     let mut cluster = NatsCluster::start(3);
     let (setup, js) = client_on(&rt, &cluster, 0).await;
@@ -197,6 +230,9 @@ pub async fn cluster_fetch_rides_out_the_consumer_leader_election(rt: Arc<dyn Ru
 }
 
 pub async fn cluster_publish_to_a_stream_without_a_leader_names_the_stream(rt: Arc<dyn Runtime>) {
+    if !on_pinned_server("cluster_publish_to_a_stream_without_a_leader_names_the_stream") {
+        return;
+    }
     let mut cluster = NatsCluster::start(3);
     let (setup, js) = client_on(&rt, &cluster, 0).await;
     let config = StreamConfig::new("SOLO").subjects(["solo.>"]);
@@ -219,18 +255,31 @@ pub async fn cluster_publish_to_a_stream_without_a_leader_names_the_stream(rt: A
 
     cluster.server_mut(home).stop();
     // Once the cluster answers API requests again, the look-up after the last attempt
-    // finds the stream, so the error names it.
+    // finds the stream, so the error names it. A look-up that fails (the cluster still
+    // settling) leaves the stream unnamed, which is right but not what is tested here:
+    // then the publish is tried again, until the deadline.
     until_ok(&rt, "the meta leader", || js.stream_names(None)).await;
-    let err = js
-        .clone()
-        .with_publish_retry(
-            RetryPolicy::default()
-                .attempts(2)
-                .wait(Duration::from_millis(50)),
-        )
-        .publish("solo.2", "2")
-        .await
-        .expect_err("the stream's only server is down");
+    let few_retries = js.clone().with_publish_retry(
+        RetryPolicy::default()
+            .attempts(2)
+            .wait(Duration::from_millis(50)),
+    );
+    let deadline = Instant::now() + ELECTION;
+    let err = loop {
+        let err = few_retries
+            .publish("solo.2", "2")
+            .await
+            .expect_err("the stream's only server is down");
+        match &err {
+            JetStreamError::StreamNotResponding { stream: None, .. }
+                if Instant::now() < deadline =>
+            {
+                eprintln!("the look-up failed too: {err}");
+                sleep(&rt, Duration::from_millis(100)).await;
+            }
+            _ => break err,
+        }
+    };
     assert!(
         matches!(
             &err,

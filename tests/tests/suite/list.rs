@@ -102,7 +102,6 @@ run_suite!(block_on, rt();
     cluster::lame_duck_moves_the_client_before_shutdown,
     cluster::stalled_server_is_detected_and_writes_stay_bounded,
     cluster::max_connections_exceeded_is_a_clear_connect_error,
-    cluster_elections::cluster_publish_to_a_stream_without_a_leader_names_the_stream,
     service::service_typed_endpoint_answers,
     service::service_bad_json_is_a_400,
     service::service_handler_error_has_code_and_message,
@@ -148,4 +147,5 @@ run_suite!(block_on, rt();
 run_slow_suite!(block_on, rt();
     cluster_faults::cluster_r3_stream_survives_losing_its_leader_and_the_clients_server,
     cluster_elections::cluster_fetch_rides_out_the_consumer_leader_election,
+    cluster_elections::cluster_publish_to_a_stream_without_a_leader_names_the_stream,
 );
