@@ -20,15 +20,31 @@ use natbus::jetstream::{
 use natbus::{Client, RequestError, Runtime};
 use natbus_tests::NatsServer;
 
-use super::{WAIT, connect, options, sleep, wait_until, within};
+use super::{connect, options, sleep, within};
 
 const STREAM: &str = "RETRY";
 
-/// Retries often enough to outlast anything below, 50 ms apart.
+/// How long anything here may take: these tests run beside cluster tests on 2 shared
+/// cores, where a stream create or an update can take seconds. Waits end as soon as their
+/// condition holds, so a long deadline costs nothing when all is well.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// Retries, 50 ms apart, for as long as [`PATIENCE`]: a retry loop must not give up
+/// before the test's own deadline does.
 fn patient() -> RetryPolicy {
     RetryPolicy::default()
-        .attempts(200)
+        .attempts(1200)
         .wait(Duration::from_millis(50))
+}
+
+/// Polls `done` every 10 ms until it holds, for at most [`PATIENCE`].
+async fn wait_until(rt: &Arc<dyn Runtime>, what: &str, mut done: impl FnMut() -> bool) {
+    within(rt, PATIENCE, what, async {
+        while !done() {
+            sleep(rt, Duration::from_millis(10)).await;
+        }
+    })
+    .await;
 }
 
 async fn stored(js: &JetStream) -> u64 {
@@ -58,7 +74,7 @@ async fn with_lost_ack<T>(
     set_no_ack(admin, true).await;
     let before = stored(admin).await;
     let drop_connection = async {
-        within(rt, WAIT, "the first attempt stored", async {
+        within(rt, PATIENCE, "the first attempt stored", async {
             while stored(admin).await == before {
                 sleep(rt, Duration::from_millis(10)).await;
             }
@@ -90,7 +106,7 @@ pub async fn js_publish_is_retried_until_the_stream_exists(rt: Arc<dyn Runtime>)
     };
     let (ack, ()) = within(
         &rt,
-        WAIT,
+        PATIENCE,
         "the publish",
         futures::future::join(js.publish("late.order", "1"), create),
     )
@@ -120,7 +136,7 @@ pub async fn js_publish_is_retried_until_the_stream_exists(rt: Arc<dyn Runtime>)
     let mut config = admin.stream_info(STREAM).await.expect("info").config;
     config.subjects.push("later.>".into());
     admin.update_stream(config).await.expect("add a subject");
-    let ack = within(&rt, WAIT, "the async ack", pending)
+    let ack = within(&rt, PATIENCE, "the async ack", pending)
         .await
         .expect("stored");
     assert_eq!((ack.seq, ack.duplicate), (2, false));
@@ -254,14 +270,14 @@ pub async fn js_publish_async_with_an_id_is_retried_after_an_ack_timeout(rt: Arc
         .publish_async("async.a", None, &with_id, "a")
         .await
         .expect("sent");
-    within(&rt, WAIT, "the first attempt stored", async {
+    within(&rt, PATIENCE, "the first attempt stored", async {
         while stored(&admin).await == 0 {
             sleep(&rt, Duration::from_millis(10)).await;
         }
     })
     .await;
     set_no_ack(&admin, false).await;
-    let ack = within(&rt, WAIT, "the retried ack", pending)
+    let ack = within(&rt, PATIENCE, "the retried ack", pending)
         .await
         .expect("a retry after the timeout is acknowledged");
     assert_eq!((ack.seq, ack.duplicate), (1, true));
