@@ -84,8 +84,9 @@ async fn client_on(rt: &Arc<dyn Runtime>, cluster: &NatsCluster, i: usize) -> (C
         .jetstream()
         .with_timeout(Duration::from_secs(2))
         .with_publish_retry(
+            // As long as ELECTION at least: the retries must not give up first.
             RetryPolicy::default()
-                .attempts(200)
+                .attempts(2400)
                 .wait(Duration::from_millis(50)),
         );
     (client, js)
