@@ -5,7 +5,7 @@
 //! when dropped (`zeroize`) and never appear in `Debug` output.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use natbus_proto::connect::{Auth, NonceSigner};
@@ -31,6 +31,12 @@ pub enum CredentialsError {
         "invalid credentials: {0}; expected a '-----BEGIN NATS USER JWT-----' block followed by a '-----BEGIN USER NKEY SEED-----' block"
     )]
     Malformed(&'static str),
+    /// An nkey seed file holds no line that looks like a user seed.
+    #[error("no user nkey seed (a line starting with SU) in '{}'", path.display())]
+    NoSeed {
+        /// The file.
+        path: PathBuf,
+    },
 }
 
 /// Signs server nonces with an nkey seed: plain nkey auth, or the seed half of a JWT.
@@ -96,6 +102,14 @@ pub(crate) enum CredentialsSource {
     Nkey(Zeroizing<String>),
     /// A `.creds` file.
     File(PathBuf),
+    /// A file holding a user nkey seed (as the `nats` tool's `--nkey` and contexts name
+    /// it), with the user JWT the seed signs for when there is one.
+    NkeyFile {
+        /// The seed file.
+        path: PathBuf,
+        /// A user JWT to present with the seed's signature (JWT authentication).
+        jwt: Option<String>,
+    },
     /// The contents of a `.creds` file.
     Text(Zeroizing<String>),
 }
@@ -106,6 +120,11 @@ impl fmt::Debug for CredentialsSource {
         match self {
             CredentialsSource::Nkey(_) => f.write_str("Nkey(<seed>)"),
             CredentialsSource::File(path) => f.debug_tuple("File").field(path).finish(),
+            CredentialsSource::NkeyFile { path, jwt } => f
+                .debug_struct("NkeyFile")
+                .field("path", path)
+                .field("jwt", &jwt.is_some())
+                .finish(),
             CredentialsSource::Text(_) => f.write_str("Text(<credentials>)"),
         }
     }
@@ -122,13 +141,25 @@ impl CredentialsSource {
                     signer: Arc::new(signer),
                 });
             }
-            CredentialsSource::File(path) => {
-                Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
-                    CredentialsError::ReadFile {
-                        path: path.clone(),
-                        reason: e.to_string(),
-                    }
-                })?)
+            CredentialsSource::File(path) => read_secret_file(path)?,
+            CredentialsSource::NkeyFile { path, jwt } => {
+                let text = read_secret_file(path)?;
+                let seed = text
+                    .lines()
+                    .map(str::trim)
+                    .find(|line| line.starts_with("SU"))
+                    .ok_or_else(|| CredentialsError::NoSeed { path: path.clone() })?;
+                let signer = NkeySigner::from_seed(seed)?;
+                return Ok(match jwt {
+                    Some(jwt) => Auth::Jwt {
+                        jwt: jwt.clone(),
+                        signer: Arc::new(signer),
+                    },
+                    None => Auth::Nkey {
+                        public_key: signer.public_key(),
+                        signer: Arc::new(signer),
+                    },
+                });
             }
             CredentialsSource::Text(text) => text.clone(),
         };
@@ -138,6 +169,16 @@ impl CredentialsSource {
             signer: Arc::new(NkeySigner::from_seed(&seed)?),
         })
     }
+}
+
+/// The text of a file holding a secret, wiped from memory when dropped.
+fn read_secret_file(path: &Path) -> Result<Zeroizing<String>, CredentialsError> {
+    std::fs::read_to_string(path)
+        .map(Zeroizing::new)
+        .map_err(|e| CredentialsError::ReadFile {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })
 }
 
 /// Splits a creds file into the user JWT and the seed.

@@ -18,6 +18,9 @@
 //! # Ok(()) }
 //! ```
 //!
+//! [`ConnectOptions::from_context`] connects with the settings of a `nats` tool context
+//! (see [`context`]).
+//!
 //! Memory is bounded everywhere: the outbound buffer (publishing waits when it is full,
 //! `try_publish` fails), the reconnect buffer, and every subscription's buffer (by messages
 //! and bytes, dropping and reporting past it). Lifecycle changes are reported through
@@ -47,6 +50,7 @@ pub mod bus;
 mod catch_unwind;
 mod client;
 mod connection;
+pub mod context;
 pub mod envelope;
 mod error;
 mod events;

@@ -52,6 +52,9 @@ pub struct ConnectOptions {
     #[cfg(feature = "nkeys")]
     pub(crate) credentials: Option<CredentialsSource>,
     pub(crate) tls: TlsSettings,
+    /// The API prefix [`Client::jetstream`](crate::Client::jetstream) starts from.
+    #[cfg(feature = "jetstream")]
+    pub(crate) jetstream_prefix: natbus_proto::jetstream::api::ApiPrefix,
 }
 
 impl Default for ConnectOptions {
@@ -79,6 +82,8 @@ impl Default for ConnectOptions {
             #[cfg(feature = "nkeys")]
             credentials: None,
             tls: TlsSettings::default(),
+            #[cfg(feature = "jetstream")]
+            jetstream_prefix: Default::default(),
         }
     }
 }

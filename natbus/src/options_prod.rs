@@ -31,6 +31,16 @@ impl ConnectOptions {
         self
     }
 
+    /// Authenticate with the user nkey seed in this file: the first line starting with
+    /// `SU` (so a decorated seed file or one with comments works too), read when connecting.
+    pub fn nkey_file(mut self, path: impl AsRef<Path>) -> Self {
+        self.credentials = Some(CredentialsSource::NkeyFile {
+            path: path.as_ref().to_owned(),
+            jwt: None,
+        });
+        self
+    }
+
     /// Authenticate with a `.creds` file (user JWT + seed, as `nsc` writes it). The file is
     /// read when connecting; an unreadable or malformed file fails the connect.
     pub fn credentials_file(mut self, path: impl AsRef<Path>) -> Self {

@@ -92,12 +92,33 @@ pub use natbus_proto::jetstream::stream_msg::{PurgeRequest, StoredMessage};
 pub use natbus_proto::jetstream::terminal::TerminalReason;
 pub use natbus_proto::server_version::ServerVersion;
 
-use crate::Client;
+use natbus_proto::jetstream::api::ApiPrefix;
+
+use crate::{Client, ConnectOptions};
 
 impl Client {
-    /// A [`JetStream`] context on this client (default API prefix, the client's request
-    /// timeout).
+    /// A [`JetStream`] context on this client: the API prefix of the connect options
+    /// (`$JS.API` unless [`ConnectOptions::jetstream_domain`] or
+    /// [`ConnectOptions::jetstream_api_prefix`] chose another), the client's request timeout.
     pub fn jetstream(&self) -> JetStream {
-        JetStream::new(self.clone())
+        let mut js = JetStream::new(self.clone());
+        js.prefix = self.options().jetstream_prefix.clone();
+        js
+    }
+}
+
+impl ConnectOptions {
+    /// [`Client::jetstream`] talks to the JetStream of `domain` (API prefix
+    /// `$JS.<domain>.API`), as a `nats` context's `jetstream_domain` asks.
+    pub fn jetstream_domain(mut self, domain: &str) -> Self {
+        self.jetstream_prefix = ApiPrefix::domain(domain);
+        self
+    }
+
+    /// [`Client::jetstream`] uses this API prefix (an API imported from another account),
+    /// as a `nats` context's `jetstream_api_prefix` asks.
+    pub fn jetstream_api_prefix(mut self, prefix: &str) -> Self {
+        self.jetstream_prefix = ApiPrefix::custom(prefix);
+        self
     }
 }
