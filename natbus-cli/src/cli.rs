@@ -5,15 +5,18 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use natbus_tokio::context::Context;
+
 use crate::commands::{
-    account, bench, completions, consumer, kv, object, publish, reply, request, server, service,
-    stream, subscribe,
+    account, bench, completions, consumer, context, kv, object, publish, reply, request, server,
+    service, stream, subscribe,
 };
 
 /// natbus: talk to NATS from the command line.
 ///
-/// The connection comes from --server (or NATS_URL), with optional --user/--password,
-/// --token, --creds or --nkey, and TLS files. Use `natbus <command> --help` for each command.
+/// The connection comes from the selected `nats` context (or --context NAME), with
+/// --server (or NATS_URL), --user/--password, --token, --creds or --nkey, and TLS files
+/// overriding it. Use `natbus <command> --help` for each command.
 #[derive(Debug, Parser)]
 #[command(
     name = "natbus",
@@ -35,17 +38,21 @@ pub struct Cli {
 #[command(next_help_heading = "Connection and output options")]
 pub struct GlobalArgs {
     /// NATS server URL(s), comma separated: nats://, tls://, or ws:// and wss:// for a
-    /// server's WebSocket port (with an optional path, e.g. wss://host/nats).
+    /// server's WebSocket port (with an optional path, e.g. wss://host/nats). Default: the
+    /// context's URL, else nats://127.0.0.1:4222.
     #[arg(
         short,
         long,
         global = true,
         env = "NATS_URL",
         hide_env_values = true,
-        default_value = "nats://127.0.0.1:4222",
         value_name = "URL"
     )]
-    pub server: String,
+    pub server: Option<String>,
+    /// The `nats` context to connect with (default: the selected one, see `natbus
+    /// context`); the other flags override its settings.
+    #[arg(long, global = true, env = "NATS_CONTEXT", value_name = "NAME")]
+    pub context: Option<String>,
     /// User name to authenticate with (needs --password).
     #[arg(long, global = true, env = "NATS_USER", requires = "password")]
     pub user: Option<String>,
@@ -106,6 +113,17 @@ pub struct GlobalArgs {
     /// Connection name shown in server monitoring.
     #[arg(long, global = true, default_value = "natbus-cli", value_name = "NAME")]
     pub name: String,
+    /// The connection settings: the context with the flags above applied over it, filled
+    /// in by [`crate::settings::resolve`] before a command runs.
+    #[arg(skip)]
+    pub settings: Context,
+}
+
+impl GlobalArgs {
+    /// The server URL(s) the command connects to.
+    pub fn server_url(&self) -> &str {
+        self.settings.server_url()
+    }
 }
 
 /// The commands.
@@ -144,6 +162,9 @@ pub enum Command {
     Server(server::ServerArgs),
     /// Show the account's JetStream usage and limits.
     Account(account::AccountArgs),
+    /// Manage `nats` contexts (shared with the nats tool): ls, show, select, save.
+    #[command(alias = "ctx")]
+    Context(context::ContextArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
 }

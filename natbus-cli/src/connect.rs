@@ -1,68 +1,22 @@
 //! Turning the global flags into a connected client.
 
-use std::path::Path;
-
 use natbus_tokio::{Client, ConnectError, ConnectOptions, Subscriber};
 
 use crate::cli::GlobalArgs;
 use crate::error::{CliError, CliResult};
 
-/// The connect options the global flags ask for.
+/// The connect options of the resolved context and flags ([`GlobalArgs::settings`]).
 ///
 /// # Errors
-/// [`CliError::Usage`] for `--password` without `--user`; [`CliError::Io`] when the
-/// `--nkey` seed file cannot be read. A bad creds or TLS file fails the connect instead,
-/// naming the file.
+/// [`CliError::Context`] for context settings natbus cannot honour. A bad creds, nkey or
+/// TLS file fails the connect instead, naming the file.
 pub fn options(global: &GlobalArgs) -> CliResult<ConnectOptions> {
-    let mut options = ConnectOptions::new()
-        .server(&global.server)
+    Ok(global
+        .settings
+        .connect_options()?
         .name(&global.name)
         .connect_timeout(global.timeout)
-        .request_timeout(global.timeout);
-    match (&global.user, &global.password, &global.token) {
-        (Some(user), Some(password), _) => options = options.user_password(user, password),
-        (None, Some(_), _) => {
-            return Err(CliError::Usage("--password needs --user".to_owned()));
-        }
-        (_, _, Some(token)) => options = options.token(token),
-        _ => {}
-    }
-    if let Some(creds) = &global.creds {
-        options = options.credentials_file(creds);
-    }
-    if let Some(path) = &global.nkey {
-        options = options.nkey(&read_seed(path)?);
-    }
-    if let Some(ca) = &global.tlsca {
-        options = options.add_root_certificates(ca);
-    }
-    if let (Some(cert), Some(key)) = (&global.tlscert, &global.tlskey) {
-        options = options.add_client_certificate(cert, key);
-    }
-    if global.tlsfirst {
-        options = options.tls_first();
-    }
-    Ok(options)
-}
-
-/// The seed in an nkey seed file: the first line that looks like a user seed (`SU…`),
-/// so files with comments or the public key beside the seed work too.
-fn read_seed(path: &Path) -> CliResult<String> {
-    let text = std::fs::read_to_string(path).map_err(|source| CliError::File {
-        what: "read the --nkey seed file",
-        path: path.to_owned(),
-        source,
-    })?;
-    text.lines()
-        .map(str::trim)
-        .find(|line| line.starts_with("SU"))
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            CliError::Usage(format!(
-                "no user nkey seed (a line starting with SU) in {}",
-                path.display()
-            ))
-        })
+        .request_timeout(global.timeout))
 }
 
 /// Connects with the global flags.
@@ -83,16 +37,16 @@ pub async fn connect_with(global: &GlobalArgs, options: ConnectOptions) -> CliRe
     match tokio::time::timeout(limit, natbus_tokio::connect_with(options)).await {
         Ok(Ok(client)) => Ok(client),
         Ok(Err(ConnectError::Unreachable(reason))) => Err(CliError::Unreachable {
-            server: redact(&global.server),
+            server: redact(global.server_url()),
             reason,
         }),
         Ok(Err(source)) => Err(CliError::Connect {
-            server: redact(&global.server),
+            server: redact(global.server_url()),
             source,
         }),
         Err(_) => Err(CliError::TimedOut(format!(
             "could not connect to {} within {:?}",
-            redact(&global.server),
+            redact(global.server_url()),
             limit
         ))),
     }

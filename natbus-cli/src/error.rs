@@ -27,6 +27,9 @@ pub enum CliError {
         /// Why (refused, timed out, …).
         reason: String,
     },
+    /// A `nats` context could not be found, read, written or used.
+    #[error(transparent)]
+    Context(#[from] natbus_tokio::context::ContextError),
     /// A flag or argument has a value that cannot work.
     #[error("{0}")]
     Usage(String),

@@ -13,6 +13,7 @@ mod error;
 mod jetstream;
 mod message;
 mod output;
+mod settings;
 mod size;
 mod template;
 

@@ -4,6 +4,7 @@ pub mod account;
 pub mod bench;
 pub mod completions;
 pub mod consumer;
+pub mod context;
 pub mod drain;
 pub mod kv;
 pub mod object;
@@ -20,7 +21,11 @@ use crate::cli::{Cli, Command};
 use crate::error::CliResult;
 
 /// Runs the command the user asked for.
-pub async fn run(cli: Cli) -> CliResult {
+pub async fn run(mut cli: Cli) -> CliResult {
+    // `context` manages the files itself: a broken selected context must not stop it.
+    if !matches!(cli.command, Command::Context(_)) {
+        cli.global.settings = crate::settings::resolve(&cli.global)?;
+    }
     let global = &cli.global;
     match cli.command {
         Command::Pub(args) => publish::run(global, args).await,
@@ -35,6 +40,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Bench(args) => bench::run(global, args).await,
         Command::Server(args) => server::run(global, args).await,
         Command::Account(args) => account::run(global, args).await,
+        Command::Context(args) => context::run(global, args),
         Command::Completions(args) => completions::run(args),
     }
 }

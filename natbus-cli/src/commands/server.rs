@@ -45,7 +45,7 @@ async fn check(global: &GlobalArgs) -> CliResult {
     flushed.map_err(CliError::Flush)?;
     let info = info
         .ok_or_else(|| CliError::BadAnswer("connected, but the server sent no INFO".to_owned()))?;
-    let server = connect::redact(&global.server);
+    let server = connect::redact(global.server_url());
     if global.json {
         return output::json_pretty(&json!({
             "server": server,

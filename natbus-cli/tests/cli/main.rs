@@ -5,6 +5,7 @@ mod support;
 mod auth;
 mod bench;
 mod consumer;
+mod context;
 mod errors;
 mod help;
 mod kv;

@@ -50,10 +50,17 @@ impl Run {
     }
 }
 
-/// The binary, with no NATS_* variables from the environment leaking in.
+/// The binary, with no NATS_* variables from the environment leaking in, and no `nats`
+/// context either: the configuration directory is one that does not exist (tests of
+/// contexts set `XDG_CONFIG_HOME` to their own temp dir).
 pub fn command(args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_natbus"));
     cmd.args(args)
+        .env(
+            "XDG_CONFIG_HOME",
+            std::env::temp_dir().join("natbus-cli-tests-no-config-dir"),
+        )
+        .env_remove("NATS_CONTEXT")
         .env_remove("NATS_URL")
         .env_remove("NATS_USER")
         .env_remove("NATS_PASSWORD")

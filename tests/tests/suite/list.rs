@@ -97,6 +97,7 @@ run_suite!(block_on, rt();
     auth::bad_credentials_fail_once_without_a_reconnect_storm,
     auth::creds_file_authenticates_with_a_user_jwt,
     auth::permission_violations_are_reported_and_the_connection_stays_up,
+    context::context_with_user_password_connects,
     cluster::cluster_failover_loses_no_jetstream_message,
     cluster::discovered_servers_are_used_for_failover,
     cluster::lame_duck_moves_the_client_before_shutdown,

@@ -15,6 +15,7 @@ pub mod bus_stream;
 pub mod cluster;
 pub mod cluster_elections;
 pub mod cluster_faults;
+pub mod context;
 pub mod core;
 pub mod driver_panic;
 pub mod durations;
