@@ -74,6 +74,7 @@ impl Context {
         Ok(options)
     }
 
+    #[cfg_attr(not(feature = "tls"), allow(unused_mut))]
     fn apply_tls(&self, mut options: ConnectOptions) -> Result<ConnectOptions, ContextError> {
         if self.cert.is_some() != self.key.is_some() {
             return Err(self.invalid("cert and key go together: set both or neither"));
