@@ -268,6 +268,22 @@ impl ApiPrefix {
         self.with_consumer("CONSUMER.PAUSE", stream, consumer)
     }
 
+    /// `CONSUMER.UNPIN.<stream>.<consumer>` (server 2.11+): unpin a priority group.
+    ///
+    /// # Errors
+    /// [`InvalidName`] for an invalid stream or consumer name.
+    pub fn consumer_unpin(&self, stream: &str, consumer: &str) -> Result<String, InvalidName> {
+        self.with_consumer("CONSUMER.UNPIN", stream, consumer)
+    }
+
+    /// `CONSUMER.RESET.<stream>.<consumer>` (server 2.14+): reset the delivery state.
+    ///
+    /// # Errors
+    /// [`InvalidName`] for an invalid stream or consumer name.
+    pub fn consumer_reset(&self, stream: &str, consumer: &str) -> Result<String, InvalidName> {
+        self.with_consumer("CONSUMER.RESET", stream, consumer)
+    }
+
     /// `CONSUMER.NAMES.<stream>` (paged).
     ///
     /// # Errors
@@ -343,6 +359,8 @@ mod tests {
         assert_eq!(p.consumer_info("S", "c")?, "$JS.API.CONSUMER.INFO.S.c");
         assert_eq!(p.consumer_delete("S", "c")?, "$JS.API.CONSUMER.DELETE.S.c");
         assert_eq!(p.consumer_pause("S", "c")?, "$JS.API.CONSUMER.PAUSE.S.c");
+        assert_eq!(p.consumer_unpin("S", "c")?, "$JS.API.CONSUMER.UNPIN.S.c");
+        assert_eq!(p.consumer_reset("S", "c")?, "$JS.API.CONSUMER.RESET.S.c");
         assert_eq!(p.consumer_names("S")?, "$JS.API.CONSUMER.NAMES.S");
         assert_eq!(p.consumer_list("S")?, "$JS.API.CONSUMER.LIST.S");
         assert_eq!(

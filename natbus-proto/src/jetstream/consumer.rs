@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::api::{ApiPrefix, InvalidName};
 use super::json::{self, is_false, is_zero};
+use super::priority::{PriorityError, validate_group_name};
 
 pub use super::consumer_policy::{AckPolicy, DeliverPolicy, PriorityPolicy, ReplayPolicy};
 
@@ -190,6 +191,9 @@ pub enum ConsumerConfigError {
     /// More backoff steps than deliveries.
     #[error("backoff has more entries than max_deliver allows")]
     BackoffTooLong,
+    /// Priority groups set up in a way the server refuses.
+    #[error("{0}")]
+    Priority(#[from] PriorityError),
 }
 
 impl ConsumerConfig {
@@ -295,7 +299,55 @@ impl ConsumerConfig {
                 return Err(ConsumerConfigError::BackoffTooLong);
             }
         }
+        self.validate_priority()
+    }
+
+    /// The server's rules for priority groups (ADR-42): pull consumers only, a policy and
+    /// at least one valid group name together, a pin timeout only with a policy.
+    fn validate_priority(&self) -> Result<(), ConsumerConfigError> {
+        let has_policy = self.priority_policy != PriorityPolicy::None;
+        if has_policy && !self.is_pull() {
+            return Err(ConsumerConfigError::PullOnly("priority_policy"));
+        }
+        if has_policy == self.priority_groups.is_empty() {
+            return Err(PriorityError::PolicyWithoutGroups.into());
+        }
+        if !has_policy && self.priority_timeout.is_some_and(|t| !t.is_zero()) {
+            return Err(PriorityError::TimeoutWithoutPolicy.into());
+        }
+        for group in &self.priority_groups {
+            validate_group_name(group)?;
+        }
         Ok(())
+    }
+
+    /// Shares the consumer's messages among its clients by `policy` (2.11+; `prioritized`
+    /// 2.12+), in the groups `groups` (the server accepts one). Pull consumers only.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use natbus_proto::jetstream::consumer::{ConsumerConfig, PriorityPolicy};
+    ///
+    /// let config = ConsumerConfig::durable("worker")
+    ///     .priority(PriorityPolicy::PinnedClient, ["jobs"])
+    ///     .priority_timeout(Duration::from_secs(30));
+    /// assert_eq!(config.validate(), Ok(()));
+    /// ```
+    pub fn priority<S: Into<String>>(
+        mut self,
+        policy: PriorityPolicy,
+        groups: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.priority_policy = policy;
+        self.priority_groups = groups.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// `pinned_client`: how long the pinned client may go without a pull request before
+    /// another one is pinned (server default 2 min).
+    pub fn priority_timeout(mut self, timeout: Duration) -> Self {
+        self.priority_timeout = Some(timeout);
+        self
     }
 
     /// The subject to create this consumer on: `CONSUMER.CREATE.<stream>.<name>` (with

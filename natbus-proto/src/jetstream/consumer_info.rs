@@ -1,4 +1,4 @@
-//! What the server reports about a consumer: `ConsumerInfo`, listings, pause.
+//! What the server reports about a consumer: `ConsumerInfo`, listings, pause and reset.
 
 use crate::time::SystemTime;
 use std::time::Duration;
@@ -57,6 +57,13 @@ pub struct ConsumerInfo {
         with = "crate::time::nanos_opt"
     )]
     pub pause_remaining: Option<Duration>,
+    /// The state of each priority group: which client is pinned (2.11+).
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::null_default"
+    )]
+    pub priority_groups: Vec<PriorityGroupState>,
     /// Server time of this report.
     #[serde(
         default,
@@ -64,6 +71,24 @@ pub struct ConsumerInfo {
         with = "json::rfc3339_opt"
     )]
     pub ts: Option<SystemTime>,
+}
+
+/// A priority group's state in [`ConsumerInfo`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PriorityGroupState {
+    /// The group.
+    pub group: String,
+    /// The pin id of the pinned client (`pinned_client` policy, while one is pinned).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned_client_id: Option<String>,
+    /// When that client was pinned.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "json::rfc3339_nonzero_opt"
+    )]
+    pub pinned_ts: Option<SystemTime>,
 }
 
 /// A position in the consumer and the stream.
@@ -127,16 +152,43 @@ pub struct PauseRequest {
 
 /// CONSUMER.PAUSE reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PauseResponse {
     /// Whether the consumer is now paused.
     #[serde(default)]
     pub paused: bool,
-    /// Until when (the zero time on resume).
-    #[serde(default, with = "json::rfc3339_opt")]
+    /// Until when; `None` after a resume (the server's zero time).
+    #[serde(default, with = "json::rfc3339_nonzero_opt")]
     pub pause_until: Option<SystemTime>,
     /// Time left paused.
     #[serde(default, with = "crate::time::nanos_opt")]
     pub pause_remaining: Option<Duration>,
+}
+
+/// The body of `CONSUMER.RESET.<stream>.<consumer>` (2.14+, ADR-60).
+///
+/// The reset drops the consumer's pending and redelivery state and restarts its delivery
+/// sequence at 1, as if it had just been created. Without `seq` the next message is the
+/// first one above the ack floor (everything unacknowledged is delivered again); with
+/// `seq`, the first one at or after that stream sequence. A sequence is accepted on
+/// consumers delivering `all` (forwards or backwards) and, when not below their start,
+/// `by_start_sequence` / `by_start_time` ones (else error 10204).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetRequest {
+    /// The stream sequence to deliver from; `None` restarts above the ack floor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+}
+
+/// CONSUMER.RESET reply: the consumer's info after the reset, and where it restarts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ResetResponse {
+    /// The consumer as it is after the reset.
+    #[serde(flatten)]
+    pub info: ConsumerInfo,
+    /// The stream sequence the next delivery starts at (or after).
+    pub reset_seq: u64,
 }
 
 #[cfg(test)]
@@ -194,9 +246,46 @@ mod tests {
         .expect("parses");
         assert!(p.paused);
         assert_eq!(p.pause_remaining, Some(Duration::from_nanos(1000)));
+        assert!(p.pause_until.is_some());
+        let p: PauseResponse = parse_response(
+            br#"{"type":"io.nats.jetstream.api.v1.consumer_pause_response","paused":false,"pause_until":"0001-01-01T00:00:00Z"}"#,
+        )
+        .expect("parses");
+        assert_eq!(
+            (p.paused, p.pause_until, p.pause_remaining),
+            (false, None, None)
+        );
         assert_eq!(
             serde_json::to_string(&PauseRequest::default()).expect("ok"),
             "{}"
         );
+    }
+
+    #[test]
+    fn priority_group_state_and_reset() {
+        let mut info: serde_json::Value = serde_json::from_str(INFO).expect("json");
+        info["priority_groups"] = serde_json::json!([
+            {"group": "jobs", "pinned_client_id": "NUID", "pinned_ts": "2026-11-25T13:58:49Z"},
+            {"group": "idle", "pinned_ts": "0001-01-01T00:00:00Z"}
+        ]);
+        let parsed: ConsumerInfo = serde_json::from_value(info.clone()).expect("parses");
+        let [pinned, idle] = &parsed.priority_groups[..] else {
+            panic!("two groups: {:?}", parsed.priority_groups);
+        };
+        assert_eq!(pinned.pinned_client_id.as_deref(), Some("NUID"));
+        assert!(pinned.pinned_ts.is_some());
+        assert_eq!(
+            (idle.pinned_client_id.as_deref(), idle.pinned_ts),
+            (None, None)
+        );
+        info["reset_seq"] = 7.into();
+        let reset: ResetResponse = parse_response(info.to_string().as_bytes()).expect("parses");
+        assert_eq!((reset.reset_seq, reset.info.name.as_str()), (7, "worker"));
+        assert_eq!(
+            serde_json::to_string(&ResetRequest::default()).expect("ok"),
+            "{}"
+        );
+        let to = ResetRequest { seq: Some(42) };
+        assert_eq!(serde_json::to_string(&to).expect("ok"), r#"{"seq":42}"#);
     }
 }

@@ -168,3 +168,50 @@ fn create_subject_and_request() -> Result<(), InvalidName> {
     assert_eq!(v["config"]["durable_name"], "d");
     Ok(())
 }
+
+#[test]
+fn priority_groups_are_checked_and_sent() {
+    let pinned = ConsumerConfig::durable("w")
+        .ack(AckPolicy::Explicit)
+        .priority(PriorityPolicy::PinnedClient, ["jobs"])
+        .priority_timeout(Duration::from_secs(2));
+    assert_eq!(pinned.validate(), Ok(()));
+    let v = to_value(&pinned);
+    assert_eq!(v["priority_policy"], "pinned_client");
+    assert_eq!(v["priority_groups"], json!(["jobs"]));
+    assert_eq!(v["priority_timeout"], 2_000_000_000u64);
+    assert!(
+        to_value(&ConsumerConfig::durable("w"))
+            .get("priority_policy")
+            .is_none()
+    );
+    let prio = ConsumerConfig::durable("w").priority(PriorityPolicy::Prioritized, ["g"]);
+    assert_eq!(to_value(&prio)["priority_policy"], "prioritized");
+
+    let e = |c: ConsumerConfig| c.validate().expect_err("refused");
+    assert_eq!(
+        e(ConsumerConfig::durable("w").priority(PriorityPolicy::Overflow, Vec::<String>::new())),
+        ConsumerConfigError::Priority(PriorityError::PolicyWithoutGroups)
+    );
+    assert_eq!(
+        e(ConsumerConfig::durable("w").priority(PriorityPolicy::None, ["g"])),
+        ConsumerConfigError::Priority(PriorityError::PolicyWithoutGroups)
+    );
+    assert_eq!(
+        e(ConsumerConfig::durable("w").priority_timeout(Duration::from_secs(1))),
+        ConsumerConfigError::Priority(PriorityError::TimeoutWithoutPolicy)
+    );
+    assert_eq!(
+        e(ConsumerConfig::durable("w").priority(PriorityPolicy::Overflow, ["no spaces"])),
+        ConsumerConfigError::Priority(PriorityError::GroupName("no spaces".into()))
+    );
+    assert_eq!(
+        e(ConsumerConfig::durable("w")
+            .push("deliver.w")
+            .priority(PriorityPolicy::Overflow, ["g"])),
+        ConsumerConfigError::PullOnly("priority_policy")
+    );
+    let back: ConsumerConfig = serde_json::from_value(v).expect("parses");
+    assert_eq!(back.priority_policy, PriorityPolicy::PinnedClient);
+    assert_eq!(back.priority_timeout, Some(Duration::from_secs(2)));
+}

@@ -97,6 +97,26 @@ pub(crate) mod rfc3339_opt {
     }
 }
 
+/// As [`rfc3339_opt`], but the server's zero time (`0001-01-01T00:00:00Z`, Go's "never")
+/// is `None` too.
+pub(crate) mod rfc3339_nonzero_opt {
+    use super::*;
+
+    pub(crate) use super::rfc3339_opt::serialize;
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<SystemTime>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            Some(s) if s.starts_with("0001-01-01T00:00:00") => Ok(None),
+            Some(s) => crate::time::parse_rfc3339(&s)
+                .map(Some)
+                .map_err(serde::de::Error::custom),
+            None => Ok(None),
+        }
+    }
+}
+
 /// `Vec<Duration>` as a list of integer nanoseconds (consumer `backoff`); `null` is empty.
 pub(crate) mod nanos_vec {
     use super::*;

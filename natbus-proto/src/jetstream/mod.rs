@@ -25,7 +25,8 @@
 //! and timestamp from it, and [`ack::AckKind`] gives the exact body to publish there.
 //! Pull consumers send [`pull::PullRequest`]s; [`pull::classify_pull_status`] names the
 //! status replies and [`pull_tracker::PullTracker`] keeps a continuous
-//! consumer's window full and watches its heartbeats. Push consumers classify their
+//! consumer's window full and watches its heartbeats; [`priority`] adds the priority
+//! group fields (ADR-42) and keeps a pinned client's pin id. Push consumers classify their
 //! heartbeats and flow-control requests with [`push::classify_push_status`].
 //! [`ordered::OrderedConsumer`] turns a chain of ephemeral consumers into one gap-free,
 //! in-order stream. These machines speak the verbs of
@@ -105,6 +106,7 @@ pub mod kv;
 pub mod metadata;
 pub mod object;
 pub mod ordered;
+pub mod priority;
 pub mod publish;
 pub mod publish_retry;
 pub mod pull;

@@ -15,6 +15,7 @@
 use crate::time::Instant;
 use std::time::Duration;
 
+use super::priority::{Pin, PinChange, PullGroup};
 use super::pull::{PullAction, PullRequest, PullStatus, classify_pull_status};
 use super::terminal::TerminalReason;
 use crate::time;
@@ -34,6 +35,8 @@ pub struct ConsumeOptions {
     pub threshold_messages: usize,
     /// Refill when pending bytes fall to this or below (default half of max_bytes).
     pub threshold_bytes: usize,
+    /// The priority group every request names (consumers with a priority policy).
+    pub group: Option<PullGroup>,
 }
 
 impl Default for ConsumeOptions {
@@ -56,6 +59,7 @@ impl ConsumeOptions {
             idle_heartbeat: heartbeat_for(Self::DEFAULT_EXPIRES),
             threshold_messages: max_messages / 2,
             threshold_bytes: 0,
+            group: None,
         }
     }
 
@@ -73,6 +77,12 @@ impl ConsumeOptions {
     pub fn expires(mut self, expires: Duration) -> Self {
         self.expires = expires;
         self.idle_heartbeat = heartbeat_for(expires);
+        self
+    }
+
+    /// Names a priority group in every request (see [`PullGroup`]).
+    pub fn group(mut self, group: PullGroup) -> Self {
+        self.group = Some(group);
         self
     }
 }
@@ -97,6 +107,7 @@ pub struct PullTracker {
     pending_bytes: usize,
     last_activity: Option<Instant>,
     state: State,
+    pin: Pin,
 }
 
 impl PullTracker {
@@ -108,7 +119,24 @@ impl PullTracker {
             pending_bytes: 0,
             last_activity: None,
             state: State::Active,
+            pin: Pin::default(),
         }
+    }
+
+    /// The pin a `pinned_client` group gave this consumer (see [`Pin`]).
+    pub fn pin(&self) -> &Pin {
+        &self.pin
+    }
+
+    /// Starts from a pin obtained earlier (e.g. by one-shot fetches of the same client).
+    pub fn set_pin(&mut self, pin: Pin) {
+        self.pin = pin;
+    }
+
+    /// Call with the `Nats-Pin-Id` header of every message delivered to a
+    /// priority-group consumer (after [`handle_message`](Self::handle_message)).
+    pub fn handle_pin_id(&mut self, pin_id: Option<&str>) -> PinChange {
+        self.pin.on_message(pin_id)
     }
 
     /// Messages requested and not yet delivered or released.
@@ -172,13 +200,17 @@ impl PullTracker {
         self.pending_messages += batch;
         self.pending_bytes += max_bytes.unwrap_or(0);
         self.last_activity = Some(now);
-        Some(PullRequest {
+        let mut request = PullRequest {
             batch,
             max_bytes,
             expires: Some(self.opts.expires),
             idle_heartbeat: Some(self.opts.idle_heartbeat),
             ..PullRequest::default()
-        })
+        };
+        if let Some(group) = &self.opts.group {
+            group.apply(&mut request, &self.pin);
+        }
+        Some(request)
     }
 
     /// Call for every data message delivered, with its `size` in bytes (subject + reply +
@@ -209,6 +241,12 @@ impl PullTracker {
     /// Call for every status message: `pending_messages`/`pending_bytes` are the values of the
     /// `Nats-Pending-Messages`/`Nats-Pending-Bytes` headers, when present. Returns the
     /// classified status; act on [`PullStatus::action`] (report warnings, stop on terminal).
+    ///
+    /// A `423` (another client is pinned now) also forgets the pin. The server sends it
+    /// either for a waiting request, with pending headers (that request is released), or
+    /// at once for a request just sent, without them: which request that was is unknown,
+    /// so the window is reset, as after a leadership change, and refilled with stand-by
+    /// requests.
     pub fn handle_status(
         &mut self,
         now: Instant,
@@ -219,8 +257,14 @@ impl PullTracker {
     ) -> PullStatus {
         let status = classify_pull_status(code, description);
         self.last_activity = Some(now);
+        self.pin.on_status(&status);
         match status.action() {
             PullAction::KeepGoing => {}
+            PullAction::Refill
+                if status == PullStatus::PinIdMismatch && pending_messages.is_none() =>
+            {
+                self.reset_counters()
+            }
             PullAction::Refill | PullAction::Warning(_) => {
                 self.release(pending_messages, pending_bytes)
             }
@@ -280,136 +324,5 @@ impl PullTracker {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn secs(n: u64) -> Duration {
-        Duration::from_secs(n)
-    }
-
-    #[test]
-    fn fills_the_window_and_refills_at_threshold() {
-        let t0 = Instant::now();
-        let mut t = PullTracker::new(ConsumeOptions::messages(10));
-        assert!(t.wants_request());
-        let r = t.poll_request(t0).expect("an empty window pulls");
-        assert!(!t.wants_request());
-        assert_eq!(r.batch, 10);
-        assert_eq!(r.expires, Some(secs(30)));
-        assert_eq!(r.idle_heartbeat, Some(secs(15)));
-        assert_eq!(r.max_bytes, None);
-        assert_eq!(r.validate(), Ok(()));
-        assert_eq!(t.poll_request(t0), None, "window full");
-        for _ in 0..4 {
-            t.handle_message(t0, 100);
-        }
-        assert_eq!(t.pending_messages(), 6);
-        assert_eq!(
-            t.poll_request(t0),
-            None,
-            "6 pending is above the threshold 5"
-        );
-        assert!(!t.wants_request());
-        t.handle_message(t0, 100);
-        assert!(t.wants_request());
-        let r = t.poll_request(t0).expect("at the threshold it refills");
-        assert_eq!(r.batch, 5);
-        assert_eq!(t.pending_messages(), 10);
-    }
-
-    #[test]
-    fn request_timeout_releases_its_pending_counts() {
-        let t0 = Instant::now();
-        let mut t = PullTracker::new(ConsumeOptions::messages(10));
-        t.poll_request(t0);
-        t.handle_message(t0, 1);
-        let s = t.handle_status(t0, 408, "Request Timeout", Some(9), Some(0));
-        assert_eq!(s, PullStatus::RequestTimeout);
-        assert_eq!(t.pending_messages(), 0);
-        assert_eq!(t.poll_request(t0).map(|r| r.batch), Some(10));
-    }
-
-    #[test]
-    fn byte_windows() {
-        let t0 = Instant::now();
-        let mut t = PullTracker::new(ConsumeOptions::bytes(1000));
-        let r = t.poll_request(t0).expect("pulls");
-        assert_eq!((r.batch, r.max_bytes), (1_000_000, Some(1000)));
-        t.handle_message(t0, 400);
-        assert_eq!(t.poll_request(t0), None, "600 bytes pending is above 500");
-        t.handle_message(t0, 100);
-        let r = t.poll_request(t0).expect("refills at 500 bytes");
-        assert_eq!(r.max_bytes, Some(500));
-        assert_eq!(r.batch, 2, "two messages were delivered");
-        t.handle_status(t0, 409, "Batch Completed", Some(0), Some(940));
-        assert_eq!(t.pending_bytes(), 60);
-    }
-
-    #[test]
-    fn heartbeats_with_a_virtual_clock() {
-        let t0 = Instant::now();
-        let mut t = PullTracker::new(ConsumeOptions::messages(10).expires(secs(10)));
-        assert_eq!(t.poll_timeout(), None, "nothing requested yet");
-        t.poll_request(t0);
-        assert_eq!(t.poll_timeout(), Some(t0 + secs(10)), "2 × 5 s heartbeat");
-        assert!(!t.handle_timeout(t0 + secs(9)));
-        t.handle_status(t0 + secs(9), 100, "Idle Heartbeat", None, None);
-        assert_eq!(t.poll_timeout(), Some(t0 + secs(19)));
-        t.handle_message(t0 + secs(12), 5);
-        assert_eq!(t.poll_timeout(), Some(t0 + secs(22)));
-        assert!(!t.handle_timeout(t0 + secs(21)));
-        assert!(t.handle_timeout(t0 + secs(22)), "missed two heartbeats");
-        assert_eq!(t.pending_messages(), 0);
-        assert!(!t.handle_timeout(t0 + secs(23)), "fires once");
-        let r = t
-            .poll_request(t0 + secs(23))
-            .expect("re-pulls after a miss");
-        assert_eq!(r.batch, 10);
-        assert_eq!(t.poll_timeout(), Some(t0 + secs(33)));
-    }
-
-    #[test]
-    fn disconnect_pauses_and_reconnect_restarts() {
-        let t0 = Instant::now();
-        let mut t = PullTracker::new(ConsumeOptions::messages(4));
-        t.poll_request(t0);
-        t.handle_disconnected();
-        assert_eq!(t.poll_timeout(), None);
-        assert!(!t.handle_timeout(t0 + secs(3600)));
-        assert_eq!(t.poll_request(t0 + secs(1)), None);
-        t.handle_reconnected(t0 + secs(2));
-        assert_eq!(t.poll_request(t0 + secs(2)).map(|r| r.batch), Some(4));
-    }
-
-    #[test]
-    fn leadership_change_resets_and_terminal_stops() {
-        let t0 = Instant::now();
-        let mut t = PullTracker::new(ConsumeOptions::messages(4));
-        t.poll_request(t0);
-        t.handle_status(t0, 409, "Leadership Change", None, None);
-        assert_eq!(t.pending_messages(), 0);
-        t.poll_request(t0);
-        let warn = t.handle_status(t0, 409, "Exceeded MaxRequestBatch of 2", None, None);
-        assert!(matches!(warn.action(), PullAction::Warning(_)));
-        assert_eq!(
-            t.pending_messages(),
-            4,
-            "a warning without pending headers keeps counts"
-        );
-        let s = t.handle_status(t0, 409, "Consumer Deleted", None, None);
-        assert_eq!(s, PullStatus::ConsumerDeleted);
-        assert_eq!(t.terminated(), Some(&TerminalReason::ConsumerDeleted));
-        assert_eq!(t.poll_request(t0), None);
-        assert_eq!(t.poll_timeout(), None);
-    }
-
-    #[test]
-    fn a_window_of_one_still_pulls() {
-        let t0 = Instant::now();
-        let mut t = PullTracker::new(ConsumeOptions::messages(1));
-        assert_eq!(t.poll_request(t0).map(|r| r.batch), Some(1));
-        assert_eq!(t.poll_request(t0), None);
-        t.handle_message(t0, 1);
-        assert_eq!(t.poll_request(t0).map(|r| r.batch), Some(1));
-    }
-}
+#[path = "pull_tracker_tests.rs"]
+mod tests;
