@@ -68,9 +68,9 @@ pub use stream::Stream;
 
 pub use natbus_proto::jetstream::account::{AccountInfo, AccountLimits, AccountUsage, ApiStats};
 pub use natbus_proto::jetstream::consumer::{
-    AckPolicy, ConsumerConfig, DeliverPolicy, ReplayPolicy,
+    AckPolicy, ConsumerConfig, DeliverPolicy, PriorityPolicy, ReplayPolicy,
 };
-pub use natbus_proto::jetstream::consumer_info::ConsumerInfo;
+pub use natbus_proto::jetstream::consumer_info::{ConsumerInfo, PriorityGroupState};
 pub use natbus_proto::jetstream::features::{Feature, ServerSupport, ServerTooOld};
 #[cfg(feature = "kv")]
 pub use natbus_proto::jetstream::kv::{Entry, KeyValueConfig, Operation};
@@ -79,6 +79,7 @@ pub use natbus_proto::jetstream::metadata::MessageMetadata;
 pub use natbus_proto::jetstream::object::{
     ObjectInfo, ObjectLink, ObjectMeta, ObjectOptions, ObjectStoreConfig, ObjectStoreStatus,
 };
+pub use natbus_proto::jetstream::priority::PullGroup;
 pub use natbus_proto::jetstream::publish::{PubAck, PublishOptions};
 pub use natbus_proto::jetstream::publish_retry::RetryPolicy;
 pub use natbus_proto::jetstream::pull_tracker::ConsumeOptions;

@@ -28,6 +28,7 @@ pub mod jetstream_consumers;
 pub mod js_publish_retry;
 pub mod js_schedule;
 pub mod js_server_version;
+pub mod js_priority;
 pub mod js_support;
 pub mod kv;
 pub mod logs;

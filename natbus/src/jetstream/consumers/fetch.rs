@@ -11,10 +11,11 @@ use std::time::Duration;
 
 use futures_core::Stream;
 use natbus_proto::jetstream::consumer_info::ConsumerInfo;
+use natbus_proto::jetstream::priority::Pin as GroupPin;
 use natbus_proto::jetstream::pull::{PullAction, PullRequest, PullStatus, classify_pull_status};
 use natbus_proto::time;
 
-use super::pull::{FetchOptions, status_of};
+use super::pull::{FetchOptions, SharedPin, pin_id_of, pin_of, set_pin, status_of};
 use crate::jetstream::context::JetStream;
 use crate::jetstream::error::JetStreamError;
 use crate::jetstream::message::JsMessage;
@@ -45,6 +46,9 @@ pub struct FetchStream {
     deadline: BoxFuture<()>,
     /// After a 503: finding out whether the consumer is gone, for the error to yield.
     checking: Option<BoxFuture<JetStreamError>>,
+    /// The consumer's pin, when the request names a priority group: updated from each
+    /// message's `Nats-Pin-Id` and forgotten on a `423`.
+    pin: Option<SharedPin>,
 }
 
 impl std::fmt::Debug for FetchStream {
@@ -64,14 +68,18 @@ impl FetchStream {
         js: &JetStream,
         consumer: &ConsumerInfo,
         options: FetchOptions,
+        pin: SharedPin,
     ) -> Result<Self, JetStreamError> {
-        let request = PullRequest {
+        let mut request = PullRequest {
             batch: options.batch,
             expires: Some(options.expires),
             max_bytes: options.max_bytes,
             no_wait: options.no_wait,
             ..PullRequest::default()
         };
+        if let Some(group) = &options.group {
+            group.apply(&mut request, &pin_of(&pin));
+        }
         request.validate()?;
         let subject = js
             .prefix
@@ -94,6 +102,7 @@ impl FetchStream {
             sub: Some(sub),
             deadline: js.client.runtime().sleep_until(deadline),
             checking: None,
+            pin: options.group.is_some().then_some(pin),
         })
     }
 
@@ -109,6 +118,18 @@ impl FetchStream {
     /// Messages handed out so far.
     pub fn delivered(&self) -> usize {
         self.delivered
+    }
+
+    /// Changes the consumer's pin, when this request is in a priority group.
+    fn update_pin(&self, change: impl FnOnce(&mut GroupPin)) {
+        if let Some(shared) = &self.pin {
+            let mut pin = pin_of(shared);
+            let before = pin.clone();
+            change(&mut pin);
+            if pin != before {
+                set_pin(shared, pin);
+            }
+        }
     }
 
     /// Ends the stream, yielding `item` as its last element (or nothing).
@@ -127,6 +148,11 @@ impl FetchStream {
         if status == PullStatus::Heartbeat {
             return None;
         }
+        // A 423: another client is pinned now. Forget the pin; the request is over and
+        // the next one is a stand-by (not an error: the consumer carries on).
+        self.update_pin(|pin| {
+            pin.on_status(&status);
+        });
         let error = match status.action() {
             _ if self.delivered > 0 => None,
             PullAction::Terminal(reason) => Some(JetStreamError::Terminal(reason)),
@@ -182,6 +208,9 @@ impl Stream for FetchStream {
             };
             match status_of(&msg) {
                 None => {
+                    this.update_pin(|pin| {
+                        pin.on_message(pin_id_of(&msg));
+                    });
                     let msg = JsMessage::new(this.js.client.clone(), msg, this.js.timeout);
                     if msg.is_err() {
                         return this.end(Some(msg));

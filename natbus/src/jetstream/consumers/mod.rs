@@ -1,5 +1,6 @@
 //! Consumer administration: create, update, info, delete, names and list.
 
+mod control;
 pub(crate) mod fetch;
 pub(crate) mod ordered;
 pub(crate) mod pull;

@@ -1,10 +1,12 @@
 //! Pull consumers: one-shot `fetch` of a batch.
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use natbus_proto::jetstream::consumer::ConsumerConfig;
+use natbus_proto::jetstream::consumer::{ConsumerConfig, PriorityPolicy};
 use natbus_proto::jetstream::consumer_info::ConsumerInfo;
-use natbus_proto::jetstream::pull::{NATS_PENDING_BYTES, NATS_PENDING_MESSAGES};
+use natbus_proto::jetstream::priority::{Pin, PullGroup};
+use natbus_proto::jetstream::pull::{NATS_PENDING_BYTES, NATS_PENDING_MESSAGES, NATS_PIN_ID};
 use natbus_proto::jetstream::pull_tracker::ConsumeOptions;
 use natbus_proto::jetstream::terminal::TerminalReason;
 use natbus_proto::message::Message;
@@ -30,6 +32,8 @@ pub struct FetchOptions {
     pub max_bytes: Option<usize>,
     /// Return at once with what is available (waits up to `expires` for the first one).
     pub no_wait: bool,
+    /// The priority group the request belongs to (consumers with a priority policy).
+    pub group: Option<PullGroup>,
 }
 
 impl FetchOptions {
@@ -40,6 +44,7 @@ impl FetchOptions {
             expires: DEFAULT_FETCH_EXPIRES,
             max_bytes: None,
             no_wait: false,
+            group: None,
         }
     }
 
@@ -61,13 +66,49 @@ impl FetchOptions {
         self.no_wait = true;
         self
     }
+
+    /// Pulls as a member of a priority group, with the group's thresholds or priority
+    /// (see [`PullGroup`]); required on consumers with a priority policy.
+    ///
+    /// ```
+    /// use natbus::jetstream::{FetchOptions, PullGroup};
+    ///
+    /// // An overflow client: served only while 100 or more messages are waiting.
+    /// let options = FetchOptions::new(10).group(PullGroup::new("jobs").min_pending(100));
+    /// assert_eq!(options.group.map(|g| g.group), Some("jobs".to_owned()));
+    /// ```
+    pub fn group(mut self, group: PullGroup) -> Self {
+        self.group = Some(group);
+        self
+    }
+}
+
+/// A pull consumer's pin (priority group `pinned_client`), shared by its clones and by
+/// every fetch and message stream made from it.
+pub(crate) type SharedPin = Arc<Mutex<Pin>>;
+
+/// Reads the shared pin (a poisoned lock still holds a valid pin).
+pub(crate) fn pin_of(pin: &SharedPin) -> Pin {
+    pin.lock().unwrap_or_else(PoisonError::into_inner).clone()
+}
+
+/// Replaces the shared pin.
+pub(crate) fn set_pin(shared: &SharedPin, pin: Pin) {
+    *shared.lock().unwrap_or_else(PoisonError::into_inner) = pin;
 }
 
 /// A pull consumer: the application asks for messages.
+///
+/// On a consumer with the `pinned_client` priority policy, the pin id the server gives
+/// this client is kept by the handle (and its clones) and sent with every later request,
+/// whether by [`fetch`](Self::fetch), [`fetch_stream`](Self::fetch_stream) or
+/// [`messages`](Self::messages); when the server pins another client (status `423`) it is
+/// forgotten and the requests carry on as stand-bys.
 #[derive(Debug, Clone)]
 pub struct PullConsumer {
     js: JetStream,
     info: ConsumerInfo,
+    pin: SharedPin,
 }
 
 impl JetStream {
@@ -107,7 +148,52 @@ impl PullConsumer {
                 actual: "push",
             });
         }
-        Ok(Self { js, info })
+        Ok(Self {
+            js,
+            info,
+            pin: SharedPin::default(),
+        })
+    }
+
+    /// The pin id the server gave this client in a `pinned_client` priority group, while
+    /// it is pinned (as far as this client knows: the server may have moved the pin).
+    pub fn pin_id(&self) -> Option<String> {
+        pin_of(&self.pin).id().map(str::to_owned)
+    }
+
+    /// Unpins `group` on the server, so that it pins another waiting client (or this one
+    /// again, with a new id); this handle forgets its pin at once. See
+    /// [`JetStream::unpin_consumer`].
+    ///
+    /// # Errors
+    /// As [`JetStream::unpin_consumer`].
+    pub async fn unpin(&self, group: &str) -> Result<(), JetStreamError> {
+        self.js
+            .unpin_consumer(&self.info.stream_name, &self.info.name, group)
+            .await?;
+        self.pin
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .forget();
+        Ok(())
+    }
+
+    /// Fails when the consumer has a priority policy and `group` names none: the server
+    /// would refuse every request with `400 Bad Request - Priority Group missing`.
+    pub(crate) fn check_group(&self, group: Option<&PullGroup>) -> Result<(), JetStreamError> {
+        if let Some(group) = group {
+            group
+                .validate()
+                .map_err(|e| JetStreamError::InvalidOption(e.to_string()))?;
+        }
+        let config = &self.info.config;
+        if config.priority_policy != PriorityPolicy::None && group.is_none() {
+            return Err(JetStreamError::InvalidOption(format!(
+                "consumer '{}' has the priority policy {:?} with the groups {:?}: name one in the options' group",
+                self.info.name, config.priority_policy, config.priority_groups
+            )));
+        }
+        Ok(())
     }
 
     /// The consumer's info when the handle was made.
@@ -155,7 +241,8 @@ impl PullConsumer {
     /// # Errors
     /// Invalid options, or the request could not be sent.
     pub async fn fetch_stream(&self, options: FetchOptions) -> Result<FetchStream, JetStreamError> {
-        FetchStream::start(&self.js, &self.info, options).await
+        self.check_group(options.group.as_ref())?;
+        FetchStream::start(&self.js, &self.info, options, self.pin.clone()).await
     }
 
     /// A continuous stream of messages: keeps a window of `options.max_messages`
@@ -166,7 +253,8 @@ impl PullConsumer {
     /// # Errors
     /// The consumer's subject cannot be built, or subscribing failed.
     pub async fn messages(&self, options: ConsumeOptions) -> Result<Messages, JetStreamError> {
-        Messages::start(self.js.clone(), &self.info, options).await
+        self.check_group(options.group.as_ref())?;
+        Messages::start(self.js.clone(), &self.info, options, self.pin.clone()).await
     }
 }
 
@@ -212,6 +300,11 @@ pub(crate) fn status_of(msg: &Message) -> Option<(u16, String)> {
         status.as_u16(),
         msg.description().unwrap_or_default().to_owned(),
     ))
+}
+
+/// A delivered message's `Nats-Pin-Id` header.
+pub(crate) fn pin_id_of(msg: &Message) -> Option<&str> {
+    msg.headers.as_ref().and_then(|h| h.get(NATS_PIN_ID))
 }
 
 /// The `Nats-Pending-Messages` / `Nats-Pending-Bytes` headers of a status.

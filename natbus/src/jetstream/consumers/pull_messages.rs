@@ -5,11 +5,12 @@ use natbus_proto::time::Instant;
 use std::time::Duration;
 
 use natbus_proto::jetstream::consumer_info::ConsumerInfo;
-use natbus_proto::jetstream::pull::PullAction;
+use natbus_proto::jetstream::priority::PinChange;
+use natbus_proto::jetstream::pull::{PullAction, PullStatus};
 use natbus_proto::jetstream::pull_tracker::{ConsumeOptions, PullTracker};
 use natbus_proto::message::Message;
 
-use super::pull::{pending_of, status_of};
+use super::pull::{SharedPin, pending_of, pin_id_of, pin_of, set_pin, status_of};
 use super::wait_loop::{Delivery, Flow, LoopPolicy, WaitLoop, wait_loop_stream};
 use crate::ClientEvent;
 use crate::jetstream::context::JetStream;
@@ -35,6 +36,9 @@ struct Pull {
     inbox: String,
     tracker: PullTracker,
     heartbeat: Duration,
+    /// The consumer handle's pin: the tracker starts from it and writes changes back, so
+    /// a later fetch or message stream of the same client stays pinned.
+    pin: SharedPin,
 }
 
 impl Messages {
@@ -42,6 +46,7 @@ impl Messages {
         js: JetStream,
         info: &ConsumerInfo,
         options: ConsumeOptions,
+        pin: SharedPin,
     ) -> Result<Self, JetStreamError> {
         let next_subject = js.prefix.consumer_msg_next(&info.stream_name, &info.name)?;
         let inbox = js.client.new_inbox();
@@ -49,14 +54,17 @@ impl Messages {
         let events = js.client.events();
         let runtime = js.client.runtime().clone();
         let heartbeat = options.idle_heartbeat;
+        let mut tracker = PullTracker::new(options);
+        tracker.set_pin(pin_of(&pin));
         let pull = Pull {
             js,
             stream: info.stream_name.clone(),
             consumer: info.name.clone(),
             next_subject,
             inbox,
-            tracker: PullTracker::new(options),
+            tracker,
             heartbeat,
+            pin,
         };
         Ok(Self {
             inner: WaitLoop::new(runtime, sub, events, pull),
@@ -68,6 +76,11 @@ impl Messages {
         self.inner
             .policy()
             .map_or(0, |p| p.tracker.pending_messages())
+    }
+
+    /// The pin id of this client in a `pinned_client` priority group, while pinned.
+    pub fn pin_id(&self) -> Option<&str> {
+        self.inner.policy().and_then(|p| p.tracker.pin().id())
     }
 }
 
@@ -106,6 +119,9 @@ impl LoopPolicy for Pull {
             return Delivery::Status(msg);
         }
         self.tracker.handle_message(now, msg.size());
+        if self.tracker.handle_pin_id(pin_id_of(&msg)) != PinChange::Unchanged {
+            set_pin(&self.pin, self.tracker.pin().clone());
+        }
         Delivery::Item(JsMessage::new(self.js.client.clone(), msg, self.js.timeout))
     }
 
@@ -113,6 +129,10 @@ impl LoopPolicy for Pull {
         let (code, description) = status_of(&msg).unwrap_or_default();
         let (pm, pb) = pending_of(&msg);
         let status = self.tracker.handle_status(now, code, &description, pm, pb);
+        if status == PullStatus::PinIdMismatch {
+            // Another client is pinned: carry on with stand-by requests.
+            set_pin(&self.pin, self.tracker.pin().clone());
+        }
         match status.action() {
             PullAction::KeepGoing | PullAction::Refill | PullAction::Reset => Flow::Continue,
             // Not fatal unless the consumer is gone: the window refills on the next
