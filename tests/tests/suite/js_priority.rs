@@ -8,12 +8,13 @@ use std::time::Duration;
 use futures::future::{Either, select};
 use natbus::Runtime;
 use natbus::jetstream::{
-    AckPolicy, ConsumeOptions, ConsumerConfig, FetchOptions, JetStream, JetStreamError, JsMessage,
-    Messages, PriorityPolicy, PullConsumer, PullGroup,
+    AckPolicy, ConsumeOptions, ConsumerConfig, Feature, FetchOptions, JetStream, JetStreamError,
+    JsMessage, Messages, PriorityPolicy, PullConsumer, PullGroup,
 };
 use natbus_tests::NatsServer;
 
-use super::js_support::{js_for, js_with_stream};
+use super::js_server_version::{assert_too_old, running_version};
+use super::js_support::{api_code, js_for, js_with_stream};
 use super::{WAIT, sleep, within};
 
 const PIN_HEADER: &str = "Nats-Pin-Id";
@@ -64,6 +65,32 @@ async fn take(rt: &Arc<dyn Runtime>, messages: &mut Messages, n: usize) -> Vec<J
     out
 }
 
+/// Creates the consumer of `config` on `stream`, or, on a server older than `feature`
+/// needs, checks that the create fails at once with `ServerTooOld` (nothing created) and
+/// returns false: the test ends there.
+async fn create_or_too_old(
+    js: &JetStream,
+    server: &NatsServer,
+    stream: &str,
+    config: ConsumerConfig,
+    feature: Feature,
+) -> bool {
+    let version = running_version(server);
+    let name = config.consumer_name().map(str::to_owned).expect("named");
+    let created = js.create_consumer(stream, config).await;
+    if version >= feature.min_version() {
+        created.expect("consumer");
+        return true;
+    }
+    assert_too_old(created, feature, Some(version));
+    assert_eq!(api_code(js.consumer_info(stream, &name).await), 10014);
+    println!(
+        "SKIPPED the rest: {feature}: nats-server {} or newer; this is {version}",
+        feature.min_version()
+    );
+    false
+}
+
 fn pin_ids(msgs: &[JsMessage]) -> Vec<Option<&str>> {
     msgs.iter().map(|m| m.header(PIN_HEADER)).collect()
 }
@@ -74,7 +101,14 @@ pub async fn js_overflow_serves_a_client_with_thresholds_only_past_them(rt: Arc<
     let config = ConsumerConfig::durable("w")
         .ack(AckPolicy::Explicit)
         .priority(PriorityPolicy::Overflow, ["jobs"]);
-    js.create_consumer("OVF", config).await.expect("consumer");
+    if !create_or_too_old(&js, &server, "OVF", config, Feature::PriorityGroups).await {
+        assert_too_old(
+            js.unpin_consumer("OVF", "w", "jobs").await,
+            Feature::PriorityGroups,
+            Some(running_version(&server)),
+        );
+        return;
+    }
     let local = js.pull_consumer("OVF", "w").await.expect("bind");
     let remote = js_for(&rt, &server)
         .await
@@ -96,7 +130,7 @@ pub async fn js_overflow_serves_a_client_with_thresholds_only_past_them(rt: Arc<
     assert!(got.is_empty(), "3 pending is below min_pending 5: {got:?}");
     publish(&js, "ovf.a", 7).await;
     let got = remote
-        .fetch(short(2).group(past_five))
+        .fetch(FetchOptions::new(2).group(past_five).expires(WAIT))
         .await
         .expect("fetch");
     assert_eq!(
@@ -107,7 +141,11 @@ pub async fn js_overflow_serves_a_client_with_thresholds_only_past_them(rt: Arc<
     ack_all(&got).await;
     // The client without thresholds is served whatever is pending, down to the last one.
     let got = local
-        .fetch(short(10).group(PullGroup::new("jobs")))
+        .fetch(
+            FetchOptions::new(8)
+                .group(PullGroup::new("jobs"))
+                .expires(WAIT),
+        )
         .await
         .expect("fetch");
     assert_eq!(stream_seqs(&got), (3..=10).collect::<Vec<_>>());
@@ -122,12 +160,16 @@ pub async fn js_overflow_serves_a_client_with_thresholds_only_past_them(rt: Arc<
         .expect("fetch");
     assert!(none.is_empty(), "nothing awaits an ack: {none:?}");
     let unacked = local
-        .fetch(short(3).group(PullGroup::new("jobs")))
+        .fetch(
+            FetchOptions::new(3)
+                .group(PullGroup::new("jobs"))
+                .expires(WAIT),
+        )
         .await
         .expect("fetch");
     assert_eq!(unacked.len(), 3);
     let got = remote
-        .fetch(short(4).group(acks_three))
+        .fetch(FetchOptions::new(1).group(acks_three).expires(WAIT))
         .await
         .expect("fetch");
     assert_eq!(
@@ -160,7 +202,10 @@ pub async fn js_pinned_client_gets_everything_until_unpinned_or_gone(rt: Arc<dyn
         .ack(AckPolicy::Explicit)
         .priority(PriorityPolicy::PinnedClient, ["jobs"])
         .priority_timeout(timeout);
-    let info = js.create_consumer("PIN", config).await.expect("consumer");
+    if !create_or_too_old(&js, &server, "PIN", config, Feature::PriorityGroups).await {
+        return;
+    }
+    let info = js.consumer_info("PIN", "w").await.expect("info");
     assert_eq!(info.config.priority_timeout, Some(timeout));
     let a = js.pull_consumer("PIN", "w").await.expect("bind");
     let b = js_for(&rt, &server)
@@ -288,7 +333,9 @@ pub async fn js_prioritized_serves_the_lowest_priority_number_first(rt: Arc<dyn 
     let config = ConsumerConfig::durable("w")
         .ack(AckPolicy::Explicit)
         .priority(PriorityPolicy::Prioritized, ["jobs"]);
-    js.create_consumer("PRIO", config).await.expect("consumer");
+    if !create_or_too_old(&js, &server, "PRIO", config, Feature::PrioritizedPolicy).await {
+        return;
+    }
     let near = js.pull_consumer("PRIO", "w").await.expect("bind");
     let far = js_for(&rt, &server)
         .await

@@ -1,5 +1,6 @@
 //! Steering a consumer that exists: unpinning a priority group.
 
+use natbus_proto::jetstream::features::Feature;
 use natbus_proto::jetstream::priority::{UnpinRequest, validate_group_name};
 use serde::de::IgnoredAny;
 
@@ -18,8 +19,8 @@ impl JetStream {
     /// ```
     ///
     /// # Errors
-    /// An invalid group name; the stream, consumer or group does not exist (API errors
-    /// 10059, 10014, 10160).
+    /// An invalid group name; [`JetStreamError::ServerTooOld`] before 2.11; the stream,
+    /// consumer or group does not exist (API errors 10059, 10014, 10160).
     pub async fn unpin_consumer(
         &self,
         stream: &str,
@@ -31,7 +32,10 @@ impl JetStream {
         let request = UnpinRequest {
             group: group.to_owned(),
         };
-        let _: IgnoredAny = self.api_json(&subject, &request).await?;
+        let body = serde_json::to_vec(&request)?;
+        let _: IgnoredAny = self
+            .api_request_requiring(&[Feature::PriorityGroups], &subject, body)
+            .await?;
         Ok(())
     }
 }
