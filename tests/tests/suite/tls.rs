@@ -144,7 +144,12 @@ pub async fn mutual_tls_presents_the_client_certificate(rt: Arc<dyn Runtime>) {
     let client = connect(&rt, opts).await;
     assert_works_over_tls(&rt, &server, client).await;
 
-    let without_cert = options(&tls_url(&server))
+    assert_client_certificate_required(&rt, &pki, &tls_url(&server)).await;
+}
+
+/// The server at `url` requires a client certificate: trusting its CA is not enough.
+pub async fn assert_client_certificate_required(rt: &Arc<dyn Runtime>, pki: &Pki, url: &str) {
+    let without_cert = options(url)
         .add_root_certificates(pki.file("ca.pem"))
         .max_reconnects(Some(1));
     let err = natbus::connect_with(rt.clone(), without_cert)

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use natbus::{BoxFuture, Client, ConnectError, Dialed, Runtime, WebSocketTarget};
 use natbus_tests::NatsServer;
 
-use super::tls::{Pki, assert_untrusted_ca_fails};
+use super::tls::{Pki, assert_client_certificate_required, assert_untrusted_ca_fails};
 
 use super::transport::Transport;
 use super::{WAIT, connect, options, within};
@@ -143,14 +143,7 @@ pub async fn wss_with_a_ca_and_a_client_certificate(rt: Arc<dyn Runtime>) {
     let big: Vec<u8> = (0..3 << 20).map(|i: u32| (i % 251) as u8).collect();
     echo(&rt, &client, big).await;
     client.close().await;
-    // The server requires a client certificate.
-    let without_cert = options(&url)
-        .add_root_certificates(pki.file("ca.pem"))
-        .max_reconnects(Some(1));
-    let err = natbus::connect_with(rt.clone(), without_cert)
-        .await
-        .expect_err("the server requires a client certificate");
-    assert!(matches!(err, ConnectError::Unreachable(_)), "{err}");
+    assert_client_certificate_required(&rt, &pki, &url).await;
     assert_untrusted_ca_fails(&rt, &url).await;
 }
 
