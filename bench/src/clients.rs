@@ -108,3 +108,25 @@ pub async fn async_nats_connect(
         .connect(url)
         .await?)
 }
+
+/// Runs `work` as a task spawned on `kind`'s runtime (a worker, not the thread that blocks
+/// on the measurement) and waits for its result.
+pub async fn spawned<T: Send + 'static>(
+    kind: Kind,
+    work: impl Future<Output = Result<T, BoxError>> + Send + 'static,
+) -> Result<T, BoxError> {
+    let (tx, rx) = futures::channel::oneshot::channel();
+    spawn(kind, async move {
+        let _ = tx.send(work.await);
+    });
+    rx.await
+        .map_err(|_| -> BoxError { "the spawned task was dropped".into() })?
+}
+
+/// Spawns `task` on `kind`'s runtime (natbus's `Runtime::spawn`, or tokio for async-nats).
+pub fn spawn(kind: Kind, task: impl Future<Output = ()> + Send + 'static) {
+    match kind.natbus_runtime() {
+        Some(rt) => rt.spawn(Box::pin(task)),
+        None => drop(tokio::spawn(task)),
+    }
+}

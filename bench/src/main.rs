@@ -4,10 +4,12 @@
 //! `bench/RESULTS.md` for the latest numbers and how they were measured.
 
 mod args;
+mod bench_client;
 mod clients;
 mod cpu;
 mod memory;
 mod memory_js;
+mod process;
 mod raw;
 mod report;
 mod run;
@@ -40,6 +42,11 @@ fn main() {
     let result = match (args.scenario.as_deref(), &args.client, &args.url) {
         (Some(name @ ("mem_subs" | "mem_stream" | "alloc")), Some(client), Some(url)) => {
             child(name, client, url, &args)
+        }
+        (Some(name @ ("responder" | "subscriber")), Some(client), Some(url)) => {
+            clients::Kind::from_name(client)
+                .ok_or_else(|| format!("unknown client {client:?}").into())
+                .and_then(|kind| process::child_main(name, kind, url, args.sizes()))
         }
         _ => run::run(&args),
     };

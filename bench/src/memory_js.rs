@@ -41,7 +41,11 @@ pub async fn js_consume_allocs(kind: Kind, url: &str, n: usize) -> Result<f64, B
     // Setup runs over natbus on the runtime already running (tokio for async-nats).
     let setup_rt = kind.natbus_runtime().unwrap_or_else(natbus_tokio::runtime);
     let setup = natbus_connect(&setup_rt, url, 0).await?;
-    reset_stream(&setup).await?;
+    reset_stream(
+        &setup,
+        natbus::proto::jetstream::stream::StorageType::Memory,
+    )
+    .await?;
     fill(&setup, WARM_UP + n, Bytes::from_static(&[b'x'; 128])).await?;
     create_consumer(&setup).await?;
     setup.close().await;

@@ -72,7 +72,7 @@ pub fn run(args: &Args) -> Result<(), BoxError> {
     let _ = std::fmt::Write::write_fmt(
         &mut out,
         format_args!(
-            "- nats-server: {}; async-nats 0.51; {} round(s), medians; {} msgs per pub/pub_sub, {} sequential + {} concurrent requests, {} JetStream msgs\n\n",
+            "- nats-server: {}; async-nats 0.52; {} round(s), medians; {} msgs per pub/pub_sub, {} sequential + {} concurrent requests, {} JetStream msgs\n\n",
             server_version(),
             args.rounds,
             sizes.pub_msgs,

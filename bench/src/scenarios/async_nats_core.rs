@@ -1,7 +1,6 @@
 //! Core scenarios (`pub`, `pub_sub`, `req_reply`) for async-nats, mirroring `natbus_core`.
 
 use std::pin::pin;
-use std::time::Instant;
 
 use bytes::Bytes;
 use futures::StreamExt;
@@ -9,7 +8,6 @@ use futures::future::{Either, join, select};
 
 use crate::clients::async_nats_connect;
 use crate::cpu::Span;
-use crate::stats::percentiles_us;
 use crate::{BoxError, Metrics};
 
 /// `pub`: publish `n` messages, then flush.
@@ -78,33 +76,11 @@ pub async fn req_reply(
         }
     };
     let client = async_nats_connect(url, 0).await?;
-    let work = async {
-        let mut latencies = Vec::with_capacity(sequential);
-        for _ in 0..sequential {
-            let t = Instant::now();
-            client.request("bench.echo", payload.clone()).await?;
-            latencies.push(t.elapsed());
-        }
-        let span = Span::start();
-        let mut replies = futures::stream::iter(0..concurrent)
-            .map(|_| client.request("bench.echo", payload.clone()))
-            .buffer_unordered(64);
-        while let Some(reply) = replies.next().await {
-            reply?;
-        }
-        let rate = span.per_second(concurrent);
-        let cpu = span.cpu_ns_per(concurrent);
-        let server_cpu = span.server_cpu_ns_per(concurrent);
-        let [p50, p90, p99] = percentiles_us(&mut latencies, [0.50, 0.90, 0.99]);
-        Ok::<Metrics, BoxError>(vec![
-            ("p50 µs", p50),
-            ("p90 µs", p90),
-            ("p99 µs", p99),
-            ("64 in flight req/s", rate),
-            ("64 in flight client CPU ns/req", cpu),
-            ("64 in flight server CPU ns/req", server_cpu),
-        ])
-    };
+    let (c, p) = (&client, &payload);
+    let work = super::requests::measure(sequential, concurrent, move || async move {
+        c.request("bench.echo", p.clone()).await?;
+        Ok(())
+    });
     let metrics = match select(pin!(serve), pin!(work)).await {
         Either::Left(((), _)) => return Err("the responder stopped early".into()),
         Either::Right((metrics, _)) => metrics?,

@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use async_nats::jetstream::{self, consumer::PullConsumer, context::PublishAckFuture};
 use bytes::Bytes;
 use futures::StreamExt;
+use natbus::proto::jetstream::stream::StorageType;
 
 use super::js_setup::{CONSUMER, STREAM, SUBJECT, create_consumer, fill, reset_stream};
 use super::natbus_js::{ACK_WINDOW, PULL_BATCH};
@@ -18,9 +19,14 @@ async fn admin(url: &str) -> Result<natbus::Client, BoxError> {
 }
 
 /// `js_pub`: `n` publishes into a stream, 64 awaiting their PubAck at a time.
-pub async fn js_publish(url: &str, n: usize, payload: Bytes) -> Result<Metrics, BoxError> {
+pub async fn js_publish(
+    url: &str,
+    n: usize,
+    payload: Bytes,
+    storage: StorageType,
+) -> Result<Metrics, BoxError> {
     let setup = admin(url).await?;
-    reset_stream(&setup).await?;
+    reset_stream(&setup, storage).await?;
     setup.close().await;
     let client = async_nats_connect(url, 0).await?;
     let js = jetstream::new(client.clone());
@@ -45,9 +51,14 @@ pub async fn js_publish(url: &str, n: usize, payload: Bytes) -> Result<Metrics, 
 }
 
 /// `js_fetch`: pull `n` stored messages in batches and ack each one.
-pub async fn js_fetch(url: &str, n: usize, payload: Bytes) -> Result<Metrics, BoxError> {
+pub async fn js_fetch(
+    url: &str,
+    n: usize,
+    payload: Bytes,
+    storage: StorageType,
+) -> Result<Metrics, BoxError> {
     let setup = admin(url).await?;
-    reset_stream(&setup).await?;
+    reset_stream(&setup, storage).await?;
     fill(&setup, n, payload).await?;
     create_consumer(&setup).await?;
     setup.close().await;

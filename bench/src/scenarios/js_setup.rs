@@ -8,15 +8,15 @@ use natbus::proto::jetstream::{ApiPrefix, ConsumerConfig, PubAck, StreamConfig, 
 
 use crate::BoxError;
 
-/// The benchmark's stream (in memory, so the disk does not dominate what is measured).
+/// The benchmark's stream (in memory, or on file storage for the `_file` scenarios).
 pub const STREAM: &str = "BENCH";
 /// The subject published into it.
 pub const SUBJECT: &str = "bench.js.data";
 /// The durable pull consumer `js_fetch` reads with.
 pub const CONSUMER: &str = "BENCHC";
 
-/// Deletes the stream if present and creates it empty.
-pub async fn reset_stream(client: &natbus::Client) -> Result<(), BoxError> {
+/// Deletes the stream if present and creates it empty, on `storage`.
+pub async fn reset_stream(client: &natbus::Client, storage: StorageType) -> Result<(), BoxError> {
     let api = ApiPrefix::new();
     // A missing stream answers with an error, which is fine here.
     let _ = client
@@ -24,7 +24,7 @@ pub async fn reset_stream(client: &natbus::Client) -> Result<(), BoxError> {
         .await?;
     let config = StreamConfig::new(STREAM)
         .subjects(["bench.js.>"])
-        .storage(StorageType::Memory);
+        .storage(storage);
     let body = serde_json::to_vec(&StreamCreateRequest {
         config: &config,
         pedantic: false,

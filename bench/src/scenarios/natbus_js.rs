@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use natbus::jetstream::{ConsumerConfig, FetchOptions, PublishOptions};
+use natbus::proto::jetstream::stream::StorageType;
 
 use super::js_setup::{CONSUMER, STREAM, SUBJECT, fill, reset_stream};
 use crate::clients::natbus_connect;
@@ -22,9 +23,10 @@ pub async fn js_publish(
     url: &str,
     n: usize,
     payload: Bytes,
+    storage: StorageType,
 ) -> Result<Metrics, BoxError> {
     let client = natbus_connect(&rt, url, 0).await?;
-    reset_stream(&client).await?;
+    reset_stream(&client, storage).await?;
     let js = client.jetstream().with_max_pending_acks(ACK_WINDOW);
     let options = PublishOptions::default();
     let span = Span::start();
@@ -55,9 +57,10 @@ pub async fn js_fetch(
     url: &str,
     n: usize,
     payload: Bytes,
+    storage: StorageType,
 ) -> Result<Metrics, BoxError> {
     let client = natbus_connect(&rt, url, n).await?;
-    reset_stream(&client).await?;
+    reset_stream(&client, storage).await?;
     fill(&client, n, payload).await?;
     let js = client.jetstream();
     let consumer = js
