@@ -8,8 +8,8 @@ use clap::{Args, Parser, Subcommand};
 use natbus_tokio::context::Context;
 
 use crate::commands::{
-    account, bench, completions, consumer, context, kv, object, publish, reply, request, server,
-    service, stream, subscribe,
+    account, bench, completions, consumer, context, counter, kv, object, publish, reply, request,
+    server, service, stream, subscribe,
 };
 
 /// natbus: talk to NATS from the command line.
@@ -149,6 +149,8 @@ pub enum Command {
     /// Manage JetStream consumers and pull messages: add, ls, info, edit, rm, next.
     #[command(alias = "con")]
     Consumer(consumer::ConsumerArgs),
+    /// Add to and read the counters of a stream made with --allow-counter: add, get.
+    Counter(counter::CounterArgs),
     /// Use key-value buckets: add, info, put, create, update, get, del, purge, ls, watch,
     /// history, rm.
     Kv(kv::KvArgs),

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod completions;
 pub mod consumer;
 pub mod context;
+pub mod counter;
 pub mod drain;
 pub mod kv;
 pub mod object;
@@ -35,6 +36,7 @@ pub async fn run(mut cli: Cli) -> CliResult {
         Command::Service(args) => service::run(global, args).await,
         Command::Stream(args) => stream::run(global, args).await,
         Command::Consumer(args) => consumer::run(global, args).await,
+        Command::Counter(args) => counter::run(global, args).await,
         Command::Kv(args) => kv::run(global, args).await,
         Command::Object(args) => object::run(global, args).await,
         Command::Bench(args) => bench::run(global, args).await,

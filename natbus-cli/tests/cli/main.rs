@@ -6,6 +6,7 @@ mod auth;
 mod bench;
 mod consumer;
 mod context;
+mod counter;
 mod errors;
 mod help;
 mod kv;

@@ -43,6 +43,10 @@ pub struct PubAck {
     /// The stream's JetStream domain, when set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
+    /// For an add to a counter (ADR-49): the subject's total after it, as decimal text
+    /// (`val`; see [`CounterValue`](super::counter::CounterValue)).
+    #[serde(rename = "val", default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
 }
 
 impl PubAck {
@@ -66,6 +70,7 @@ impl PubAck {
             seq: reply.seq,
             duplicate: reply.duplicate,
             domain: reply.domain,
+            value: reply.val,
         })
     }
 }
@@ -83,6 +88,8 @@ struct PubAckReply {
     duplicate: bool,
     #[serde(default)]
     domain: Option<String>,
+    #[serde(default)]
+    val: Option<String>,
 }
 
 /// Options of a publish into a stream, all carried as headers.
@@ -145,7 +152,8 @@ mod tests {
                 stream: "ORDERS".into(),
                 seq: 1,
                 duplicate: false,
-                domain: None
+                domain: None,
+                value: None,
             }
         );
         let dup =

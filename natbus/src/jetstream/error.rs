@@ -5,6 +5,7 @@ use std::time::Duration;
 use natbus_proto::connection::CommandError;
 use natbus_proto::jetstream::api::InvalidName;
 use natbus_proto::jetstream::consumer::ConsumerConfigError;
+use natbus_proto::jetstream::counter::CounterError;
 use natbus_proto::jetstream::direct_get::DirectGetError;
 use natbus_proto::jetstream::features::{Feature, ServerTooOld};
 use natbus_proto::jetstream::kv::KvError;
@@ -198,6 +199,9 @@ pub enum JetStreamError {
     /// The connection closed while waiting.
     #[error("connection closed")]
     Closed,
+    /// Not a counter stream, or not a counter value (ADR-49).
+    #[error("{0}")]
+    Counter(#[from] CounterError),
     /// A message schedule the server would refuse.
     #[error("{0}")]
     Schedule(#[from] ScheduleError),

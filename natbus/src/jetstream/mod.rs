@@ -31,6 +31,7 @@
 mod bucket;
 mod consumers;
 mod context;
+mod counter;
 mod error;
 #[cfg(feature = "kv")]
 mod kv;
@@ -51,6 +52,7 @@ pub use consumers::pull::{DEFAULT_FETCH_EXPIRES, FetchOptions, PullConsumer};
 pub use consumers::pull_messages::Messages;
 pub use consumers::push::PushMessages;
 pub use context::{DEFAULT_MAX_PENDING_ACKS, JetStream};
+pub use counter::Counters;
 pub use error::JetStreamError;
 #[cfg(feature = "kv")]
 pub use kv::Store;
@@ -71,6 +73,7 @@ pub use natbus_proto::jetstream::consumer::{
     AckPolicy, ConsumerConfig, DeliverPolicy, PriorityPolicy, ReplayPolicy,
 };
 pub use natbus_proto::jetstream::consumer_info::{ConsumerInfo, PriorityGroupState};
+pub use natbus_proto::jetstream::counter::{CounterEntry, CounterError, CounterValue, Increment};
 pub use natbus_proto::jetstream::features::{Feature, ServerSupport, ServerTooOld};
 #[cfg(feature = "kv")]
 pub use natbus_proto::jetstream::kv::{Entry, KeyValueConfig, Operation};

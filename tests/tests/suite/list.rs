@@ -43,6 +43,8 @@ run_suite!(block_on, rt();
     js_server_version::js_features_need_their_server_version,
     js_server_version::js_feature_check_follows_a_reconnect_to_an_older_server,
     js_server_version::js_feature_check_asks_the_jetstream_of_a_domain,
+    js_counter::js_counter_adds_from_several_clients_sum_exactly,
+    js_counter::js_counter_sourcing_streams_hold_the_sum_of_their_sources,
     js_schedule::js_schedule_at_delivers_once_on_the_target,
     js_schedule::js_schedule_every_repeats_with_ttl_until_purged,
     js_schedule::js_schedule_cron_in_a_time_zone_samples_a_source_with_rollup,

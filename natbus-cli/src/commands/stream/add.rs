@@ -61,6 +61,10 @@ pub struct AddArgs {
     /// Allow a TTL per message (the Nats-TTL header; nats-server 2.11+).
     #[arg(long)]
     pub allow_msg_ttl: bool,
+    /// Make every subject a counter (`natbus counter`; nats-server 2.12+; not with
+    /// --allow-msg-ttl or --discard new).
+    #[arg(long)]
+    pub allow_counter: bool,
     /// Allow message schedules (`natbus pub --schedule`; nats-server 2.12+).
     #[arg(long)]
     pub allow_schedules: bool,
@@ -95,6 +99,7 @@ impl AddArgs {
         config.allow_direct = self.allow_direct;
         config.allow_msg_ttl = self.allow_msg_ttl;
         config.allow_msg_schedules = self.allow_schedules;
+        config.allow_msg_counter = self.allow_counter;
         Ok(config)
     }
 }
