@@ -4,11 +4,14 @@
 //! "why did we send this PING" is enough to know which flush a PONG completes.
 //! PINGs move from `queued` to `in_flight` when the driver takes the bytes holding them
 //! (always all queued bytes at once): only those can be lost with a dying connection.
+//! Each PING also carries how many publishes were written before it: its PONG proves the
+//! server read those (see `crate::ledger`).
 
 use crate::time::Instant;
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use crate::connection::PublishCount;
 use crate::time;
 
 /// Why a PING was sent.
@@ -43,8 +46,9 @@ pub struct KeepAlive {
     next_ping: Option<Instant>,
     /// Keep-alive PINGs sent without a PONG since the last PONG.
     outstanding: u32,
-    queued: VecDeque<PingPurpose>,
-    in_flight: VecDeque<PingPurpose>,
+    /// Each PING's purpose, and the publishes (counted from the start) before it.
+    queued: VecDeque<(PingPurpose, PublishCount)>,
+    in_flight: VecDeque<(PingPurpose, PublishCount)>,
 }
 
 impl KeepAlive {
@@ -72,12 +76,12 @@ impl KeepAlive {
     pub fn stop(&mut self) -> Vec<PingPurpose> {
         self.next_ping = None;
         self.outstanding = 0;
-        self.in_flight.drain(..).collect()
+        self.in_flight.drain(..).map(|(purpose, _)| purpose).collect()
     }
 
-    /// Records a PING written to the outbound queue.
-    pub fn queued(&mut self, purpose: PingPurpose) {
-        self.queued.push_back(purpose);
+    /// Records a PING written to the outbound queue after the publishes counted by `after`.
+    pub fn queued(&mut self, purpose: PingPurpose, after: PublishCount) {
+        self.queued.push_back((purpose, after));
     }
 
     /// The driver took every queued byte: the queued PINGs are now on the wire.
@@ -87,11 +91,12 @@ impl KeepAlive {
 
     /// Forgets PINGs still queued (the queue was dropped), returning their purposes.
     pub fn drop_queued(&mut self) -> Vec<PingPurpose> {
-        self.queued.drain(..).collect()
+        self.queued.drain(..).map(|(purpose, _)| purpose).collect()
     }
 
-    /// A PONG arrived: returns the purpose of the PING it answers.
-    pub fn pong(&mut self) -> Option<PingPurpose> {
+    /// A PONG arrived: returns the purpose of the PING it answers, and the publishes that
+    /// were written before that PING.
+    pub fn pong(&mut self) -> Option<(PingPurpose, PublishCount)> {
         self.outstanding = 0;
         self.in_flight.pop_front()
     }
@@ -142,28 +147,35 @@ mod tests {
         let s = Duration::from_secs(1);
         let mut k = KeepAlive::new(s, 1);
         k.start(t0);
-        k.queued(PingPurpose::Flush(7));
-        k.queued(PingPurpose::KeepAlive);
+        k.queued(PingPurpose::Flush(7), PublishCount::new(3, 30));
+        k.queued(PingPurpose::KeepAlive, PublishCount::new(5, 50));
         k.all_taken();
         assert_eq!(k.poll(t0 + s), KeepAliveAction::SendPing);
-        assert_eq!(k.pong(), Some(PingPurpose::Flush(7)));
+        assert_eq!(
+            k.pong(),
+            Some((PingPurpose::Flush(7), PublishCount::new(3, 30)))
+        );
         assert_eq!(
             k.poll(t0 + 2 * s),
             KeepAliveAction::SendPing,
             "the PONG reset the count"
         );
-        assert_eq!(k.pong(), Some(PingPurpose::KeepAlive));
+        assert_eq!(
+            k.pong(),
+            Some((PingPurpose::KeepAlive, PublishCount::new(5, 50)))
+        );
     }
 
     #[test]
     fn stop_returns_only_pings_on_the_wire() {
         let mut k = KeepAlive::new(Duration::ZERO, 2);
-        k.queued(PingPurpose::Flush(1));
+        let none = PublishCount::default();
+        k.queued(PingPurpose::Flush(1), none);
         k.all_taken();
-        k.queued(PingPurpose::Flush(2));
+        k.queued(PingPurpose::Flush(2), none);
         assert_eq!(k.stop(), vec![PingPurpose::Flush(1)]);
         assert_eq!(k.deadline(), None, "zero interval never pings");
         k.all_taken();
-        assert_eq!(k.pong(), Some(PingPurpose::Flush(2)));
+        assert_eq!(k.pong(), Some((PingPurpose::Flush(2), none)));
     }
 }

@@ -6,12 +6,14 @@
 //!
 //! The driver takes *everything* queued at once ([`Outbound::take_all`]); a frame is therefore
 //! never split between "taken" and "still queued", which keeps the queue valid across a
-//! reconnect.
+//! reconnect. Beside the bytes it counts the publishes queued, which the connection's
+//! publish ledger (`crate::connection::loss`) takes over with them.
 
 use std::collections::VecDeque;
 
 use bytes::{Bytes, BytesMut};
 
+use crate::connection::PublishCount;
 use crate::headers::HeaderMap;
 use crate::wire::encode;
 
@@ -46,6 +48,8 @@ pub struct Outbound {
     spare: Vec<BytesMut>,
     /// How many buffers `spare` may hold (see [`Outbound::with_write_limit`]).
     max_spare: usize,
+    /// The publishes among the queued bytes.
+    publishes: PublishCount,
 }
 
 impl Outbound {
@@ -68,6 +72,11 @@ impl Outbound {
     /// True when nothing is queued.
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// The publishes queued and not yet taken by the driver.
+    pub fn publishes(&self) -> PublishCount {
+        self.publishes
     }
 
     /// Appends bytes produced by `write` to the coalescing buffer.
@@ -144,6 +153,7 @@ impl Outbound {
         self.push_payload(payload);
         self.tail.extend_from_slice(b"\r\n");
         self.len += 2;
+        self.publishes += PublishCount::new(1, payload.len() as u64);
     }
 
     /// Queues a payload: copied when small, as its own chunk when large.
@@ -159,8 +169,10 @@ impl Outbound {
         self.len += payload.len();
     }
 
-    /// Moves everything queued into `out`, returning the number of bytes moved.
+    /// Moves everything queued into `out`, returning the number of bytes moved (and
+    /// forgetting the publishes among them: read [`publishes`](Self::publishes) first).
     pub fn take_all(&mut self, out: &mut Vec<Bytes>) -> usize {
+        self.publishes = PublishCount::default();
         out.extend(self.chunks.drain(..));
         if !self.tail.is_empty() {
             out.push(self.tail.split().freeze());
@@ -173,6 +185,7 @@ impl Outbound {
         self.chunks.clear();
         self.tail.clear();
         self.len = 0;
+        self.publishes = PublishCount::default();
     }
 }
 
@@ -234,8 +247,11 @@ mod tests {
             encode::encode_pub(&mut expected, "a.b", Some("_INBOX.x.1"), None, payload);
         }
         assert_eq!(q.len(), expected.len());
+        let payload_bytes = (2 * small.len() + big.len()) as u64;
+        assert_eq!(q.publishes(), PublishCount::new(3, payload_bytes));
         let mut out = Vec::new();
         q.take_all(&mut out);
+        assert_eq!(q.publishes(), PublishCount::default(), "taken along");
         assert_eq!(concat(&out), expected.to_vec());
         assert!(
             out.iter().any(|c| c.as_ptr() == big.as_ptr()),

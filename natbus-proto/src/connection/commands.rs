@@ -254,8 +254,9 @@ impl Connection {
     }
 
     pub(super) fn queue_ping(&mut self, purpose: PingPurpose) {
+        let after = self.ledger.mark(self.outbound.publishes());
         self.outbound.write_with(encode::encode_ping);
-        self.keepalive.queued(purpose);
+        self.keepalive.queued(purpose, after);
     }
 
     /// Starts a graceful shutdown: unsubscribe everything, let what the server already sent

@@ -9,6 +9,8 @@ use crate::server_error::ServerError;
 use crate::subject::SubjectError;
 use crate::wire::DecodeError;
 
+use super::PublishLoss;
+
 /// Something the driver must do with the socket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -219,6 +221,10 @@ pub enum Event {
     Disconnected {
         /// Why.
         reason: DisconnectReason,
+        /// The publishes the connection may have taken with it: written (or being
+        /// written) to it and not confirmed by the server. Publishes still queued are not
+        /// in it: they leave on the next connection.
+        loss: PublishLoss,
     },
     /// A connect attempt failed (TCP, handshake or auth).
     ConnectFailed {
@@ -276,5 +282,11 @@ pub enum Event {
     Closed {
         /// Why.
         reason: CloseReason,
+        /// The publishes the close may have lost: those written to the last connection
+        /// and not confirmed, those a closing connection still writes best effort
+        /// ([`Connection::close`](super::Connection::close); [`drain`](super::Connection::drain)
+        /// confirms them instead), and those thrown away unwritten when no connection was
+        /// up.
+        loss: PublishLoss,
     },
 }

@@ -111,7 +111,12 @@ impl Connection {
         {
             return self.handshake_done(now);
         }
-        match self.keepalive.pong() {
+        let answered = self.keepalive.pong().map(|(purpose, after)| {
+            // The server answered only after reading everything before the PING.
+            self.ledger.confirmed(after);
+            purpose
+        });
+        match answered {
             Some(PingPurpose::Flush(id)) => {
                 self.events.push_back(Event::Flushed { id, result: Ok(()) })
             }

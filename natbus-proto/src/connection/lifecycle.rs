@@ -3,7 +3,8 @@
 use crate::time::Instant;
 
 use super::{
-    Action, CloseReason, ConnectFailure, Connection, DisconnectReason, Drain, Event, Stage, State,
+    Action, CloseReason, ConnectFailure, Connection, DisconnectReason, Drain, Event, PublishLoss,
+    Stage, State,
 };
 use crate::connect::{Auth, ConnectInfo};
 use crate::keepalive::{KeepAliveAction, PingPurpose};
@@ -319,8 +320,14 @@ impl Connection {
         self.fail_in_flight(FlushError::Disconnected, RequestError::Disconnected);
         self.control.clear();
         self.decoder.reset();
+        let loss = PublishLoss {
+            unconfirmed: self.ledger.settle(),
+            ..PublishLoss::default()
+        };
+        self.stats.publish_loss += loss;
         self.events.push_back(Event::Disconnected {
             reason: reason.clone(),
+            loss,
         });
         match &reason {
             // Leaving on purpose is no failure of the server.
@@ -398,10 +405,19 @@ impl Connection {
             }
         }
         self.control.clear();
-        if !self.flush_on_close {
+        let mut loss = PublishLoss {
+            unconfirmed: self.ledger.settle(),
+            ..PublishLoss::default()
+        };
+        if self.flush_on_close {
+            // Written best effort after this, and never confirmed.
+            loss.unconfirmed += self.outbound.publishes();
+        } else {
+            loss.discarded = self.outbound.publishes();
             self.outbound.clear();
         }
+        self.stats.publish_loss += loss;
         self.state = State::Closed;
-        self.events.push_back(Event::Closed { reason });
+        self.events.push_back(Event::Closed { reason, loss });
     }
 }

@@ -42,6 +42,7 @@ mod config;
 mod event;
 mod input;
 mod lifecycle;
+mod loss;
 mod tls;
 mod websocket;
 
@@ -61,6 +62,9 @@ pub use event::{
     Action, CloseReason, CommandError, ConnectFailure, DisconnectReason, Event, FlushError,
     RequestError, SubscriptionEnd,
 };
+pub use loss::{PublishCount, PublishLoss};
+
+use loss::Ledger;
 
 use crate::info::ServerInfo;
 use crate::keepalive::KeepAlive;
@@ -141,6 +145,10 @@ pub struct Statistics {
     /// Messages dropped because their subject or reply subject is not UTF-8 (each is also
     /// reported as [`Event::MessageDropped`]).
     pub dropped_undeliverable: u64,
+    /// Publishes that may have been lost, summed over every [`Event::Disconnected`] and
+    /// the [`Event::Closed`]: of all publishes accepted, at most
+    /// [`PublishLoss::at_most`] never reached a server.
+    pub publish_loss: PublishLoss,
 }
 
 /// The NATS client connection as a pure state machine. See the [module docs](self).
@@ -155,6 +163,8 @@ pub struct Connection {
     control: BytesMut,
     /// Publishes, subscriptions and PINGs, in order.
     outbound: Outbound,
+    /// Which publishes taken from `outbound` the server has confirmed.
+    ledger: Ledger,
     subs: Subscriptions,
     requests: Requests,
     keepalive: KeepAlive,
@@ -204,6 +214,7 @@ impl Connection {
             info: None,
             control: BytesMut::new(),
             outbound,
+            ledger: Ledger::default(),
             subs: Subscriptions::default(),
             requests,
             keepalive,
@@ -242,6 +253,8 @@ impl Connection {
     /// Moves every byte that should be written now into `out` and returns how many bytes.
     ///
     /// Take everything and write everything: the connection considers taken bytes sent.
+    /// (Publishes among them count as possibly lost if the connection dies before the
+    /// server confirms them; see [`PublishLoss`].)
     pub fn poll_transmit(&mut self, out: &mut Vec<Bytes>) -> usize {
         let mut n = 0;
         if !self.control.is_empty() {
@@ -249,6 +262,7 @@ impl Connection {
             out.push(self.control.split().freeze());
         }
         if self.may_write_outbound() && !self.outbound.is_empty() {
+            self.ledger.taken(self.outbound.publishes());
             n += self.outbound.take_all(out);
             self.keepalive.all_taken();
         }

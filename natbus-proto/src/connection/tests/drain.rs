@@ -36,7 +36,8 @@ fn drain_unsubscribes_delivers_in_flight_then_closes() {
     assert_eq!(
         s.events().last(),
         Some(&Event::Closed {
-            reason: CloseReason::Drained
+            reason: CloseReason::Drained,
+            loss: PublishLoss::default(),
         })
     );
     assert!(s.conn.is_closed());

@@ -52,7 +52,8 @@ fn bad_credentials_on_first_connect_close_without_retry_storm() {
         matches!(
             events.last(),
             Some(Event::Closed {
-                reason: CloseReason::Auth(_)
+                reason: CloseReason::Auth(_),
+                ..
             })
         ),
         "{events:?}"
@@ -77,7 +78,7 @@ fn initial_connect_gives_up_after_one_pass() {
     s.conn.handle_dial_failed(s.now, "connection refused");
     let events = s.events();
     assert!(
-        matches!(events.last(), Some(Event::Closed { reason: CloseReason::ConnectFailed(ConnectFailure::Io(r)) }) if r.contains("refused"))
+        matches!(events.last(), Some(Event::Closed { reason: CloseReason::ConnectFailed(ConnectFailure::Io(r)), .. }) if r.contains("refused"))
     );
 }
 
@@ -146,7 +147,8 @@ fn garbage_from_the_server_is_a_protocol_error_not_a_panic() {
         matches!(
             &events[0],
             Event::Disconnected {
-                reason: DisconnectReason::Protocol(_)
+                reason: DisconnectReason::Protocol(_),
+                ..
             }
         ),
         "{events:?}"
@@ -166,7 +168,8 @@ fn a_server_that_does_not_speak_nats_fails_the_connect_with_a_protocol_error() {
             Some(Event::Closed {
                 reason: CloseReason::ConnectFailed(ConnectFailure::Protocol(
                     crate::wire::DecodeError::UnknownOp(_)
-                ))
+                )),
+                ..
             })
         ),
         "{events:?}"
@@ -182,6 +185,7 @@ fn an_http_answer_is_named_as_a_websocket_or_http_port() {
     let events = s.events();
     let Some(Event::Closed {
         reason: CloseReason::ConnectFailed(failure @ ConnectFailure::Protocol(_)),
+        ..
     }) = events.last()
     else {
         panic!("{events:?}");
@@ -201,6 +205,7 @@ fn a_refusal_during_the_handshake_keeps_the_server_error() {
     let events = s.events();
     let Some(Event::Closed {
         reason: CloseReason::ConnectFailed(ConnectFailure::Server(err)),
+        ..
     }) = events.last()
     else {
         panic!("{events:?}")

@@ -39,7 +39,8 @@ fn a_huge_max_payload_does_not_raise_the_inbound_ceiling() {
     let want = DisconnectReason::Protocol(DecodeError::PayloadTooLarge { size, max: ceiling });
     assert!(
         events.contains(&Event::Disconnected {
-            reason: want.clone()
+            reason: want.clone(),
+            loss: PublishLoss::default(),
         }),
         "{events:?}"
     );
@@ -73,7 +74,8 @@ fn the_inbound_ceiling_is_configurable() {
             reason: DisconnectReason::Protocol(DecodeError::PayloadTooLarge {
                 size: 101,
                 max: 100
-            })
+            }),
+            loss: PublishLoss::default(),
         }),
         "{events:?}"
     );

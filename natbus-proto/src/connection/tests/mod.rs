@@ -6,6 +6,7 @@ mod drain;
 mod durations;
 mod handshake;
 mod inbound;
+mod loss;
 mod pubsub;
 mod reconnect;
 mod requests;

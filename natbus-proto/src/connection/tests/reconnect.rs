@@ -25,7 +25,8 @@ fn answers_server_pings_and_keeps_alive_until_stale() {
     let events = s.events();
     assert!(
         events.contains(&Event::Disconnected {
-            reason: DisconnectReason::Stale
+            reason: DisconnectReason::Stale,
+            loss: PublishLoss::default(),
         }),
         "{events:?}"
     );
@@ -156,7 +157,8 @@ fn force_reconnect_moves_on_keeping_subscriptions_and_queued_bytes() {
     let events = s.events();
     assert!(
         events.contains(&Event::Disconnected {
-            reason: DisconnectReason::Forced
+            reason: DisconnectReason::Forced,
+            loss: PublishLoss::default(),
         }),
         "{events:?}"
     );
@@ -254,7 +256,8 @@ fn short_lived_connections_count_against_max_reconnects() {
         matches!(
             events.last(),
             Some(Event::Closed {
-                reason: CloseReason::ReconnectExhausted(_)
+                reason: CloseReason::ReconnectExhausted(_),
+                ..
             })
         ),
         "the third short-lived connection uses up the server: {events:?}"
@@ -309,7 +312,8 @@ fn two_authorization_violations_in_a_row_close_the_client() {
         matches!(
             events.last(),
             Some(Event::Closed {
-                reason: CloseReason::Auth(_)
+                reason: CloseReason::Auth(_),
+                ..
             })
         ),
         "{events:?}"
