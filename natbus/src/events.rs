@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 
 use crate::connection::mailbox::Mailbox;
+use crate::PublishLoss;
 
 /// Something that happened to the connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +27,11 @@ pub enum ClientEvent {
     Disconnected {
         /// Why.
         reason: String,
+        /// The publishes the lost connection may have taken with it: written to it and
+        /// not yet confirmed by the server (a PONG after them). Zero means nothing
+        /// accepted can be missing; publishes still buffered leave on the next connection
+        /// and are not counted.
+        possibly_lost: PublishLoss,
     },
     /// A connect attempt failed.
     ConnectFailed {
@@ -51,6 +57,11 @@ pub enum ClientEvent {
     Closed {
         /// Why.
         reason: String,
+        /// The publishes the close may have lost: unconfirmed on the last connection
+        /// (after [`Client::close`](crate::Client::close), what it wrote best effort;
+        /// [`Client::drain`](crate::Client::drain) confirms everything first), or thrown
+        /// away from the reconnect buffer when no connection was up.
+        possibly_lost: PublishLoss,
     },
 }
 

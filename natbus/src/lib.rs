@@ -93,7 +93,7 @@ pub use futures_rustls::rustls;
 pub use handler_subscription::{HandlerStopTimedOut, HandlerSubscription, json_handler};
 pub use natbus_proto as proto;
 pub use natbus_proto::connect::NonceSigner;
-pub use natbus_proto::connection::CommandError;
+pub use natbus_proto::connection::{CommandError, PublishCount, PublishLoss};
 pub use natbus_proto::headers::{HeaderMap, StatusCode};
 pub use natbus_proto::info::ServerInfo;
 pub use natbus_proto::message::Message;

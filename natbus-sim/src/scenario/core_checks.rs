@@ -79,19 +79,26 @@ pub(super) fn check_publishes(
         highest = highest.max(seq);
     }
     checks.count("publishes delivered late by an abandoned connection", late);
-    let reconnects = p.client.statistics().connection.reconnects;
+    let stats = p.client.statistics().connection;
     let mut lost = 0;
     for a in accepted {
         if received.contains(&a.seq) {
             continue;
         }
-        if reconnects > a.epoch {
+        if stats.reconnects > a.epoch {
             lost += 1;
         } else {
             checks.fail(now, format!("publish {} was accepted and never reached the server, with no connection lost since", a.seq));
         }
     }
+    // Nothing lost silently: every accepted publish the server did not get was reported
+    // as possibly lost.
+    let reported = stats.publish_loss.at_most().messages;
+    if lost > reported {
+        checks.fail(now, format!("{lost} accepted publishes never reached the server, but the client reported only {reported} as possibly lost"));
+    }
     checks.count("publishes lost with a dead connection", lost);
+    checks.count("publishes reported as possibly lost", reported);
     journal.into_iter().map(|(seq, _)| seq).collect()
 }
 
@@ -149,10 +156,21 @@ pub(super) async fn probe(sim: &Sim, checks: &Checks, p: &SimClient, seen: &Arc<
     );
 }
 
-/// Every lost connection was reported, and every reconnect too.
+/// Every lost connection was reported, and every reconnect too, and the publishes the
+/// `Disconnected` events reported as possibly lost add up to the client's count.
 pub(crate) fn check_events(sim: &Sim, checks: &Checks, c: &SimClient) {
     let events = c.events();
-    let reconnects = c.client.statistics().connection.reconnects;
+    let stats = c.client.statistics().connection;
+    let reconnects = stats.reconnects;
+    if events.possibly_lost != stats.publish_loss {
+        checks.fail(
+            sim.elapsed(),
+            format!(
+                "client {}: the Disconnected events reported {:?} possibly lost, the statistics {:?}",
+                c.name, events.possibly_lost, stats.publish_loss
+            ),
+        );
+    }
     // The listener started after the first connect, so it saw no `Connected`.
     if events.disconnected != reconnects
         || events.reconnected != reconnects

@@ -11,7 +11,7 @@ pub(crate) mod service;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use natbus::{Client, ClientEvent, ConnectOptions};
+use natbus::{Client, ClientEvent, ConnectOptions, PublishLoss};
 
 use crate::check::Checks;
 use crate::runtime::Sim;
@@ -38,6 +38,8 @@ pub(crate) struct EventTally {
     pub(crate) reconnected: u64,
     pub(crate) slow_consumer: u64,
     pub(crate) closed: u64,
+    /// Summed over the `Disconnected` events.
+    pub(crate) possibly_lost: PublishLoss,
 }
 
 /// A connected client of the run.
@@ -170,7 +172,10 @@ async fn listen(
         let mut t = lock(&tally);
         match event {
             ClientEvent::Connected { .. } => t.connected += 1,
-            ClientEvent::Disconnected { .. } => t.disconnected += 1,
+            ClientEvent::Disconnected { possibly_lost, .. } => {
+                t.disconnected += 1;
+                t.possibly_lost += possibly_lost;
+            }
             ClientEvent::Reconnected { .. } => t.reconnected += 1,
             ClientEvent::SlowConsumer { .. } => t.slow_consumer += 1,
             ClientEvent::Closed { .. } => t.closed += 1,

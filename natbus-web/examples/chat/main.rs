@@ -76,7 +76,7 @@ fn watch_connection(client: &Client) {
     wasm_bindgen_futures::spawn_local(async move {
         while let Some(event) = events.next().await {
             match event {
-                ClientEvent::Disconnected { reason } => {
+                ClientEvent::Disconnected { reason, .. } => {
                     set_status(&format!("disconnected ({reason}); reconnecting…"), true);
                 }
                 ClientEvent::Reconnected { server } => {

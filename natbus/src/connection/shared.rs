@@ -14,7 +14,7 @@ use std::task::Waker;
 use atomic_waker::AtomicWaker;
 use natbus_proto::connection::{
     CloseReason, Connection, Event, FlushError as ProtoFlushError,
-    RequestError as ProtoRequestError, SidMap, SubscriptionEnd,
+    PublishLoss, RequestError as ProtoRequestError, SidMap, SubscriptionEnd,
 };
 use natbus_proto::info::ServerInfo;
 use natbus_proto::jetstream::features::ServerSupport;
@@ -242,10 +242,15 @@ impl Inner {
                     tx.send(Ok(()));
                 }
             }
-            Event::Disconnected { reason } => {
-                tracing::warn!(%reason, "disconnected");
+            Event::Disconnected { reason, loss } => {
+                if loss.is_none() {
+                    tracing::warn!(%reason, "disconnected");
+                } else {
+                    tracing::warn!(%reason, %loss, "disconnected; publishes may be lost");
+                }
                 self.emit(ClientEvent::Disconnected {
                     reason: reason.to_string(),
+                    possibly_lost: loss,
                 });
             }
             Event::ConnectFailed { server, reason } => {
@@ -275,7 +280,7 @@ impl Inner {
                 tracing::info!("discovered cluster servers");
                 self.emit(ClientEvent::ServersDiscovered);
             }
-            Event::Closed { reason } => self.on_closed(reason),
+            Event::Closed { reason, loss } => self.on_closed(reason, loss),
             other => tracing::trace!(?other, "event"),
         }
     }
@@ -324,8 +329,12 @@ impl Inner {
         }
     }
 
-    fn on_closed(&mut self, reason: CloseReason) {
-        tracing::info!(%reason, "connection closed");
+    fn on_closed(&mut self, reason: CloseReason, loss: PublishLoss) {
+        if loss.is_none() {
+            tracing::info!(%reason, "connection closed");
+        } else {
+            tracing::warn!(%reason, %loss, "connection closed; publishes may be lost");
+        }
         if let Some(tx) = self.first_connect.take() {
             tx.send(Err(ConnectError::from_close(&reason)));
         }
@@ -343,6 +352,7 @@ impl Inner {
         }
         self.emit(ClientEvent::Closed {
             reason: reason.to_string(),
+            possibly_lost: loss,
         });
         for l in &self.listeners {
             l.close();
@@ -365,15 +375,20 @@ impl Inner {
             return;
         }
         let conn = &mut self.conn;
+        let mut loss = PublishLoss::default();
         let closed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             conn.close(now);
-            while conn.poll_event().is_some() {}
+            while let Some(event) = conn.poll_event() {
+                if let Event::Closed { loss: l, .. } = event {
+                    loss = l;
+                }
+            }
             while conn.poll_action().is_some() {}
         }));
         if closed.is_err() {
             tracing::error!("closing the state machine after a driver panic panicked too");
         }
-        self.on_closed(reason);
+        self.on_closed(reason, loss);
     }
 
     /// Sends an event to every listener still alive.

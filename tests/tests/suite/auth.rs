@@ -204,7 +204,7 @@ pub async fn permission_violations_are_reported_and_the_connection_stays_up(rt: 
     while seen.len() < 2 {
         match within(&rt, WAIT, "permission errors", events.next()).await {
             Some(ClientEvent::ServerError(text)) => seen.push(text),
-            Some(ClientEvent::Disconnected { reason }) => panic!("disconnected: {reason}"),
+            Some(ClientEvent::Disconnected { reason, .. }) => panic!("disconnected: {reason}"),
             Some(_) => {}
             None => panic!("event stream ended"),
         }

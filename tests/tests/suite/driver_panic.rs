@@ -203,7 +203,7 @@ pub async fn driver_panic_when_connected_ends_every_wait(rt: Arc<dyn Runtime>) {
         matches!(e, ClientEvent::Closed { .. })
     })
     .await;
-    let ClientEvent::Closed { reason } = closed else {
+    let ClientEvent::Closed { reason, .. } = closed else {
         unreachable!("wait_for_event returned a Closed event");
     };
     assert!(

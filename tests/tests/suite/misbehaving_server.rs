@@ -122,7 +122,7 @@ pub async fn huge_message_is_refused_whatever_max_payload_the_server_announces(
         matches!(e, ClientEvent::Disconnected { .. })
     })
     .await;
-    let ClientEvent::Disconnected { reason } = event else {
+    let ClientEvent::Disconnected { reason, .. } = event else {
         unreachable!("matched above")
     };
     assert!(

@@ -188,7 +188,7 @@ pub async fn force_reconnect_makes_a_new_connection(rt: Arc<dyn Runtime>) {
         &rt,
         &mut events,
         "the forced disconnect",
-        |e| matches!(e, ClientEvent::Disconnected { reason } if reason.contains("forced")),
+        |e| matches!(e, ClientEvent::Disconnected { reason, .. } if reason.contains("forced")),
     )
     .await;
     wait_for_event(&rt, &mut events, "the reconnect", |e| {
