@@ -27,6 +27,8 @@ run_suite!(block_on, rt();
     reconnect::connect_to_nothing_fails_clearly,
     reconnect::reconnect_buffer_is_bounded_and_publish_waits,
     reconnect::force_reconnect_makes_a_new_connection,
+    publish_loss::publishes_a_killed_server_may_not_have_read_are_reported,
+    publish_loss::closing_while_disconnected_reports_the_discarded_buffer,
     malformed::malformed_messages_do_not_cost_the_connection,
     malformed::a_stored_malformed_message_can_be_consumed_and_acked,
     malformed::an_unreadable_object_description_hides_no_other_object,

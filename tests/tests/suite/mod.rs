@@ -38,6 +38,7 @@ pub mod misbehaving_server;
 pub mod object_changes;
 pub mod object_links;
 pub mod object_store;
+pub mod publish_loss;
 pub mod python;
 pub mod reconnect;
 pub mod service;
