@@ -59,7 +59,10 @@
 //! - Every publish the client accepted reaches the server, in order within a connection,
 //!   with everything written to an older connection numbered below everything written to
 //!   a newer one; no publish twice. One is missing only if a connection was lost after it
-//!   was accepted (and the client then reported a disconnect and a reconnect).
+//!   was accepted (and the client then reported a disconnect and a reconnect), and
+//!   nothing is lost silently: the publishes missing are at most those the `Disconnected`
+//!   events reported as possibly lost, and those reports add up to the client's
+//!   `publish_loss` statistic.
 //! - A subscriber sees part of what the server got, in the server's order.
 //! - No request gets another request's reply.
 //! - Every wait ends by its deadline in virtual time: requests, flushes, drains.

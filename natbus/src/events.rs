@@ -10,6 +10,23 @@ use crate::connection::mailbox::Mailbox;
 use crate::PublishLoss;
 
 /// Something that happened to the connection.
+///
+/// A lost connection says how many publishes it may have taken with it (see the README's
+/// Reliability section):
+///
+/// ```no_run
+/// # async fn demo(client: natbus::Client) {
+/// let mut events = client.events();
+/// while let Some(event) = events.next().await {
+///     if let natbus::ClientEvent::Disconnected { reason, possibly_lost } = event {
+///         if !possibly_lost.is_none() {
+///             let at_most = possibly_lost.at_most();
+///             eprintln!("{reason}: up to {} publishes may be lost", at_most.messages);
+///         }
+///     }
+/// }
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ClientEvent {
