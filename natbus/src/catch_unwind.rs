@@ -1,33 +1,25 @@
-//! Running user code (bus and service handlers) so that a panic in it becomes an error
-//! instead of ending the loop that called it; and naming a caught panic (the connection
-//! driver's guard reports it as the reason the client closed).
+//! Running user code (bus, service and subscription handlers) so that a panic in it
+//! becomes an error instead of ending the loop that called it; and naming a caught panic
+//! (the connection driver's guard reports it as the reason the client closed).
 
-#[cfg(any(feature = "service", feature = "bus"))]
 use std::future::Future;
-#[cfg(any(feature = "service", feature = "bus"))]
 use std::panic::AssertUnwindSafe;
-#[cfg(any(feature = "service", feature = "bus"))]
 use std::pin::Pin;
-#[cfg(any(feature = "service", feature = "bus"))]
 use std::task::{Context, Poll};
 
-#[cfg(any(feature = "service", feature = "bus"))]
 use crate::runtime::BoxFuture;
 
 /// Calls `start` and awaits the future it returns; `None` when either panicked.
 ///
 /// Both steps are guarded: a handler function may panic before it returns its future.
-#[cfg(any(feature = "service", feature = "bus"))]
 pub(crate) async fn catch_panics<T>(start: impl FnOnce() -> BoxFuture<T>) -> Option<T> {
     let future = std::panic::catch_unwind(AssertUnwindSafe(start)).ok()?;
     CatchUnwind(future).await
 }
 
 /// Polls a future, turning a panic into `None`.
-#[cfg(any(feature = "service", feature = "bus"))]
 struct CatchUnwind<T>(BoxFuture<T>);
 
-#[cfg(any(feature = "service", feature = "bus"))]
 impl<T> Future for CatchUnwind<T> {
     type Output = Option<T>;
 

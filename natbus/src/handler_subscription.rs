@@ -15,7 +15,7 @@ use natbus_proto::message::Message;
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
-use crate::bus::signal::Signal;
+use crate::connection::signal::Signal;
 use crate::catch_unwind::catch_panics;
 use crate::client::Client;
 use crate::connection::select::{Either, first};

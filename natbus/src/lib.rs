@@ -56,8 +56,6 @@ mod error;
 mod events;
 #[cfg(feature = "tls")]
 mod first_bytes;
-/// Uses the bus's `HandlerError` and stop signal, so it comes with the `bus` feature.
-#[cfg(feature = "bus")]
 mod handler_subscription;
 #[cfg(feature = "jetstream")]
 pub mod jetstream;
@@ -89,7 +87,6 @@ pub use events::{ClientEvent, EventStream};
 /// The rustls version natbus uses, for [`ConnectOptions::tls_client_config`].
 #[cfg(feature = "tls")]
 pub use futures_rustls::rustls;
-#[cfg(feature = "bus")]
 pub use handler_subscription::{HandlerStopTimedOut, HandlerSubscription, json_handler};
 pub use natbus_proto as proto;
 pub use natbus_proto::connect::NonceSigner;

@@ -66,7 +66,6 @@ mod options;
 mod pull;
 mod push;
 mod redelivery;
-pub(crate) mod signal;
 mod start;
 mod stream_settings;
 mod subscription;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::error::BusError;
-use super::signal::Signal;
+use crate::connection::signal::Signal;
 use crate::client::Client;
 use crate::connection::select::{Either, first};
 use crate::runtime::sleep_for;

@@ -1,6 +1,6 @@
-//! `Signal`: fires once; every waiter, earlier or later, then completes. The bus uses one
-//! to ask a subscription's loop to stop and one for the loop to say it has ended, without
-//! depending on a runtime's channels.
+//! `Signal`: fires once; every waiter, earlier or later, then completes. Handler loops
+//! (the bus's subscriptions and `Client::subscribe_with`) use one to be asked to stop and
+//! one to say they have ended, without depending on a runtime's channels.
 
 use std::future::poll_fn;
 use std::sync::{Mutex, MutexGuard, PoisonError};
