@@ -76,7 +76,10 @@ impl KeepAlive {
     pub fn stop(&mut self) -> Vec<PingPurpose> {
         self.next_ping = None;
         self.outstanding = 0;
-        self.in_flight.drain(..).map(|(purpose, _)| purpose).collect()
+        self.in_flight
+            .drain(..)
+            .map(|(purpose, _)| purpose)
+            .collect()
     }
 
     /// Records a PING written to the outbound queue after the publishes counted by `after`.

@@ -6,8 +6,8 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 
-use crate::connection::mailbox::Mailbox;
 use crate::PublishLoss;
+use crate::connection::mailbox::Mailbox;
 
 /// Something that happened to the connection.
 ///

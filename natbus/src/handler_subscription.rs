@@ -15,10 +15,10 @@ use natbus_proto::message::Message;
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
-use crate::connection::signal::Signal;
 use crate::catch_unwind::catch_panics;
 use crate::client::Client;
 use crate::connection::select::{Either, first};
+use crate::connection::signal::Signal;
 use crate::error::HandlerError;
 use crate::error::SubscribeError;
 use crate::runtime::{BoxFuture, sleep_for};

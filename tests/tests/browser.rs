@@ -26,6 +26,8 @@ use std::time::{Duration, Instant};
 use natbus::{Client, ConnectOptions};
 use natbus_tests::NatsServer;
 
+mod webdriver;
+
 /// The wasm build (cold: every dependency for wasm32) plus the browser run.
 const BROWSER_STEP_LIMIT: Duration = Duration::from_secs(20 * 60);
 /// Pacing of the wait for the cargo process; the deadline is what bounds it.
@@ -389,20 +391,18 @@ fn web_example_in_headless_chromium() {
 
     let http_port = serve_dir(out);
     let url = format!("http://127.0.0.1:{http_port}/?server=ws://127.0.0.1:{ws_port}");
-    let dom = output_within(
-        chromium(&url, &["--dump-dom"]),
-        Duration::from_secs(120),
-        "chromium --dump-dom",
-    );
-    assert!(
-        dom.contains("hello from native natbus"),
-        "the stored message is not on the page:\n{dom}\nserver log:\n{}",
-        server.log()
-    );
-    assert!(dom.contains("connected to ws://"), "{dom}");
+    let mut browser = webdriver::Browser::start();
+    browser.open(&url);
+    browser.wait_for_text(Duration::from_secs(120), "the stored message", |text| {
+        text.contains("connected to ws://") && text.contains("hello from native natbus")
+    });
     runtime
         .block_on(live)
         .expect("the live message was published");
+    browser.wait_for_text(Duration::from_secs(60), "the live message", |text| {
+        text.contains("live from native natbus")
+    });
+    drop(browser);
 
     let screenshot = root.join("target/web-example.png");
     let _ = std::fs::remove_file(&screenshot);

@@ -173,7 +173,11 @@ mod tests {
         let mark = l.mark(n(2));
         l.taken(n(3));
         l.confirmed(mark);
-        assert_eq!(l.settle(), n(1), "only the publish after the PING is in doubt");
+        assert_eq!(
+            l.settle(),
+            n(1),
+            "only the publish after the PING is in doubt"
+        );
         l.taken(n(4));
         assert_eq!(l.settle(), n(4), "a later connection reports only its own");
         assert_eq!(l.settle(), n(0));

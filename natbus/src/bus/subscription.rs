@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::error::BusError;
-use crate::connection::signal::Signal;
 use crate::client::Client;
 use crate::connection::select::{Either, first};
+use crate::connection::signal::Signal;
 use crate::runtime::sleep_for;
 
 /// What a subscription's loop and its handles share.

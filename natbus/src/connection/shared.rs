@@ -13,8 +13,8 @@ use std::task::Waker;
 
 use atomic_waker::AtomicWaker;
 use natbus_proto::connection::{
-    CloseReason, Connection, Event, FlushError as ProtoFlushError,
-    PublishLoss, RequestError as ProtoRequestError, SidMap, SubscriptionEnd,
+    CloseReason, Connection, Event, FlushError as ProtoFlushError, PublishLoss,
+    RequestError as ProtoRequestError, SidMap, SubscriptionEnd,
 };
 use natbus_proto::info::ServerInfo;
 use natbus_proto::jetstream::features::ServerSupport;

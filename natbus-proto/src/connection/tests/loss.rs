@@ -118,6 +118,9 @@ fn a_drain_confirms_everything_before_it_closes() {
     assert_eq!(s.written(), "PING\r\n");
     s.read("PONG\r\n");
     let events = s.events();
-    assert!(matches!(events.last(), Some(Event::Closed { .. })), "{events:?}");
+    assert!(
+        matches!(events.last(), Some(Event::Closed { .. })),
+        "{events:?}"
+    );
     assert!(reported(&events).is_none(), "{events:?}");
 }
