@@ -5,7 +5,7 @@
 //! PINGs move from `queued` to `in_flight` when the driver takes the bytes holding them
 //! (always all queued bytes at once): only those can be lost with a dying connection.
 //! Each PING also carries how many publishes were written before it: its PONG proves the
-//! server read those (see `crate::ledger`).
+//! server read those (see `crate::connection::loss`).
 
 use crate::time::Instant;
 use std::collections::VecDeque;
