@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::api::{ApiPrefix, InvalidName};
+use super::asset_metadata::{self, ServerMetadata};
 use super::json::{self, is_false, is_zero};
 use super::priority::{PriorityError, validate_group_name};
 
@@ -341,6 +342,31 @@ impl ConsumerConfig {
         self.priority_policy = policy;
         self.priority_groups = groups.into_iter().map(Into::into).collect();
         self
+    }
+
+    /// Adds a user metadata entry (nats-server 2.10+). Keys starting with `_nats.` are the
+    /// server's and are never sent.
+    ///
+    /// ```
+    /// use natbus_proto::jetstream::consumer::ConsumerConfig;
+    ///
+    /// let config = ConsumerConfig::durable("worker").metadata("owner", "billing");
+    /// assert_eq!(config.metadata["owner"], "billing");
+    /// ```
+    pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.metadata.insert(key.into(), value.into());
+        self
+    }
+
+    /// The user's metadata entries, without the server's `_nats.` ones.
+    pub fn user_metadata(&self) -> BTreeMap<&str, &str> {
+        asset_metadata::user_metadata(&self.metadata)
+    }
+
+    /// What the server recorded in the metadata: its version and API level, and the level
+    /// this consumer needs (nats-server 2.11+; see [`ServerMetadata`]).
+    pub fn server_metadata(&self) -> ServerMetadata {
+        ServerMetadata::from_metadata(&self.metadata)
     }
 
     /// `pinned_client`: how long the pinned client may go without a pull request before

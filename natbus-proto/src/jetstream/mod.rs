@@ -92,6 +92,7 @@
 pub mod account;
 pub mod ack;
 pub mod api;
+pub mod asset_metadata;
 pub mod base64;
 pub mod consumer;
 pub mod consumer_info;

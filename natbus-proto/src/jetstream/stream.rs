@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::asset_metadata::{self, ServerMetadata};
 use super::json::{self, is_false, is_unlimited, is_zero, is_zero_duration, unlimited};
 pub use super::stream_source::{ExternalStream, StreamSource, SubjectTransform};
 
@@ -343,6 +344,31 @@ impl StreamConfig {
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
+    }
+
+    /// Adds a user metadata entry (nats-server 2.10+). Keys starting with `_nats.` are the
+    /// server's and are never sent.
+    ///
+    /// ```
+    /// use natbus_proto::jetstream::stream::StreamConfig;
+    ///
+    /// let config = StreamConfig::new("ORDERS").metadata("owner", "billing");
+    /// assert_eq!(config.user_metadata().get("owner"), Some(&"billing"));
+    /// ```
+    pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.metadata.insert(key.into(), value.into());
+        self
+    }
+
+    /// The user's metadata entries, without the server's `_nats.` ones.
+    pub fn user_metadata(&self) -> BTreeMap<&str, &str> {
+        asset_metadata::user_metadata(&self.metadata)
+    }
+
+    /// What the server recorded in the metadata: its version and API level, and the level
+    /// this stream needs (nats-server 2.11+; see [`ServerMetadata`]).
+    pub fn server_metadata(&self) -> ServerMetadata {
+        ServerMetadata::from_metadata(&self.metadata)
     }
 
     /// This config as the server would fill it in: subjects `[name]` when none (and no

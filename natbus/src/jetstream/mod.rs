@@ -69,10 +69,13 @@ pub use publish_async::PubAckFuture;
 pub use stream::Stream;
 
 pub use natbus_proto::jetstream::account::{AccountInfo, AccountLimits, AccountUsage, ApiStats};
+pub use natbus_proto::jetstream::asset_metadata::ServerMetadata;
 pub use natbus_proto::jetstream::consumer::{
     AckPolicy, ConsumerConfig, DeliverPolicy, PriorityPolicy, ReplayPolicy,
 };
-pub use natbus_proto::jetstream::consumer_info::{ConsumerInfo, PriorityGroupState};
+pub use natbus_proto::jetstream::consumer_info::{
+    ConsumerInfo, PauseResponse, PriorityGroupState, ResetResponse,
+};
 pub use natbus_proto::jetstream::counter::{CounterEntry, CounterError, CounterValue, Increment};
 pub use natbus_proto::jetstream::features::{Feature, ServerSupport, ServerTooOld};
 #[cfg(feature = "kv")]
