@@ -43,12 +43,12 @@
 //! # Ok::<(), natbus_proto::jetstream::schedule::ScheduleError>(())
 //! ```
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use super::features::Feature;
 use super::publish::ROLLUP_SUBJECT;
 use crate::subject::validate_publish;
-use crate::time::format_rfc3339;
+use crate::time::{SystemTime, format_rfc3339};
 
 /// When the schedule fires (`Nats-Schedule`).
 pub const NATS_SCHEDULE: &str = "Nats-Schedule";
