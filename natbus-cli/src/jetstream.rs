@@ -1,13 +1,14 @@
 //! What the JetStream commands share: the connection, flag values that map onto
 //! JetStream enums, and turning failures into one sentence ("stream 'X' not found").
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use natbus_tokio::Client;
 use natbus_tokio::jetstream::{
-    AckPolicy, DeliverPolicy, DiscardPolicy, JetStream, JetStreamError, RetentionPolicy,
-    StorageType,
+    AckPolicy, DeliverPolicy, DiscardPolicy, JetStream, JetStreamError, PriorityPolicy,
+    RetentionPolicy, StorageType,
 };
 use natbus_tokio::proto::jetstream::object::ObjectError;
 use serde_json::json;
@@ -161,6 +162,70 @@ impl From<Ack> for AckPolicy {
             Ack::All => AckPolicy::All,
         }
     }
+}
+
+/// `--priority-policy`: how a pull consumer's clients share its messages (2.11+).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Priority {
+    /// Clients pulling with --min-pending/--min-ack-pending are served only past them.
+    Overflow,
+    /// One client gets every message; the others stand by until it is unpinned or idle.
+    Pinned,
+    /// The pulls with the lowest --priority (0-9) are served first (2.12+).
+    Prioritized,
+}
+
+impl From<Priority> for PriorityPolicy {
+    fn from(p: Priority) -> Self {
+        match p {
+            Priority::Overflow => PriorityPolicy::Overflow,
+            Priority::Pinned => PriorityPolicy::PinnedClient,
+            Priority::Prioritized => PriorityPolicy::Prioritized,
+        }
+    }
+}
+
+/// `--metadata KEY=VALUE`.
+///
+/// # Errors
+/// A message saying what an entry looks like, or that `_nats.` keys are the server's.
+pub fn parse_metadata(text: &str) -> Result<(String, String), String> {
+    let (key, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("invalid metadata '{text}': expected KEY=VALUE"))?;
+    let key = key.trim();
+    if key.is_empty() {
+        return Err(format!("invalid metadata '{text}': the key is empty"));
+    }
+    if key.starts_with("_nats.") {
+        return Err(format!(
+            "metadata key '{key}' is reserved: the server sets the _nats.* keys"
+        ));
+    }
+    Ok((key.to_owned(), value.to_owned()))
+}
+
+/// Sets the `--metadata` entries, then removes the `--remove-metadata` keys.
+pub fn apply_metadata(
+    metadata: &mut BTreeMap<String, String>,
+    set: &[(String, String)],
+    remove: &[String],
+) {
+    for (key, value) in set {
+        metadata.insert(key.clone(), value.clone());
+    }
+    for key in remove {
+        metadata.remove(key.trim());
+    }
+}
+
+/// User metadata as `info` prints it: `key=value, key=value`, sorted by key.
+pub fn metadata_text(metadata: &BTreeMap<&str, &str>) -> String {
+    metadata
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `--deliver all|new|last|last-per-subject|SEQ`.

@@ -5,7 +5,7 @@ use natbus_tests::NatsServer;
 use crate::support::{json, json_lines, natbus};
 
 /// A server with stream S on `s.>` holding `m1`, `m2`, `m3`.
-fn server_with_messages() -> NatsServer {
+pub(crate) fn server_with_messages() -> NatsServer {
     let server = NatsServer::start();
     natbus(&server, &["stream", "add", "S", "--subjects", "s.>"]).ok();
     natbus(&server, &["pub", "--count", "3", "s.a", "m{{Count}}"]).ok();

@@ -5,6 +5,7 @@ mod support;
 mod auth;
 mod bench;
 mod consumer;
+mod consumer_control;
 mod context;
 mod counter;
 mod errors;

@@ -4,12 +4,12 @@
 use std::time::Duration;
 
 use clap::Args;
-use natbus_tokio::jetstream::{ConsumerConfig, DeliverPolicy};
+use natbus_tokio::jetstream::{ConsumerConfig, DeliverPolicy, PriorityPolicy};
 
 use super::render;
 use crate::cli::GlobalArgs;
 use crate::error::{CliError, CliResult};
-use crate::jetstream::{self, Ack, consumer_error};
+use crate::jetstream::{self, Ack, Priority, consumer_error};
 use crate::output;
 
 /// Arguments of `natbus consumer add`.
@@ -17,7 +17,10 @@ use crate::output;
 #[command(
     after_help = "Examples:\n  natbus consumer add ORDERS worker --filter 'orders.new'\n  \
     natbus consumer add ORDERS audit --deliver last-per-subject --ack none\n  \
-    natbus consumer add ORDERS mirror --push --target deliver.orders --deliver-group g"
+    natbus consumer add ORDERS mirror --push --target deliver.orders --deliver-group g\n  \
+    natbus consumer add ORDERS worker --priority-policy pinned --priority-group jobs \
+    --priority-timeout 30s\n  \
+    natbus consumer add ORDERS audit --metadata owner=billing --metadata tier=1"
 )]
 pub struct AddArgs {
     /// The stream's name.
@@ -57,6 +60,22 @@ pub struct AddArgs {
     /// A description of the consumer.
     #[arg(long)]
     pub description: Option<String>,
+    /// Share the messages among the consumer's clients by a priority policy (pull
+    /// consumers; nats-server 2.11+, prioritized 2.12+). Pulls then name the group
+    /// (`consumer next --group`).
+    #[arg(long, value_enum, value_name = "POLICY", requires = "priority_group")]
+    pub priority_policy: Option<Priority>,
+    /// The priority group (1-16 of A-Z a-z 0-9 - _ / =), with --priority-policy.
+    #[arg(long, value_name = "GROUP", requires = "priority_policy")]
+    pub priority_group: Option<String>,
+    /// pinned: pin another client when the pinned one has not pulled for this long
+    /// (server default 2m).
+    #[arg(long, value_parser = crate::duration::parse, value_name = "DURATION",
+          requires = "priority_policy")]
+    pub priority_timeout: Option<Duration>,
+    /// A metadata entry, KEY=VALUE; repeat for more.
+    #[arg(long = "metadata", value_name = "KEY=VALUE", value_parser = crate::jetstream::parse_metadata)]
+    pub metadata: Vec<(String, String)>,
 }
 
 impl AddArgs {
@@ -85,6 +104,14 @@ impl AddArgs {
         config.ack_wait = self.ack_wait;
         config.max_ack_pending = self.max_pending;
         config.description = self.description.clone();
+        if let (Some(policy), Some(group)) = (self.priority_policy, &self.priority_group) {
+            config = config.priority(PriorityPolicy::from(policy), [group.trim()]);
+            config.priority_timeout = self.priority_timeout;
+        }
+        jetstream::apply_metadata(&mut config.metadata, &self.metadata, &[]);
+        config
+            .validate()
+            .map_err(|e| CliError::Usage(e.to_string()))?;
         Ok(config)
     }
 }

@@ -40,6 +40,12 @@ pub struct EditArgs {
     /// A new description.
     #[arg(long)]
     pub description: Option<String>,
+    /// Set a metadata entry, KEY=VALUE; repeat for more.
+    #[arg(long = "metadata", value_name = "KEY=VALUE", value_parser = crate::jetstream::parse_metadata)]
+    pub metadata: Vec<(String, String)>,
+    /// Remove a metadata entry; repeat for more.
+    #[arg(long, value_name = "KEY")]
+    pub remove_metadata: Vec<String>,
 }
 
 impl EditArgs {
@@ -52,7 +58,9 @@ impl EditArgs {
             || self.max_deliver.is_some()
             || self.ack_wait.is_some()
             || self.max_pending.is_some()
-            || self.description.is_some();
+            || self.description.is_some()
+            || !self.metadata.is_empty()
+            || !self.remove_metadata.is_empty();
         if !named {
             return Err(CliError::Usage(format!(
                 "nothing to change: name a setting, e.g. `natbus consumer edit {} {} --ack-wait 1m`",
@@ -78,6 +86,7 @@ impl EditArgs {
         if let Some(description) = &self.description {
             config.description = Some(description.clone());
         }
+        jetstream::apply_metadata(&mut config.metadata, &self.metadata, &self.remove_metadata);
         Ok(config)
     }
 }

@@ -1,6 +1,8 @@
-//! `natbus consumer …`: add, list, inspect and remove consumers, and pull messages.
+//! `natbus consumer …`: add, list, inspect and remove consumers, pull messages, and pause,
+//! resume, reset or unpin them.
 
 mod add;
+mod control;
 mod edit;
 mod next;
 mod render;
@@ -40,6 +42,14 @@ pub enum ConsumerCommand {
     Rm(RmArgs),
     /// Pull messages from a pull consumer, print them and acknowledge them.
     Next(next::NextArgs),
+    /// Stop deliveries until a time or for a while (nats-server 2.11+).
+    Pause(control::PauseArgs),
+    /// Resume a paused consumer now (nats-server 2.11+).
+    Resume(ConsumerName),
+    /// Drop pending acks and deliver again from above the ack floor or a sequence (2.14+).
+    Reset(control::ResetArgs),
+    /// Unpin the pinned client of a priority group, so another is pinned (2.11+).
+    Unpin(control::UnpinArgs),
 }
 
 /// `consumer ls`.
@@ -81,6 +91,10 @@ pub async fn run(global: &GlobalArgs, args: ConsumerArgs) -> CliResult {
         ConsumerCommand::Edit(a) => edit::run(global, a).await,
         ConsumerCommand::Rm(a) => rm(global, a).await,
         ConsumerCommand::Next(a) => next::run(global, a).await,
+        ConsumerCommand::Pause(a) => control::pause(global, a).await,
+        ConsumerCommand::Resume(a) => control::resume(global, a).await,
+        ConsumerCommand::Reset(a) => control::reset(global, a).await,
+        ConsumerCommand::Unpin(a) => control::unpin(global, a).await,
     }
 }
 

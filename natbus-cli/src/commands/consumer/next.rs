@@ -3,7 +3,7 @@
 
 use clap::Args;
 use natbus_tokio::jetstream::{
-    AckPolicy, FetchOptions, JetStreamError, JsMessage, MessageMetadata,
+    AckPolicy, FetchOptions, JetStreamError, JsMessage, MessageMetadata, PullGroup,
 };
 use natbus_tokio::proto::time::format_rfc3339;
 use serde_json::{Value, json};
@@ -17,7 +17,8 @@ use crate::{message, output};
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  natbus consumer next ORDERS worker\n  \
     natbus consumer next ORDERS worker --count 10 --raw\n  \
-    natbus consumer next ORDERS worker --no-ack --timeout 1s")]
+    natbus consumer next ORDERS worker --no-ack --timeout 1s\n  \
+    natbus consumer next ORDERS worker --group jobs --min-pending 100   # an overflow client")]
 pub struct NextArgs {
     /// The stream's name.
     pub stream: String,
@@ -35,6 +36,36 @@ pub struct NextArgs {
     /// Print only the payload of each message, followed by a newline.
     #[arg(short, long, conflicts_with = "json")]
     pub raw: bool,
+    /// Pull in this priority group (consumers with a priority policy need one).
+    #[arg(long, value_name = "GROUP")]
+    pub group: Option<String>,
+    /// overflow: be served only while at least N messages are pending.
+    #[arg(long, value_name = "N", requires = "group")]
+    pub min_pending: Option<u64>,
+    /// overflow: be served only while at least N messages await an ack.
+    #[arg(long, value_name = "N", requires = "group")]
+    pub min_ack_pending: Option<u64>,
+    /// prioritized: this pull's priority, 0 (served first) to 9.
+    #[arg(long, value_name = "N", requires = "group",
+          value_parser = clap::value_parser!(u8).range(0..=9))]
+    pub priority: Option<u8>,
+}
+
+impl NextArgs {
+    /// The priority group the flags name, if any.
+    fn group(&self) -> Option<PullGroup> {
+        let mut group = PullGroup::new(self.group.as_deref()?.trim());
+        if let Some(n) = self.min_pending {
+            group = group.min_pending(n);
+        }
+        if let Some(n) = self.min_ack_pending {
+            group = group.min_ack_pending(n);
+        }
+        if let Some(p) = self.priority {
+            group = group.priority(p);
+        }
+        Some(group)
+    }
 }
 
 /// Pulls up to `--count` messages, waiting at most `--timeout` for the first one.
@@ -54,10 +85,17 @@ pub async fn run(global: &GlobalArgs, args: NextArgs) -> CliResult {
     // `no_wait` with an expiry: the server waits up to --timeout for the first message,
     // then returns at once with what is there instead of waiting for a full batch.
     let batch = usize::try_from(args.count).unwrap_or(usize::MAX);
-    let options = FetchOptions::new(batch).expires(global.timeout).no_wait();
+    let mut options = FetchOptions::new(batch).expires(global.timeout).no_wait();
+    if let Some(group) = args.group() {
+        options = options.group(group);
+    }
     let messages = match consumer.fetch(options).await {
         Ok(messages) => messages,
         Err(JetStreamError::Timeout { .. }) => Vec::new(),
+        Err(JetStreamError::InvalidOption(why)) => {
+            client.close().await;
+            return Err(CliError::Usage(format!("{why} (with --group GROUP)")));
+        }
         Err(e) => return Err(consumer_error(&args.stream, &args.consumer, "pull from")(e)),
     };
     let printed = print_all(global, &args, &messages, acks).await;

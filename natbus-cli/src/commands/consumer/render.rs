@@ -1,6 +1,8 @@
 //! Consumers as text: the `consumer ls` table and the `consumer info` report.
 
-use natbus_tokio::jetstream::{AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy};
+use natbus_tokio::jetstream::{
+    AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy, PriorityPolicy,
+};
 use natbus_tokio::proto::time::format_rfc3339;
 
 use crate::duration;
@@ -72,8 +74,33 @@ pub fn info(info: &ConsumerInfo) -> String {
     if let Some(n) = c.max_ack_pending {
         rows.push(("Max Ack Pending", n.to_string()));
     }
+    if c.priority_policy != PriorityPolicy::None {
+        rows.push(("Priority Policy", priority(c.priority_policy).to_owned()));
+        rows.push(("Priority Groups", c.priority_groups.join(", ")));
+        if let Some(timeout) = c.priority_timeout {
+            rows.push(("Pinned Timeout", duration::long(timeout)));
+        }
+    }
+    let metadata = c.user_metadata();
+    if !metadata.is_empty() {
+        rows.push(("Metadata", crate::jetstream::metadata_text(&metadata)));
+    }
     out.push_str(&fields(&rows));
     out.push_str("\nState:\n\n");
+    let mut state = Vec::new();
+    if info.paused {
+        let until = c.pause_until.map_or_else(String::new, format_rfc3339);
+        let left = info
+            .pause_remaining
+            .map_or_else(String::new, |d| format!(" ({} left)", duration::long(d)));
+        state.push(("Paused Until", format!("{until}{left}")));
+    }
+    for group in &info.priority_groups {
+        if let Some(id) = &group.pinned_client_id {
+            state.push(("Pinned Client", format!("{id} in group {}", group.group)));
+        }
+    }
+    out.push_str(&fields(&state));
     out.push_str(&fields(&[
         (
             "Last Delivered Message",
@@ -107,6 +134,15 @@ fn ack(a: AckPolicy) -> &'static str {
         AckPolicy::All => "All",
         AckPolicy::Explicit => "Explicit",
         AckPolicy::FlowControl => "FlowControl",
+    }
+}
+
+fn priority(p: PriorityPolicy) -> &'static str {
+    match p {
+        PriorityPolicy::None => "None",
+        PriorityPolicy::Overflow => "Overflow",
+        PriorityPolicy::PinnedClient => "Pinned Client",
+        PriorityPolicy::Prioritized => "Prioritized",
     }
 }
 

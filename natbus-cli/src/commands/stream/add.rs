@@ -58,6 +58,9 @@ pub struct AddArgs {
     /// A description of the stream.
     #[arg(long)]
     pub description: Option<String>,
+    /// A metadata entry, KEY=VALUE; repeat for more.
+    #[arg(long = "metadata", value_name = "KEY=VALUE", value_parser = crate::jetstream::parse_metadata)]
+    pub metadata: Vec<(String, String)>,
     /// Allow a TTL per message (the Nats-TTL header; nats-server 2.11+).
     #[arg(long)]
     pub allow_msg_ttl: bool,
@@ -97,6 +100,7 @@ impl AddArgs {
         config.discard = self.discard.into();
         config.duplicate_window = self.dupe_window.unwrap_or_default();
         config.allow_direct = self.allow_direct;
+        jetstream::apply_metadata(&mut config.metadata, &self.metadata, &[]);
         config.allow_msg_ttl = self.allow_msg_ttl;
         config.allow_msg_schedules = self.allow_schedules;
         config.allow_msg_counter = self.allow_counter;

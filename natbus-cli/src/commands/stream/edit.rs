@@ -54,6 +54,12 @@ pub struct EditArgs {
     /// A new description.
     #[arg(long)]
     pub description: Option<String>,
+    /// Set a metadata entry, KEY=VALUE; repeat for more.
+    #[arg(long = "metadata", value_name = "KEY=VALUE", value_parser = crate::jetstream::parse_metadata)]
+    pub metadata: Vec<(String, String)>,
+    /// Remove a metadata entry; repeat for more.
+    #[arg(long, value_name = "KEY")]
+    pub remove_metadata: Vec<String>,
 }
 
 /// A duration, or `0` for none (no limit).
@@ -80,7 +86,9 @@ impl EditArgs {
             || self.discard.is_some()
             || self.dupe_window.is_some()
             || self.allow_direct.is_some()
-            || self.description.is_some();
+            || self.description.is_some()
+            || !self.metadata.is_empty()
+            || !self.remove_metadata.is_empty();
         if !named {
             return Err(CliError::Usage(format!(
                 "nothing to change: name a setting, e.g. `natbus stream edit {} --max-age 24h`",
@@ -118,6 +126,7 @@ impl EditArgs {
         if let Some(description) = &self.description {
             config.description = Some(description.clone());
         }
+        jetstream::apply_metadata(&mut config.metadata, &self.metadata, &self.remove_metadata);
         Ok(config)
     }
 }

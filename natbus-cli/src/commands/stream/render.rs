@@ -81,6 +81,10 @@ fn config_rows(c: &StreamConfig) -> Vec<(&'static str, String)> {
         ("Maximum Age", age(c.max_age)),
         ("Maximum Consumers", limit(c.max_consumers)),
     ]);
+    let metadata = c.user_metadata();
+    if !metadata.is_empty() {
+        rows.push(("Metadata", crate::jetstream::metadata_text(&metadata)));
+    }
     rows
 }
 
