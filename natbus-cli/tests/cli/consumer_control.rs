@@ -208,7 +208,6 @@ fn metadata_on_streams_and_consumers() {
         (Some("2"), None),
         "{m}"
     );
-    assert!(m["_nats.ver"].is_string(), "the server's own entries: {m}");
     let text = natbus(&server, &["stream", "info", "M"]).ok();
     assert!(
         text.contains("Metadata") && text.contains("tier=2"),
@@ -249,4 +248,28 @@ fn metadata_on_streams_and_consumers() {
     assert!(bad.stderr.contains("reserved"), "{bad:?}");
     let bad = run(command(&["stream", "add", "X", "--metadata", "novalue"]));
     assert!(bad.stderr.contains("KEY=VALUE"), "{bad:?}");
+}
+
+#[test]
+fn the_new_commands_have_help_naming_their_server() {
+    for (path, needs) in [
+        (["consumer", "pause"], "2.11"),
+        (["consumer", "resume"], "2.11"),
+        (["consumer", "reset"], "2.14"),
+        (["consumer", "unpin"], "2.11"),
+    ] {
+        let out = run(command(&[path[0], path[1], "--help"])).ok();
+        assert!(
+            out.contains(&format!("Usage: natbus {}", path.join(" "))),
+            "{out}"
+        );
+        assert!(
+            out.contains(needs),
+            "{path:?} names nats-server {needs}: {out}"
+        );
+    }
+    let add = run(command(&["consumer", "add", "--help"])).ok();
+    assert!(add.contains("--priority-policy <POLICY>") && add.contains("--metadata <KEY=VALUE>"));
+    let next = run(command(&["consumer", "next", "--help"])).ok();
+    assert!(next.contains("--group <GROUP>") && next.contains("--min-pending <N>"));
 }
