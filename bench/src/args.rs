@@ -82,6 +82,8 @@ impl Args {
                 js_msgs: 500,
                 stream_bytes: 8 << 20,
                 alloc_msgs: 2_000,
+                subscriptions: 10_000,
+                in_flight: 1_000,
                 timeout: Duration::from_secs(60),
             }
         } else {
@@ -92,6 +94,8 @@ impl Args {
                 js_msgs: 20_000,
                 stream_bytes: 1 << 30,
                 alloc_msgs: 100_000,
+                subscriptions: 100_000,
+                in_flight: 10_000,
                 timeout: Duration::from_secs(120),
             }
         }
@@ -113,6 +117,10 @@ pub struct Sizes {
     pub stream_bytes: usize,
     /// Messages counted for allocations per message.
     pub alloc_msgs: usize,
+    /// Subscriptions held at once for peak RSS (`mem_subs`).
+    pub subscriptions: usize,
+    /// Requests started at once for peak RSS (`mem_requests`).
+    pub in_flight: usize,
     /// Longest any single measurement may take.
     pub timeout: Duration,
 }
@@ -123,5 +131,6 @@ js_fetch_file raw_limit websocket memory
 --client C runs only that client (natbus-tokio, natbus-smol, async-nats); --msgs N sets the
 message count of pub, pub_sub, raw_limit, the concurrent requests and JetStream (e.g. for
 callgrind)
-child scenarios (started by the bench itself): mem_subs mem_stream alloc responder subscriber
+child scenarios (started by the bench itself): mem_subs mem_requests mem_stream alloc responder
+subscriber
 --client C --url U [--msgs N]";

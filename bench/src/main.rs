@@ -40,9 +40,11 @@ fn main() {
         }
     };
     let result = match (args.scenario.as_deref(), &args.client, &args.url) {
-        (Some(name @ ("mem_subs" | "mem_stream" | "alloc")), Some(client), Some(url)) => {
-            child(name, client, url, &args)
-        }
+        (
+            Some(name @ ("mem_subs" | "mem_requests" | "mem_stream" | "alloc")),
+            Some(client),
+            Some(url),
+        ) => child(name, client, url, &args),
         (Some(name @ ("responder" | "subscriber")), Some(client), Some(url)) => {
             clients::Kind::from_name(client)
                 .ok_or_else(|| format!("unknown client {client:?}").into())

@@ -12,12 +12,12 @@ use serde_json::{Value, json};
 use stats_alloc::Region;
 
 use crate::args::Sizes;
+use crate::bench_client::BenchClient;
 use crate::clients::{Kind, Runtimes, async_nats_connect, natbus_connect};
+use crate::process::{Child, ECHO_SUBJECT, RESPONDER};
 use crate::raw::RawConn;
 use crate::{BoxError, GLOBAL};
 
-/// Subscriptions held for the `mem_subs` measurement.
-pub const SUBSCRIPTIONS: usize = 10_000;
 /// Payload of the streamed messages.
 const STREAM_PAYLOAD: usize = 1024;
 /// Payload of the allocation measurements.
@@ -46,8 +46,20 @@ pub fn child(name: &str, kind: Kind, url: &str, sizes: Sizes) -> Result<Value, B
     let base = peak_rss_kib()?;
     match name {
         "mem_subs" => {
-            rts.run(kind, sizes.timeout, hold_subscriptions(kind, url))?;
-            Ok(json!({"base_kib": base, "peak_kib": peak_rss_kib()?}))
+            let n = sizes.subscriptions;
+            let allocs = rts.run(kind, sizes.timeout, hold_subscriptions(kind, url, n))?;
+            Ok(json!({"base_kib": base, "peak_kib": peak_rss_kib()?, "allocs_per_op": allocs}))
+        }
+        "mem_requests" => {
+            let n = sizes.in_flight;
+            let allocs = rts.run(kind, sizes.timeout, async {
+                let _responder = Child::start("responder", RESPONDER, url, None).await?;
+                match kind {
+                    Kind::AsyncNats => requests_at_once::<async_nats::Client>(kind, url, n).await,
+                    _ => requests_at_once::<natbus::Client>(kind, url, n).await,
+                }
+            })?;
+            Ok(json!({"base_kib": base, "peak_kib": peak_rss_kib()?, "allocs_per_op": allocs}))
         }
         "mem_stream" => {
             let n = sizes.stream_bytes / STREAM_PAYLOAD;
@@ -88,29 +100,59 @@ pub fn child(name: &str, kind: Kind, url: &str, sizes: Sizes) -> Result<Value, B
     }
 }
 
-async fn hold_subscriptions(kind: Kind, url: &str) -> Result<(), BoxError> {
-    match kind.natbus_runtime() {
+/// Holds `n` subscriptions at once; returns heap allocations per subscription (the
+/// subject's `String` included, the same for both clients).
+async fn hold_subscriptions(kind: Kind, url: &str, n: usize) -> Result<f64, BoxError> {
+    let allocs = match kind.natbus_runtime() {
         Some(rt) => {
             let client = natbus_connect(&rt, url, 0).await?;
-            let mut subs = Vec::with_capacity(SUBSCRIPTIONS);
-            for i in 0..SUBSCRIPTIONS {
+            let mut subs = Vec::with_capacity(n);
+            let region = Region::new(GLOBAL);
+            for i in 0..n {
                 subs.push(client.subscribe(format!("bench.mem.{i}")).await?);
             }
             client.flush().await?;
-            peak_rss_kib()?;
+            let allocs = region.change().allocations;
             client.close().await;
+            allocs
         }
         None => {
             let client = async_nats_connect(url, 0).await?;
-            let mut subs = Vec::with_capacity(SUBSCRIPTIONS);
-            for i in 0..SUBSCRIPTIONS {
+            let mut subs = Vec::with_capacity(n);
+            let region = Region::new(GLOBAL);
+            for i in 0..n {
                 subs.push(client.subscribe(format!("bench.mem.{i}")).await?);
             }
             client.flush().await?;
+            let allocs = region.change().allocations;
             client.drain().await?;
+            allocs
         }
+    };
+    Ok(allocs as f64 / n as f64)
+}
+
+/// Starts `n` requests at once to the separate-process responder and waits for every
+/// reply; returns heap allocations per request.
+async fn requests_at_once<C: BenchClient>(
+    kind: Kind,
+    url: &str,
+    n: usize,
+) -> Result<f64, BoxError> {
+    let client = C::connect(kind, url, 0).await?;
+    let payload = Bytes::from(vec![b'x'; ALLOC_PAYLOAD]);
+    // One request first: the reply subscription and buffers exist before counting.
+    client.request(ECHO_SUBJECT, payload.clone()).await?;
+    let region = Region::new(GLOBAL);
+    let replies =
+        futures::future::join_all((0..n).map(|_| client.request(ECHO_SUBJECT, payload.clone())))
+            .await;
+    let allocs = region.change().allocations;
+    for reply in replies {
+        reply?;
     }
-    Ok(())
+    client.close().await;
+    Ok(allocs as f64 / n as f64)
 }
 
 /// Publishes 1 000 messages to warm up, then `$n` more and a flush while counting heap

@@ -102,7 +102,7 @@ pub fn run(args: &Args) -> Result<(), BoxError> {
     }
     if selected.is_none_or(|n| n == "memory") {
         out.push('\n');
-        out.push_str(&memory(&url, args.quick, &mut failures));
+        out.push_str(&memory(&url, args.quick, sizes, &mut failures));
     }
     println!("{out}");
     drop(server);
@@ -153,10 +153,10 @@ fn raw_limit(args: &Args, url: &str, sizes: Sizes, table: &Table, failures: &mut
 }
 
 /// Peak RSS and allocations, each client in its own child process.
-fn memory(url: &str, quick: bool, failures: &mut usize) -> String {
+fn memory(url: &str, quick: bool, sizes: Sizes, failures: &mut usize) -> String {
     let mut table = Table::default();
     for kind in Kind::ALL {
-        for name in ["mem_subs", "mem_stream", "alloc"] {
+        for name in ["mem_subs", "mem_requests", "mem_stream", "alloc"] {
             match run_child(name, kind, url, quick) {
                 Ok(v) => {
                     let get = |k: &str| {
@@ -165,15 +165,24 @@ fn memory(url: &str, quick: bool, failures: &mut usize) -> String {
                             .unwrap_or(f64::NAN)
                     };
                     match name {
-                        "mem_subs" => table.record(
-                            &format!(
-                                "peak RSS, {} subscriptions (KiB)",
-                                crate::memory::SUBSCRIPTIONS
-                            ),
-                            0,
-                            kind,
-                            get("peak_kib"),
-                        ),
+                        "mem_subs" => {
+                            let n = sizes.subscriptions;
+                            let label = format!("peak RSS, {n} subscriptions (KiB)");
+                            table.record(&label, 0, kind, get("peak_kib"));
+                            table.record(
+                                "heap allocs per subscription",
+                                0,
+                                kind,
+                                get("allocs_per_op"),
+                            );
+                        }
+                        "mem_requests" => {
+                            let n = sizes.in_flight;
+                            let label = format!("peak RSS, {n} requests in flight (KiB)");
+                            table.record(&label, 128, kind, get("peak_kib"));
+                            let label = format!("heap allocs per request, {n} in flight");
+                            table.record(&label, 128, kind, get("allocs_per_op"));
+                        }
                         "mem_stream" => table.record(
                             &format!(
                                 "peak RSS, {} x 1 KiB msgs through one subscriber (KiB)",

@@ -30,6 +30,9 @@ fn quick_run_prints_every_scenario_for_every_client() {
         "| ws pub msgs/s | 16 B |",
         "| ws req_reply p50 µs | 1 KiB |",
         "| peak RSS, 10000 subscriptions (KiB) |",
+        "| heap allocs per subscription |",
+        "| peak RSS, 1000 requests in flight (KiB) | 128 B |",
+        "| heap allocs per request, 1000 in flight | 128 B |",
         "| heap allocs per received msg | 128 B |",
     ] {
         let line = stdout
