@@ -14,22 +14,8 @@ use natbus_tests::NatsServer;
 
 use super::WAIT;
 use super::js_server_version::{assert_too_old, running_version};
-use super::js_support::{api_code, js_with_stream};
+use super::js_support::{api_code, js_with_stream, publish_n, stream_seqs};
 use super::python::{nats_py, run_python};
-
-async fn publish(js: &JetStream, subject: &str, n: usize) {
-    for i in 0..n {
-        js.publish(subject.to_owned(), format!("{i}"))
-            .await
-            .expect("publish");
-    }
-}
-
-fn stream_seqs(msgs: &[JsMessage]) -> Vec<u64> {
-    msgs.iter()
-        .map(|m| m.metadata().expect("metadata").stream_sequence)
-        .collect()
-}
 
 /// Whether the server has `feature`; if not, says the test's rest is skipped.
 fn has(version: ServerVersion, feature: Feature, test: &str) -> bool {
@@ -74,7 +60,7 @@ pub async fn js_consumer_pause_and_resume(rt: Arc<dyn Runtime>) {
         assert_too_old(js.create_consumer("PAUSE", paused).await, feature, old);
         return;
     }
-    publish(&js, "pause.a", 2).await;
+    publish_n(&js, "pause.a", 2).await;
 
     let state = js.pause_consumer("PAUSE", "w", until).await.expect("pause");
     assert!(state.paused, "{state:?}");
@@ -180,7 +166,7 @@ pub async fn js_consumer_reset(rt: Arc<dyn Runtime>) {
         );
         return;
     }
-    publish(&js, "reset.a", 5).await;
+    publish_n(&js, "reset.a", 5).await;
     let got = fetch(&js, "RESET", "w", 3).await;
     assert_eq!(stream_seqs(&got), [1, 2, 3]);
     got[0].double_ack().await.expect("ack");

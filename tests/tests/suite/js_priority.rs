@@ -14,24 +14,10 @@ use natbus::jetstream::{
 use natbus_tests::NatsServer;
 
 use super::js_server_version::{assert_too_old, running_version};
-use super::js_support::{api_code, js_for, js_with_stream};
+use super::js_support::{api_code, js_for, js_with_stream, publish_n, stream_seqs};
 use super::{WAIT, sleep, within};
 
 const PIN_HEADER: &str = "Nats-Pin-Id";
-
-async fn publish(js: &JetStream, subject: &str, n: usize) {
-    for i in 0..n {
-        js.publish(subject.to_owned(), format!("{i}"))
-            .await
-            .expect("publish");
-    }
-}
-
-fn stream_seqs(msgs: &[JsMessage]) -> Vec<u64> {
-    msgs.iter()
-        .map(|m| m.metadata().expect("metadata").stream_sequence)
-        .collect()
-}
 
 async fn ack_all(msgs: &[JsMessage]) {
     for m in msgs {
@@ -121,14 +107,14 @@ pub async fn js_overflow_serves_a_client_with_thresholds_only_past_them(rt: Arc<
     let err = local.fetch(short(1)).await.expect_err("no group");
     assert!(matches!(err, JetStreamError::InvalidOption(_)), "{err:?}");
 
-    publish(&js, "ovf.a", 3).await;
+    publish_n(&js, "ovf.a", 3).await;
     let past_five = PullGroup::new("jobs").min_pending(5);
     let got = remote
         .fetch(short(10).group(past_five.clone()))
         .await
         .expect("fetch");
     assert!(got.is_empty(), "3 pending is below min_pending 5: {got:?}");
-    publish(&js, "ovf.a", 7).await;
+    publish_n(&js, "ovf.a", 7).await;
     let got = remote
         .fetch(FetchOptions::new(2).group(past_five).expires(WAIT))
         .await
@@ -151,7 +137,7 @@ pub async fn js_overflow_serves_a_client_with_thresholds_only_past_them(rt: Arc<
     assert_eq!(stream_seqs(&got), (3..=10).collect::<Vec<_>>());
 
     // min_ack_pending: served only while enough messages await their ack.
-    publish(&js, "ovf.b", 4).await;
+    publish_n(&js, "ovf.b", 4).await;
     let acks_three = PullGroup::new("jobs").min_ack_pending(3);
     ack_all(&got).await;
     let none = remote
@@ -181,7 +167,7 @@ pub async fn js_overflow_serves_a_client_with_thresholds_only_past_them(rt: Arc<
     ack_all(&got).await;
 
     // messages() takes part in the group too.
-    publish(&js, "ovf.c", 2).await;
+    publish_n(&js, "ovf.c", 2).await;
     let mut consume = remote
         .messages(
             ConsumeOptions::messages(10)
@@ -214,7 +200,7 @@ pub async fn js_pinned_client_gets_everything_until_unpinned_or_gone(rt: Arc<dyn
         .await
         .expect("bind");
     let jobs = || PullGroup::new("jobs");
-    publish(&js, "pin.x", 6).await;
+    publish_n(&js, "pin.x", 6).await;
 
     // A's first fetch gets it pinned: every message carries the pin id.
     let got = a
@@ -278,7 +264,7 @@ pub async fn js_pinned_client_gets_everything_until_unpinned_or_gone(rt: Arc<dyn
     // An unpin moves the pin to the waiting stand-by, B; A's stale requests get a 423,
     // A forgets its pin and carries on as a stand-by, receiving nothing.
     js.unpin_consumer("PIN", "w", "jobs").await.expect("unpin");
-    publish(&js, "pin.y", 3).await;
+    publish_n(&js, "pin.y", 3).await;
     let mut got = Vec::new();
     while let Some(m) = within(&rt, WAIT, "B's messages", b_waits.next()).await {
         got.push(m.expect("message"));
@@ -310,7 +296,7 @@ pub async fn js_pinned_client_gets_everything_until_unpinned_or_gone(rt: Arc<dyn
     );
 
     // B goes away (pulls no more): after priority_timeout the server pins A again.
-    publish(&js, "pin.z", 2).await;
+    publish_n(&js, "pin.z", 2).await;
     let got = take(&rt, &mut consume, 2).await;
     assert_eq!(stream_seqs(&got), [10, 11]);
     let p3 = consume.pin_id().expect("A is pinned again").to_owned();
@@ -353,7 +339,7 @@ pub async fn js_prioritized_serves_the_lowest_priority_number_first(rt: Arc<dyn 
     let mut near_waits = near.fetch_stream(pull(0)).await.expect("near request");
     wait_for_waiting(&rt, &near, 2).await;
 
-    publish(&js, "prio.x", 5).await;
+    publish_n(&js, "prio.x", 5).await;
     let mut got = Vec::new();
     while let Some(m) = within(&rt, WAIT, "near messages", near_waits.next()).await {
         got.push(m.expect("message"));
@@ -364,7 +350,7 @@ pub async fn js_prioritized_serves_the_lowest_priority_number_first(rt: Arc<dyn 
         "priority 0 gets all five first"
     );
     ack_all(&got).await;
-    publish(&js, "prio.x", 5).await;
+    publish_n(&js, "prio.x", 5).await;
     let mut got = Vec::new();
     while let Some(m) = within(&rt, WAIT, "far messages", far_waits.next()).await {
         got.push(m.expect("message"));

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use natbus::Runtime;
-use natbus::jetstream::{JetStream, JetStreamError, StreamConfig};
+use natbus::jetstream::{JetStream, JetStreamError, JsMessage, StreamConfig};
 use natbus_tests::NatsServer;
 
 use super::{connect, options};
@@ -34,4 +34,20 @@ pub fn api_code(result: Result<impl std::fmt::Debug, JetStreamError>) -> u16 {
     let err = result.expect_err("the server refuses this");
     err.err_code()
         .unwrap_or_else(|| panic!("expected an API error, got {err:?}"))
+}
+
+/// Publishes `n` messages (payloads `0`, `1`, …) to `subject`, each acknowledged.
+pub async fn publish_n(js: &JetStream, subject: &str, n: usize) {
+    for i in 0..n {
+        js.publish(subject.to_owned(), format!("{i}"))
+            .await
+            .expect("publish");
+    }
+}
+
+/// The stream sequences of delivered messages.
+pub fn stream_seqs(msgs: &[JsMessage]) -> Vec<u64> {
+    msgs.iter()
+        .map(|m| m.metadata().expect("metadata").stream_sequence)
+        .collect()
 }
