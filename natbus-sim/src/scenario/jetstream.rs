@@ -16,7 +16,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use natbus::jetstream::{AckPolicy, ConsumerConfig, JetStream, OrderedOptions, PublishOptions};
+use natbus::jetstream::{
+    AckPolicy, ConsumerConfig, JetStream, OrderedOptions, PublishOptions, RetryPolicy,
+};
 
 use super::core::lock;
 use super::core_checks::check_events;
@@ -159,7 +161,13 @@ pub(crate) async fn run(sim: Sim, checks: Checks) {
 /// Publishes numbered messages until `until`, each under its own message id and retried
 /// until acknowledged (up to a minute); returns the acknowledged ids with their sequence.
 async fn publish(sim: Sim, checks: Checks, p: SimClient, until: Duration) -> BTreeMap<u64, u64> {
-    let js = p.client.jetstream();
+    // Half the seeds keep the client's own publish retries (ADR-22), half turn them off so
+    // that every retry is this loop's and can be checked one by one.
+    let js = if sim.percent(50) {
+        p.client.jetstream()
+    } else {
+        p.client.jetstream().with_publish_retry(RetryPolicy::none())
+    };
     let mut acked = BTreeMap::new();
     let mut n = 0;
     while sim.elapsed() < until {
@@ -189,6 +197,11 @@ async fn publish_one(
         ..PublishOptions::default()
     };
     let end = sim.elapsed() + Duration::from_secs(60);
+    // One call makes up to `max_attempts` attempts, each held to the request timeout,
+    // with the retry wait between them.
+    let policy = js.publish_retry();
+    let limit =
+        p.limits.request_timeout * policy.max_attempts() + policy.retry_wait() * policy.retries();
     let mut attempts = 0;
     while sim.elapsed() < end {
         attempts += 1;
@@ -196,18 +209,14 @@ async fn publish_one(
         let result = js
             .publish_with(SUBJECT, None, &options, format!("{n}"))
             .await;
-        checks.deadline(
-            &format!("js publish {n}"),
-            start,
-            p.limits.request_timeout,
-            sim.elapsed(),
-        );
+        checks.deadline(&format!("js publish {n}"), start, limit, sim.elapsed());
         match result {
             Ok(ack) => {
                 if ack.duplicate {
                     checks.count("js: retries answered as duplicates", 1);
                 }
-                if ack.duplicate && attempts == 1 {
+                // With the client's retries, its own retry after a lost ack is one.
+                if ack.duplicate && attempts == 1 && policy.retries() == 0 {
                     checks.fail(
                         sim.elapsed(),
                         format!("the first publish of m{n} was reported as a duplicate"),
