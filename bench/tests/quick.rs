@@ -39,7 +39,21 @@ fn quick_run_prints_every_scenario_for_every_client() {
             .lines()
             .find(|l| l.starts_with(row))
             .unwrap_or_else(|| panic!("no row {row:?} in:\n{stdout}"));
-        assert!(!line.contains("err"), "a failed measurement: {line}");
+        // Cells: label, payload, two natbus columns, async-nats, ratio. natbus's own
+        // measurements must all succeed; a failed async-nats one (it has failed under load:
+        // "no responders" with thousands of requests at once) is the other client's
+        // outcome, shown as `err` in the table, and must not fail natbus's tests.
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        assert!(cells.len() >= 7, "a row with too few cells: {line}");
+        assert!(
+            !cells[3].contains("err") && !cells[4].contains("err"),
+            "a failed natbus measurement: {line}"
+        );
+        if cells[5].contains("err") {
+            eprintln!("note: async-nats failed a measurement: {line}");
+        } else {
+            assert!(!cells[6].contains("err"), "a failed ratio: {line}");
+        }
     }
     assert!(
         stdout.contains("- machine: "),
