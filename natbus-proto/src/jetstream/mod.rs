@@ -19,6 +19,8 @@
 //! **Publishing.** [`publish::PublishOptions`] lists the `Nats-Expected-*` and
 //! `Nats-Msg-Id` headers to add; the reply is a [`publish::PubAck`].
 //! [`publish_retry::PublishRetry`] decides when a failed publish is sent again (ADR-22).
+//! [`batch`] has batch publishing (ADR-50): atomic batches, and the flow-controlled
+//! fast-ingest protocol as a state machine.
 //!
 //! **Consuming.** A delivered message's reply subject is its ack subject:
 //! [`metadata::MessageMetadata::parse`] reads stream, consumer, sequences, delivery count
@@ -94,6 +96,7 @@ pub mod ack;
 pub mod api;
 pub mod asset_metadata;
 pub mod base64;
+pub mod batch;
 pub mod consumer;
 pub mod consumer_info;
 pub mod consumer_policy;

@@ -47,6 +47,17 @@ pub struct PubAck {
     /// (`val`; see [`CounterValue`](super::counter::CounterValue)).
     #[serde(rename = "val", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// The id of the batch this ack ends (batch publishing, ADR-50); `seq` is then the
+    /// batch's last message's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<String>,
+    /// How many messages the batch had (batch publishing; 0 otherwise).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub count: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl PubAck {
@@ -71,6 +82,8 @@ impl PubAck {
             duplicate: reply.duplicate,
             domain: reply.domain,
             value: reply.val,
+            batch: reply.batch,
+            count: reply.count,
         })
     }
 }
@@ -90,6 +103,10 @@ struct PubAckReply {
     domain: Option<String>,
     #[serde(default)]
     val: Option<String>,
+    #[serde(default)]
+    batch: Option<String>,
+    #[serde(default)]
+    count: u64,
 }
 
 /// Options of a publish into a stream, all carried as headers.
@@ -154,6 +171,8 @@ mod tests {
                 duplicate: false,
                 domain: None,
                 value: None,
+                batch: None,
+                count: 0,
             }
         );
         let dup =
@@ -162,6 +181,10 @@ mod tests {
         assert_eq!(dup.seq, 2);
         let dom = PubAck::parse(br#"{"stream":"ORDERS","domain":"hub","seq":1}"#).expect("valid");
         assert_eq!(dom.domain.as_deref(), Some("hub"));
+        // The end of a batch (captured from 2.15.1).
+        let batch =
+            PubAck::parse(br#"{"stream":"B","seq":3,"batch":"b1","count":3}"#).expect("valid");
+        assert_eq!((batch.batch.as_deref(), batch.count), (Some("b1"), 3));
         let err = PubAck::parse(
             br#"{"error":{"code":400,"err_code":10071,"description":"wrong last sequence: 3"},"stream":"ORDERS","seq":0}"#,
         )

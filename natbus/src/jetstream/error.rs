@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use natbus_proto::connection::CommandError;
 use natbus_proto::jetstream::api::InvalidName;
+use natbus_proto::jetstream::batch::BatchError;
 use natbus_proto::jetstream::consumer::ConsumerConfigError;
 use natbus_proto::jetstream::counter::CounterError;
 use natbus_proto::jetstream::direct_get::DirectGetError;
@@ -82,6 +83,10 @@ pub enum JetStreamError {
         /// The consumer.
         consumer: String,
     },
+    /// A batch publish failed (ADR-50): the server refused the batch or one of its
+    /// messages, messages were lost, or the server stopped answering.
+    #[error(transparent)]
+    Batch(#[from] BatchError),
     /// Another request failure (connection lost or closed).
     #[error(transparent)]
     Request(RequestError),
@@ -238,7 +243,9 @@ impl JetStreamError {
     /// The server's API error, if this is one.
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
-            Self::Api(e) => Some(e),
+            Self::Api(e)
+            | Self::Batch(BatchError::Rejected(e))
+            | Self::Batch(BatchError::MessageFailed { error: e, .. }) => Some(e),
             _ => None,
         }
     }
@@ -266,8 +273,11 @@ impl JetStreamError {
             | Self::StreamNotResponding { .. }
             | Self::ConsumerNotResponding { .. }
             | Self::MissedHeartbeats(_)
-            | Self::Request(RequestError::Disconnected { .. }) => true,
-            Self::Api(e) => e.is_temporary(),
+            | Self::Request(RequestError::Disconnected { .. })
+            | Self::Batch(BatchError::TimedOut { .. }) => true,
+            Self::Api(e) | Self::Batch(BatchError::Rejected(e)) => {
+                e.is_temporary() || e.is_batch_too_many_inflight()
+            }
             _ => false,
         }
     }

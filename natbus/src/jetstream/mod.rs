@@ -28,6 +28,7 @@
 //! ```
 
 #[cfg(any(feature = "kv", feature = "object-store"))]
+mod batch;
 mod bucket;
 mod consumers;
 mod context;
@@ -46,6 +47,8 @@ mod stream;
 mod stream_ensure;
 mod streams;
 
+pub use batch::atomic::AtomicBatchPublisher;
+pub use batch::fast::{FastAck, FastPublisher};
 pub use consumers::fetch::FetchStream;
 pub use consumers::ordered::{OrderedMessages, OrderedOptions};
 pub use consumers::pull::{DEFAULT_FETCH_EXPIRES, FetchOptions, PullConsumer};
@@ -70,6 +73,8 @@ pub use stream::Stream;
 
 pub use natbus_proto::jetstream::account::{AccountInfo, AccountLimits, AccountUsage, ApiStats};
 pub use natbus_proto::jetstream::asset_metadata::ServerMetadata;
+pub use natbus_proto::jetstream::batch::BatchError;
+pub use natbus_proto::jetstream::batch::fast::{FastBatchConfig, FastEvent, GapMode};
 pub use natbus_proto::jetstream::consumer::{
     AckPolicy, ConsumerConfig, DeliverPolicy, PriorityPolicy, ReplayPolicy,
 };

@@ -51,6 +51,8 @@ run_suite!(block_on, rt();
     js_schedule::js_schedule_every_repeats_with_ttl_until_purged,
     js_schedule::js_schedule_cron_in_a_time_zone_samples_a_source_with_rollup,
     js_schedule::js_schedule_mistakes_fail_before_sending,
+    js_batch::js_atomic_batch_stores_all_or_nothing,
+    js_batch::js_fast_batch_ingests_under_flow_control,
     js_publish_retry::js_publish_is_retried_until_the_stream_exists,
     js_publish_retry::js_publish_without_a_stream_reports_it_after_the_retries,
     js_publish_retry::js_publish_with_an_id_is_retried_after_a_lost_connection_and_stored_once,

@@ -25,6 +25,7 @@ pub mod handler_subscribe;
 pub mod interop_py;
 pub mod jetstream;
 pub mod jetstream_consumers;
+pub mod js_batch;
 pub mod js_consumer_control;
 pub mod js_counter;
 pub mod js_metadata;
