@@ -16,6 +16,7 @@
 
 pub mod atomic;
 pub mod fast;
+pub mod fast_config;
 pub mod reply;
 
 #[cfg(test)]
