@@ -126,8 +126,8 @@ pub struct Sizes {
 }
 
 const USAGE: &str = "usage: bench [--quick] [--rounds N] [--scenario NAME]
-scenarios: pub pub_sub pub_sub_proc req_reply req_tasks req_proc js_pub js_pub_file js_fetch
-js_fetch_file raw_limit websocket memory
+scenarios: pub pub_sub pub_sub_proc req_reply req_tasks req_proc js_pub js_pub_file js_batch
+js_fetch js_fetch_file raw_limit websocket memory
 --client C runs only that client (natbus-tokio, natbus-smol, async-nats); --msgs N sets the
 message count of pub, pub_sub, raw_limit, the concurrent requests and JetStream (e.g. for
 callgrind)

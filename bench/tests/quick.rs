@@ -25,6 +25,7 @@ fn quick_run_prints_every_scenario_for_every_client() {
         "| js_pub_file msgs/s | 128 B |",
         "| js_fetch_file msgs/s | 16 B |",
         "| js_pub msgs/s | 16 B |",
+        "| js_batch msgs/s | 128 B |",
         "| js_fetch msgs/s | 1 KiB |",
         "| raw_limit | 16 B |",
         "| ws pub msgs/s | 16 B |",

@@ -22,9 +22,11 @@ pub async fn reset_stream(client: &natbus::Client, storage: StorageType) -> Resu
     let _ = client
         .request(api.stream_delete(STREAM)?, Bytes::new())
         .await?;
-    let config = StreamConfig::new(STREAM)
+    let mut config = StreamConfig::new(STREAM)
         .subjects(["bench.js.>"])
         .storage(storage);
+    // For `js_batch` (fast-ingest batches); changes nothing for plain publishes.
+    config.allow_batched = true;
     let body = serde_json::to_vec(&StreamCreateRequest {
         config: &config,
         pedantic: false,

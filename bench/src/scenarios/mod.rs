@@ -33,6 +33,8 @@ pub enum Scenario {
     ReqProc,
     /// JetStream publish with acks.
     JsPub,
+    /// JetStream fast-ingest batch (natbus; async-nats has none and runs `js_pub` again).
+    JsBatch,
     /// JetStream pull consumer with acks.
     JsFetch,
     /// `JsPub` into a stream on file storage.
@@ -43,7 +45,7 @@ pub enum Scenario {
 
 impl Scenario {
     /// Every scenario, in table order.
-    pub const ALL: [Scenario; 10] = [
+    pub const ALL: [Scenario; 11] = [
         Scenario::Pub,
         Scenario::PubSub,
         Scenario::PubSubProc,
@@ -52,6 +54,7 @@ impl Scenario {
         Scenario::ReqProc,
         Scenario::JsPub,
         Scenario::JsPubFile,
+        Scenario::JsBatch,
         Scenario::JsFetch,
         Scenario::JsFetchFile,
     ];
@@ -66,6 +69,7 @@ impl Scenario {
             Scenario::ReqTasks => "req_tasks",
             Scenario::ReqProc => "req_proc",
             Scenario::JsPub => "js_pub",
+            Scenario::JsBatch => "js_batch",
             Scenario::JsFetch => "js_fetch",
             Scenario::JsPubFile => "js_pub_file",
             Scenario::JsFetchFile => "js_fetch_file",
@@ -99,6 +103,7 @@ impl Scenario {
                 (Some(rt), JsPub | JsPubFile) => {
                     natbus_js::js_publish(rt, url, s.js_msgs, payload, storage).await
                 }
+                (Some(rt), JsBatch) => natbus_js::js_batch(rt, url, s.js_msgs, payload).await,
                 (Some(rt), JsFetch | JsFetchFile) => {
                     natbus_js::js_fetch(rt, url, s.js_msgs, payload, storage).await
                 }
@@ -114,7 +119,9 @@ impl Scenario {
                 (None, Pub) => async_nats_core::publish(url, s.pub_msgs, payload).await,
                 (None, PubSub) => async_nats_core::pub_sub(url, s.pub_msgs, payload).await,
                 (None, ReqReply) => async_nats_core::req_reply(url, reqs.0, reqs.1, payload).await,
-                (None, JsPub | JsPubFile) => {
+                // async-nats has no batch publishing: its best, a window of acks, is the
+                // comparison for `js_batch`.
+                (None, JsPub | JsPubFile | JsBatch) => {
                     async_nats_js::js_publish(url, s.js_msgs, payload, storage).await
                 }
                 (None, JsFetch | JsFetchFile) => {
