@@ -7,6 +7,7 @@ pub mod consumer;
 pub mod context;
 pub mod counter;
 pub mod drain;
+pub mod js_publish;
 pub mod kv;
 pub mod object;
 pub mod publish;

@@ -4,6 +4,7 @@ use bytes::Bytes;
 use clap::Args;
 use serde_json::json;
 
+use super::js_publish::{self, JsPublishArgs, Messages};
 use super::schedule::{self, ScheduleArgs};
 use crate::cli::GlobalArgs;
 use crate::error::{CliError, CliResult};
@@ -14,6 +15,8 @@ use crate::{connect, message, output, template};
 #[command(after_help = "Examples:\n  natbus pub orders.new '{\"id\":1}'\n  \
     natbus pub -H trace:abc --count 10 greet 'hello #{{Count}}'\n  \
     echo hi | natbus pub greet\n  \
+    natbus pub --js --msg-id 'order-{{Count}}' --count 3 orders.new 'order {{Count}}'\n  \
+    natbus pub --js --batch atomic --count 5 orders.new 'line {{Count}}'\n  \
     natbus pub sched.report 'daily' --schedule '0 0 8 * * *' --time-zone Europe/Amsterdam --target reports.daily")]
 pub struct PubArgs {
     /// Subject to publish to.
@@ -32,6 +35,9 @@ pub struct PubArgs {
     /// `--schedule` and its flags: store a message schedule instead (JetStream).
     #[command(flatten)]
     pub schedule: ScheduleArgs,
+    /// `--js` and its flags: publish into a stream with acknowledgements (JetStream).
+    #[command(flatten)]
+    pub js: JsPublishArgs,
 }
 
 /// Publishes, then flushes so the server has every message before the process exits.
@@ -45,6 +51,20 @@ pub async fn run(global: &GlobalArgs, args: PubArgs) -> CliResult {
             ));
         }
         return schedule::run(global, &args.subject, &scheduled, headers, body.into()).await;
+    }
+    if args.js.js {
+        if args.reply.is_some() {
+            return Err(CliError::Usage(
+                "--js waits for the stream's acknowledgement on its own reply subject: it does not take --reply".to_owned(),
+            ));
+        }
+        let messages = Messages {
+            subject: &args.subject,
+            headers,
+            body: &body,
+            count: args.count,
+        };
+        return js_publish::run(global, &args.js, messages).await;
     }
     let templated = template::has_count(&body);
     let client = connect::connect(global).await?;

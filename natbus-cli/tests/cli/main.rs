@@ -10,6 +10,7 @@ mod context;
 mod counter;
 mod errors;
 mod help;
+mod js_publish;
 mod kv;
 mod object;
 mod object_watch;

@@ -71,6 +71,12 @@ pub struct AddArgs {
     /// Allow message schedules (`natbus pub --schedule`; nats-server 2.12+).
     #[arg(long)]
     pub allow_schedules: bool,
+    /// Allow atomic batches (`natbus pub --js --batch atomic`; nats-server 2.12+).
+    #[arg(long)]
+    pub allow_atomic: bool,
+    /// Allow fast-ingest batches (`natbus pub --js --batch fast`; nats-server 2.14+).
+    #[arg(long)]
+    pub allow_batched: bool,
 }
 
 impl AddArgs {
@@ -104,6 +110,8 @@ impl AddArgs {
         config.allow_msg_ttl = self.allow_msg_ttl;
         config.allow_msg_schedules = self.allow_schedules;
         config.allow_msg_counter = self.allow_counter;
+        config.allow_atomic = self.allow_atomic;
+        config.allow_batched = self.allow_batched;
         Ok(config)
     }
 }
