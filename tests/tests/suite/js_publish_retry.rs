@@ -123,12 +123,13 @@ pub async fn js_publish_is_retried_until_the_stream_exists(rt: Arc<dyn Runtime>)
     );
     assert_eq!(stored(&admin).await, 1);
 
-    // The same for an async publish.
+    // The same for an async publish. The count is read before sending: the 503 may be in
+    // before `publish_async` returns.
+    let replies = publisher.statistics().connection.in_msgs;
     let pending = js
         .publish_async("later.order", None, &PublishOptions::default(), "2")
         .await
         .expect("sent");
-    let replies = publisher.statistics().connection.in_msgs;
     wait_until(&rt, "the async publish's 503", || {
         publisher.statistics().connection.in_msgs > replies
     })
