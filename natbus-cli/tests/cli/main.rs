@@ -12,6 +12,7 @@ mod errors;
 mod help;
 mod js_publish;
 mod kv;
+mod kv_ttl;
 mod object;
 mod object_watch;
 mod pubsub;

@@ -101,6 +101,7 @@ pub mod consumer;
 pub mod consumer_info;
 pub mod consumer_policy;
 pub mod counter;
+pub mod direct_batch;
 pub mod direct_get;
 #[cfg(test)]
 mod durations_tests;

@@ -80,6 +80,13 @@ pub struct GetRequest {
     /// DIRECT.GET: up to this many messages, ended by a `204 EOB` status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch: Option<usize>,
+    /// DIRECT.GET batch: from the first message at or after this time (instead of `seq`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "json::rfc3339_opt"
+    )]
+    pub start_time: Option<SystemTime>,
     /// DIRECT.GET batch: byte budget.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_bytes: Option<usize>,

@@ -33,6 +33,7 @@ mod bucket;
 mod consumers;
 mod context;
 mod counter;
+mod direct_batch;
 mod error;
 #[cfg(feature = "kv")]
 mod kv;
@@ -82,6 +83,7 @@ pub use natbus_proto::jetstream::consumer_info::{
     ConsumerInfo, PauseResponse, PriorityGroupState, ResetResponse,
 };
 pub use natbus_proto::jetstream::counter::{CounterEntry, CounterError, CounterValue, Increment};
+pub use natbus_proto::jetstream::direct_batch::{AsOf, BatchError, BatchStart};
 pub use natbus_proto::jetstream::features::{Feature, ServerSupport, ServerTooOld};
 #[cfg(feature = "kv")]
 pub use natbus_proto::jetstream::kv::{Entry, KeyValueConfig, Operation};

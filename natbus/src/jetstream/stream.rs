@@ -27,6 +27,11 @@ impl Stream {
         Self { js, info }
     }
 
+    /// The context the handle was made with.
+    pub(crate) fn js(&self) -> &JetStream {
+        &self.js
+    }
+
     /// The stream's name.
     pub fn name(&self) -> &str {
         &self.info.config.name

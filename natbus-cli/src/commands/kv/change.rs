@@ -4,7 +4,9 @@
 use natbus_tokio::jetstream::{JetStreamError, KeyValueConfig};
 use serde_json::json;
 
-use super::{AddArgs, BucketName, KeyArgs, PutArgs, RmArgs, UpdateArgs, open, render};
+use std::time::Duration;
+
+use super::{AddArgs, BucketName, CreateArgs, KeyArgs, PutArgs, RmArgs, UpdateArgs, open, render};
 use crate::cli::GlobalArgs;
 use crate::error::{CliError, CliResult};
 use crate::jetstream::{self, bucket_error};
@@ -19,6 +21,7 @@ pub async fn add(global: &GlobalArgs, args: AddArgs) -> CliResult {
     config.replicas = usize::from(args.limits.replicas);
     config.max_bytes = args.limits.max_bytes();
     config.description = args.limits.description.clone();
+    config.limit_marker_ttl = args.marker_ttl;
     let (client, js) = jetstream::connect(global).await?;
     let store = js
         .create_key_value(config)
@@ -42,8 +45,8 @@ pub async fn add(global: &GlobalArgs, args: AddArgs) -> CliResult {
 enum Write {
     /// Whatever the key holds.
     Put,
-    /// Only when the key holds nothing.
-    Create,
+    /// Only when the key holds nothing, expiring after the TTL if given.
+    Create(Option<Duration>),
     /// Only when the key is still at this revision.
     Update(u64),
 }
@@ -54,8 +57,8 @@ pub async fn put(global: &GlobalArgs, args: PutArgs) -> CliResult {
 }
 
 /// `kv create`: stores the value only if the key has none.
-pub async fn create(global: &GlobalArgs, args: PutArgs) -> CliResult {
-    write(global, args, Write::Create).await
+pub async fn create(global: &GlobalArgs, args: CreateArgs) -> CliResult {
+    write(global, args.put, Write::Create(args.ttl)).await
 }
 
 /// `kv update`: stores the value only if the key is still at the given revision.
@@ -73,7 +76,8 @@ async fn write(global: &GlobalArgs, args: PutArgs, how: Write) -> CliResult {
     let (client, store) = open(global, &args.bucket).await?;
     let stored = match how {
         Write::Put => store.put(&args.key, value).await,
-        Write::Create => store.create(&args.key, value).await,
+        Write::Create(None) => store.create(&args.key, value).await,
+        Write::Create(Some(ttl)) => store.create_with_ttl(&args.key, value, ttl).await,
         Write::Update(revision) => store.update(&args.key, value, revision).await,
     };
     client.close().await;
@@ -106,13 +110,18 @@ async fn write(global: &GlobalArgs, args: PutArgs, how: Write) -> CliResult {
 
 /// `kv del` (a delete marker; the history stays until purged or aged out) and, with
 /// `purge`, `kv purge` (the key and all its revisions).
-pub async fn remove(global: &GlobalArgs, args: KeyArgs, purge: bool) -> CliResult {
+pub async fn remove(
+    global: &GlobalArgs,
+    args: KeyArgs,
+    purge: Option<Option<Duration>>,
+) -> CliResult {
     let (client, store) = open(global, &args.bucket).await?;
-    let removed = if purge {
-        store.purge(&args.key).await
-    } else {
-        store.delete(&args.key).await
+    let removed = match purge {
+        None => store.delete(&args.key).await,
+        Some(None) => store.purge(&args.key).await,
+        Some(Some(ttl)) => store.purge_with_ttl(&args.key, ttl).await,
     };
+    let purge = purge.is_some();
     client.close().await;
     let verb = if purge { "purge" } else { "delete" };
     let revision = removed.map_err(key_error(&args.bucket, &args.key, verb))?;

@@ -32,8 +32,9 @@ pub enum KvCommand {
     Info(BucketName),
     /// Store a value under a key (read from stdin when absent).
     Put(PutArgs),
-    /// Store a value only if the key has none (never set, deleted or purged).
-    Create(PutArgs),
+    /// Store a value only if the key has none (never set, deleted or purged), optionally
+    /// expiring after --ttl.
+    Create(CreateArgs),
     /// Store a value only if the key is still at the given revision (compare-and-set).
     Update(UpdateArgs),
     /// Print a key's value.
@@ -41,8 +42,8 @@ pub enum KvCommand {
     /// Delete a key (its history stays until purged or aged out).
     #[command(alias = "delete")]
     Del(KeyArgs),
-    /// Delete a key and all its history.
-    Purge(KeyArgs),
+    /// Delete a key and all its history (and with --ttl the purge marker after that).
+    Purge(PurgeArgs),
     /// List buckets, or the keys of one bucket.
     #[command(alias = "list")]
     Ls(LsArgs),
@@ -67,6 +68,36 @@ pub struct AddArgs {
     /// TTL, storage, replicas, size limit and description.
     #[command(flatten)]
     pub limits: BucketArgs,
+    /// Leave a marker for this long when a key expires or is purged with --ttl, so
+    /// watchers see it go; needed for `kv create --ttl` (nats-server 2.11+, at least 1s).
+    #[arg(long, value_parser = crate::duration::parse, value_name = "DURATION")]
+    pub marker_ttl: Option<std::time::Duration>,
+}
+
+/// `kv create`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  natbus kv create config app.color blue\n  \
+    natbus kv create sessions user.42 token --ttl 15m   # bucket made with --marker-ttl")]
+pub struct CreateArgs {
+    /// The bucket, key and value.
+    #[command(flatten)]
+    pub put: PutArgs,
+    /// The key expires after this (nats-server 2.11+, at least 1s; the bucket needs
+    /// --marker-ttl).
+    #[arg(long, value_parser = crate::duration::parse, value_name = "DURATION")]
+    pub ttl: Option<std::time::Duration>,
+}
+
+/// `kv purge`.
+#[derive(Debug, Args)]
+pub struct PurgeArgs {
+    /// The bucket and key.
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// Remove the purge marker too after this (nats-server 2.11+, at least 1s; the bucket
+    /// needs --marker-ttl).
+    #[arg(long, value_parser = crate::duration::parse, value_name = "DURATION")]
+    pub ttl: Option<std::time::Duration>,
 }
 
 /// `kv put`.
@@ -171,8 +202,8 @@ pub async fn run(global: &GlobalArgs, args: KvArgs) -> CliResult {
         KvCommand::Create(a) => change::create(global, a).await,
         KvCommand::Update(a) => change::update(global, a).await,
         KvCommand::Get(a) => read::get(global, a).await,
-        KvCommand::Del(a) => change::remove(global, a, false).await,
-        KvCommand::Purge(a) => change::remove(global, a, true).await,
+        KvCommand::Del(a) => change::remove(global, a, None).await,
+        KvCommand::Purge(a) => change::remove(global, a.key, Some(a.ttl)).await,
         KvCommand::Ls(a) => read::ls(global, a).await,
         KvCommand::Watch(a) => watch::run(global, a).await,
         KvCommand::History(a) => read::history(global, a).await,

@@ -108,6 +108,12 @@ pub fn status_text(status: &BucketStatus) -> String {
         ("Values Stored", thousands(status.values)),
         ("History Kept", status.history.to_string()),
         ("Maximum Age", age(status.max_age)),
+        (
+            "Limit Markers",
+            status
+                .limit_marker_ttl
+                .map_or_else(|| "off".to_owned(), age),
+        ),
         ("Bytes Stored", bytes(status.bytes)),
         ("Backing Stream", format!("KV_{}", status.bucket)),
     ]));
@@ -122,6 +128,9 @@ pub fn status_json(status: &BucketStatus) -> Value {
         "history": status.history,
         "ttl_ns": u64::try_from(status.max_age.as_nanos()).unwrap_or(u64::MAX),
         "bytes": status.bytes,
+        "limit_marker_ttl_ns": status
+            .limit_marker_ttl
+            .map(|t| u64::try_from(t.as_nanos()).unwrap_or(u64::MAX)),
         "stream": format!("KV_{}", status.bucket),
     })
 }

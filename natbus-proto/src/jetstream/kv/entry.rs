@@ -30,6 +30,9 @@ pub struct BucketStatus {
     pub allow_direct: bool,
     /// Bytes stored.
     pub bytes: u64,
+    /// How long the markers of keys removed by a TTL or a purge with a TTL stay (ADR-48
+    /// limit markers, 2.11+); `None` when the bucket leaves none.
+    pub limit_marker_ttl: Option<Duration>,
 }
 
 impl BucketStatus {
@@ -43,6 +46,7 @@ impl BucketStatus {
             max_age: info.config.max_age,
             allow_direct: info.config.allow_direct,
             bytes: info.state.bytes,
+            limit_marker_ttl: info.config.subject_delete_marker_ttl,
         })
     }
 }

@@ -43,6 +43,9 @@ pub enum KvError {
     /// History is 1 to 64.
     #[error("history {0} is out of range: a bucket keeps 1 to 64 revisions per key")]
     InvalidHistory(u8),
+    /// A per-key TTL below the server's minimum of one second.
+    #[error("a key TTL must be at least 1s, not {0:?}")]
+    TtlTooShort(Duration),
     /// A message whose subject is not in the bucket.
     #[error("subject '{0}' is not a key of this bucket")]
     NotInBucket(String),

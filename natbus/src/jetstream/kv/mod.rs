@@ -1,10 +1,14 @@
 //! Key-value buckets on top of streams (ADR-8).
 
+mod batch_read;
 pub(crate) mod watch;
+
+use std::time::Duration;
 
 use bytes::Bytes;
 use natbus_proto::headers::HeaderMap;
 use natbus_proto::jetstream::api::ApiPrefix;
+use natbus_proto::jetstream::features::Feature;
 use natbus_proto::jetstream::kv::{
     self, BucketStatus, Entry, KeyValueConfig, Operation, create_options, update_options,
 };
@@ -120,16 +124,68 @@ impl Store {
     /// # Errors
     /// [`JetStreamError::KeyExists`] when it has one.
     pub async fn create(&self, key: &str, value: impl Into<Bytes>) -> Result<u64, JetStreamError> {
-        let value = value.into();
+        self.create_inner(key, value.into(), None).await
+    }
+
+    /// [`create`](Self::create) for a value that expires after `ttl` (ADR-48, server
+    /// 2.11+): the bucket must have limit markers
+    /// ([`KeyValueConfig::limit_marker_ttl`]), else the server refuses it
+    /// (`per-message TTL is disabled`, 10166). When it expires, watchers see a
+    /// [`Operation::Purge`] marker and the key can be created again.
+    ///
+    /// ```no_run
+    /// # async fn demo(js: natbus::jetstream::JetStream) -> Result<(), natbus::jetstream::JetStreamError> {
+    /// use std::time::Duration;
+    /// use natbus::jetstream::KeyValueConfig;
+    ///
+    /// let mut config = KeyValueConfig::new("sessions");
+    /// config.limit_marker_ttl = Some(Duration::from_secs(60));
+    /// let sessions = js.create_key_value(config).await?;
+    /// sessions.create_with_ttl("user.42", "token", Duration::from_secs(900)).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`create`](Self::create); [`JetStreamError::ServerTooOld`] before 2.11,
+    /// [`KvError::TtlTooShort`](natbus_proto::jetstream::kv::KvError::TtlTooShort) below 1 s.
+    pub async fn create_with_ttl(
+        &self,
+        key: &str,
+        value: impl Into<Bytes>,
+        ttl: Duration,
+    ) -> Result<u64, JetStreamError> {
+        self.check_ttl(ttl).await?;
+        self.create_inner(key, value.into(), Some(ttl)).await
+    }
+
+    /// Per-key TTLs need 2.11 and at least a second.
+    async fn check_ttl(&self, ttl: Duration) -> Result<(), JetStreamError> {
+        self.js.require(Feature::MessageTtl).await?;
+        if ttl < Duration::from_secs(1) {
+            return Err(kv::KvError::TtlTooShort(ttl).into());
+        }
+        Ok(())
+    }
+
+    async fn create_inner(
+        &self,
+        key: &str,
+        value: Bytes,
+        ttl: Option<Duration>,
+    ) -> Result<u64, JetStreamError> {
+        let with_ttl = |mut options: PublishOptions| {
+            options.ttl = ttl;
+            options
+        };
         match self
-            .publish(key, None, &create_options(), value.clone())
+            .publish(key, None, &with_ttl(create_options()), value.clone())
             .await
         {
             Err(JetStreamError::Api(e)) if e.is_wrong_last_sequence() => {
                 match self.last_entry(key).await? {
                     Some(marker) if marker.operation != Operation::Put => {
                         match self
-                            .publish(key, None, &update_options(marker.revision), value)
+                            .publish(key, None, &with_ttl(update_options(marker.revision)), value)
                             .await
                         {
                             Err(JetStreamError::Api(e)) if e.is_wrong_last_sequence() => {
@@ -185,6 +241,23 @@ impl Store {
         self.publish(
             key,
             Some(headers(kv::purge_headers(None))),
+            &PublishOptions::default(),
+            Bytes::new(),
+        )
+        .await
+    }
+
+    /// [`purge`](Self::purge), and the purge marker itself is removed after `ttl` (ADR-48,
+    /// server 2.11+; the bucket needs limit markers): afterwards nothing of the key is
+    /// left, not even in its history.
+    ///
+    /// # Errors
+    /// As [`create_with_ttl`](Self::create_with_ttl).
+    pub async fn purge_with_ttl(&self, key: &str, ttl: Duration) -> Result<u64, JetStreamError> {
+        self.check_ttl(ttl).await?;
+        self.publish(
+            key,
+            Some(headers(kv::purge_headers(Some(ttl)))),
             &PublishOptions::default(),
             Bytes::new(),
         )

@@ -7,7 +7,7 @@ use futures_core::Stream as _;
 use natbus_proto::jetstream::consumer::DeliverPolicy;
 use natbus_proto::jetstream::kv::{self, Entry, KV_OPERATION, NATS_MARKER_REASON, Operation};
 
-use super::Store;
+use super::{Store, batch_read};
 use crate::jetstream::consumers::ordered::{OrderedMessages, OrderedOptions};
 use crate::jetstream::error::JetStreamError;
 use crate::jetstream::message::JsMessage;
@@ -124,6 +124,13 @@ impl Store {
     /// # Errors
     /// JetStream unavailable.
     pub async fn keys(&self) -> Result<Vec<String>, JetStreamError> {
+        if let Some(entries) = self.read_batch(batch_read::all_keys(&self.bucket)).await? {
+            return Ok(entries
+                .into_iter()
+                .filter(|e| e.operation == Operation::Put)
+                .map(|e| e.key)
+                .collect());
+        }
         let watch = self
             .watch_options(">", DeliverPolicy::LastPerSubject, true)
             .await?;
@@ -142,6 +149,12 @@ impl Store {
     /// An invalid key, or JetStream unavailable.
     pub async fn history(&self, key: &str) -> Result<Vec<Entry>, JetStreamError> {
         kv::validate_key(key)?;
+        if let Some(entries) = self
+            .read_batch(batch_read::history(&self.bucket, key))
+            .await?
+        {
+            return Ok(entries);
+        }
         let watch = self.watch_options(key, DeliverPolicy::All, false).await?;
         self.collect_initial(watch).await
     }
