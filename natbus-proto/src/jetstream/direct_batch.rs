@@ -118,7 +118,7 @@ impl BatchQuery {
 /// A batch read that cannot go on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum BatchError {
+pub enum DirectBatchError {
     /// A reply without the batch headers: the server does not know batch reads (before
     /// 2.11) and answered a plain get.
     #[error(
@@ -231,22 +231,22 @@ impl DirectBatch {
     /// A reply carrying a message (no status): the message, for the caller to keep.
     ///
     /// # Errors
-    /// [`BatchError::Unsupported`] when the reply lacks `Nats-Num-Pending` (an old server
-    /// answered a plain get), [`BatchError::Reply`] for unparsable headers,
-    /// [`BatchError::AfterEnd`] once complete.
+    /// [`DirectBatchError::Unsupported`] when the reply lacks `Nats-Num-Pending` (an old server
+    /// answered a plain get), [`DirectBatchError::Reply`] for unparsable headers,
+    /// [`DirectBatchError::AfterEnd`] once complete.
     pub fn on_message<'a>(
         &mut self,
         header: &impl Fn(&str) -> Option<&'a str>,
         raw_headers: Option<Bytes>,
         payload: Bytes,
-    ) -> Result<DirectMessage, BatchError> {
+    ) -> Result<DirectMessage, DirectBatchError> {
         if self.done {
-            return Err(BatchError::AfterEnd);
+            return Err(DirectBatchError::AfterEnd);
         }
         let message = direct_get_message(header, raw_headers, payload)?;
         if message.num_pending.is_none() {
             self.done = true;
-            return Err(BatchError::Unsupported);
+            return Err(DirectBatchError::Unsupported);
         }
         self.in_page += 1;
         self.last_seq = Some(message.message.sequence);
@@ -261,16 +261,16 @@ impl DirectBatch {
     /// feeding replies.
     ///
     /// # Errors
-    /// [`BatchError`] for statuses other than 204 and 404, an end of page without progress,
+    /// [`DirectBatchError`] for statuses other than 204 and 404, an end of page without progress,
     /// or unparsable end-of-batch headers.
     pub fn on_status<'a>(
         &mut self,
         code: u16,
         description: &str,
         header: &impl Fn(&str) -> Option<&'a str>,
-    ) -> Result<BatchEvent, BatchError> {
+    ) -> Result<BatchEvent, DirectBatchError> {
         if self.done {
-            return Err(BatchError::AfterEnd);
+            return Err(DirectBatchError::AfterEnd);
         }
         match classify_direct_get_status(code, description) {
             DirectGetStatus::EndOfBatch => {}
@@ -281,21 +281,21 @@ impl DirectBatch {
             }
             DirectGetStatus::TooManyResults => {
                 self.done = true;
-                return Err(BatchError::TooManySubjects);
+                return Err(DirectBatchError::TooManySubjects);
             }
             _ => {
                 self.done = true;
-                return Err(BatchError::Status {
+                return Err(DirectBatchError::Status {
                     code,
                     description: description.to_owned(),
                 });
             }
         }
-        let number = |name: &'static str| -> Result<Option<u64>, BatchError> {
+        let number = |name: &'static str| -> Result<Option<u64>, DirectBatchError> {
             header(name)
                 .map(|v| {
                     v.trim().parse().map_err(|_| {
-                        BatchError::Reply(DirectGetError::InvalidHeader {
+                        DirectBatchError::Reply(DirectGetError::InvalidHeader {
                             name,
                             value: v.to_owned(),
                         })
@@ -316,7 +316,7 @@ impl DirectBatch {
         }
         if self.in_page == 0 {
             self.done = true;
-            return Err(BatchError::NoProgress(pending));
+            return Err(DirectBatchError::NoProgress(pending));
         }
         self.in_page = 0;
         Ok(BatchEvent::NextPage(self.request()))

@@ -4,7 +4,11 @@ use std::time::Duration;
 use super::*;
 
 /// The headers of a batch reply carrying message `seq` with `pending` left after it.
-fn message(read: &mut DirectBatch, seq: u64, pending: u64) -> Result<DirectMessage, BatchError> {
+fn message(
+    read: &mut DirectBatch,
+    seq: u64,
+    pending: u64,
+) -> Result<DirectMessage, DirectBatchError> {
     let seq_text = seq.to_string();
     let pending_text = pending.to_string();
     let h: HashMap<&str, &str> = HashMap::from([
@@ -23,7 +27,7 @@ fn eob(
     pending: u64,
     last: u64,
     up_to: Option<u64>,
-) -> Result<BatchEvent, BatchError> {
+) -> Result<BatchEvent, DirectBatchError> {
     let (pending, last) = (pending.to_string(), last.to_string());
     let up_to = up_to.map(|u| u.to_string());
     let mut h: HashMap<&str, &str> = HashMap::from([
@@ -36,7 +40,7 @@ fn eob(
     read.on_status(204, "EOB", &|n| h.get(n).copied())
 }
 
-fn next_page(event: Result<BatchEvent, BatchError>) -> GetRequest {
+fn next_page(event: Result<BatchEvent, DirectBatchError>) -> GetRequest {
     match event {
         Ok(BatchEvent::NextPage(req)) => req,
         other => panic!("expected a next page, got {other:?}"),
@@ -58,7 +62,7 @@ fn subject_batches_page_forward_from_the_last_sequence_read() {
     message(&mut read, 12, 0).expect("msg");
     assert_eq!(eob(&mut read, 0, 12, None), Ok(BatchEvent::Done));
     assert!(read.is_done());
-    assert_eq!(eob(&mut read, 0, 12, None), Err(BatchError::AfterEnd));
+    assert_eq!(eob(&mut read, 0, 12, None), Err(DirectBatchError::AfterEnd));
 }
 
 #[test]
@@ -123,18 +127,21 @@ fn statuses_end_or_fail_the_read() {
     let mut read = fresh();
     assert_eq!(
         read.on_status(413, "Too Many Results", &none),
-        Err(BatchError::TooManySubjects)
+        Err(DirectBatchError::TooManySubjects)
     );
     let mut read = fresh();
     assert_eq!(
         read.on_status(408, "Bad Request", &none),
-        Err(BatchError::Status {
+        Err(DirectBatchError::Status {
             code: 408,
             description: "Bad Request".into()
         })
     );
     let mut read = fresh();
-    assert_eq!(eob(&mut read, 4, 0, None), Err(BatchError::NoProgress(4)));
+    assert_eq!(
+        eob(&mut read, 4, 0, None),
+        Err(DirectBatchError::NoProgress(4))
+    );
 }
 
 #[test]
@@ -148,7 +155,7 @@ fn a_plain_reply_means_the_server_cannot_batch() {
     ]);
     assert_eq!(
         read.on_message(&|n| h.get(n).copied(), None, Bytes::new()),
-        Err(BatchError::Unsupported)
+        Err(DirectBatchError::Unsupported)
     );
     assert!(read.is_done());
 }

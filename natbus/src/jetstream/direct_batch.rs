@@ -3,7 +3,7 @@
 
 use bytes::{Bytes, BytesMut};
 use natbus_proto::jetstream::direct_batch::{
-    AsOf, BatchError, BatchEvent, BatchQuery, BatchStart, DirectBatch,
+    AsOf, BatchEvent, BatchQuery, BatchStart, DirectBatch, DirectBatchError,
 };
 use natbus_proto::jetstream::stream_msg::{GetRequest, StoredMessage};
 
@@ -65,7 +65,7 @@ impl Stream {
     ///
     /// # Errors
     /// As [`get_batch`](Self::get_batch);
-    /// [`BatchError::TooManySubjects`](natbus_proto::jetstream::direct_batch::BatchError)
+    /// [`DirectBatchError::TooManySubjects`](natbus_proto::jetstream::direct_batch::DirectBatchError)
     /// past 1024 subjects.
     pub async fn get_last_for_subjects(
         &self,
@@ -88,7 +88,7 @@ impl Stream {
         if self.cached_info().config.allow_direct {
             Ok(())
         } else {
-            Err(BatchError::DirectNotAllowed(self.name().to_owned()).into())
+            Err(DirectBatchError::DirectNotAllowed(self.name().to_owned()).into())
         }
     }
 }
@@ -170,11 +170,11 @@ async fn send(
 /// A refused read as a `JetStreamError`: 412 (a JetStream behind the connected server is
 /// too old) becomes `ServerTooOld`.
 fn batch_error(
-    e: BatchError,
+    e: DirectBatchError,
     features: &[natbus_proto::jetstream::features::Feature],
 ) -> JetStreamError {
     match e {
-        BatchError::Status {
+        DirectBatchError::Status {
             code: 412,
             description,
         } => refused_level(

@@ -7,7 +7,7 @@ use natbus_proto::jetstream::api::InvalidName;
 use natbus_proto::jetstream::batch::BatchError;
 use natbus_proto::jetstream::consumer::ConsumerConfigError;
 use natbus_proto::jetstream::counter::CounterError;
-use natbus_proto::jetstream::direct_batch::BatchError;
+use natbus_proto::jetstream::direct_batch::DirectBatchError;
 use natbus_proto::jetstream::direct_get::DirectGetError;
 use natbus_proto::jetstream::features::{Feature, ServerTooOld};
 use natbus_proto::jetstream::kv::KvError;
@@ -207,7 +207,7 @@ pub enum JetStreamError {
     Closed,
     /// A batch direct get that cannot go on (ADR-31).
     #[error("{0}")]
-    DirectBatch(#[from] BatchError),
+    DirectBatch(#[from] DirectBatchError),
     /// Not a counter stream, or not a counter value (ADR-49).
     #[error("{0}")]
     Counter(#[from] CounterError),

@@ -83,7 +83,7 @@ pub use natbus_proto::jetstream::consumer_info::{
     ConsumerInfo, PauseResponse, PriorityGroupState, ResetResponse,
 };
 pub use natbus_proto::jetstream::counter::{CounterEntry, CounterError, CounterValue, Increment};
-pub use natbus_proto::jetstream::direct_batch::{AsOf, BatchError, BatchStart};
+pub use natbus_proto::jetstream::direct_batch::{AsOf, BatchStart, DirectBatchError};
 pub use natbus_proto::jetstream::features::{Feature, ServerSupport, ServerTooOld};
 #[cfg(feature = "kv")]
 pub use natbus_proto::jetstream::kv::{Entry, KeyValueConfig, Operation};

@@ -8,7 +8,7 @@ use natbus::Runtime;
 use natbus::jetstream::{
     AsOf, BatchStart, Feature, JetStreamError, PublishOptions, ServerVersion, StreamConfig,
 };
-use natbus::proto::jetstream::direct_batch::BatchError;
+use natbus::proto::jetstream::direct_batch::DirectBatchError;
 use natbus_tests::NatsServer;
 
 use super::js_server_version::{assert_too_old, running_version};
@@ -100,6 +100,8 @@ pub async fn js_direct_batch_reads_pages_and_snapshots(rt: Arc<dyn Runtime>) {
         .expect("plain stream");
     assert!(matches!(
         plain.get_batch("plain", BatchStart::Sequence(1), 10).await,
-        Err(JetStreamError::DirectBatch(BatchError::DirectNotAllowed(_)))
+        Err(JetStreamError::DirectBatch(
+            DirectBatchError::DirectNotAllowed(_)
+        ))
     ));
 }

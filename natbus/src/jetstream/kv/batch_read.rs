@@ -4,7 +4,9 @@
 //! one multi-subject get returns, or a message whose headers do not parse) the consumer
 //! reads of `watch.rs` remain.
 
-use natbus_proto::jetstream::direct_batch::{BatchError, BatchQuery, BatchStart, DirectBatch};
+use natbus_proto::jetstream::direct_batch::{
+    BatchQuery, BatchStart, DirectBatch, DirectBatchError,
+};
 use natbus_proto::jetstream::kv::{self, Entry};
 
 use super::Store;
@@ -50,7 +52,7 @@ impl Store {
             // wrote with headers that do not parse, which hides the `Nats-*` headers of
             // its reply: a consumer read reports such a key like any other.
             Err(JetStreamError::DirectBatch(
-                BatchError::TooManySubjects | BatchError::Reply(_),
+                DirectBatchError::TooManySubjects | DirectBatchError::Reply(_),
             )) => Ok(None),
             Err(e) => Err(e),
         }
